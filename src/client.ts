@@ -1,0 +1,54 @@
+// `Porter`, the top-level client: resource namespaces over one transport.
+import { invoke } from "./operation.js";
+import { resolveConfig, type ClientOptions } from "./options.js";
+import { createRawClient, transportFetch, type RawClient } from "./raw.js";
+import { Sandboxes } from "./sandboxes.js";
+import { Transport, type RequestOptions } from "./transport.js";
+import type { HealthResponse, ReadinessResponse } from "./types.js";
+import { Volumes } from "./volumes.js";
+
+export class Porter {
+  /** Create, get, list and terminate sandboxes. */
+  readonly sandboxes: Sandboxes;
+  /** Create, get, list and delete volumes, and reach their files. */
+  readonly volumes: Volumes;
+  /** Liveness of the API: `healthCheck()` (GET /healthz). */
+  readonly healthz: { healthCheck(options?: RequestOptions): Promise<HealthResponse> };
+  /** Readiness of the API: `readinessCheck()` (GET /readyz). */
+  readonly readyz: { readinessCheck(options?: RequestOptions): Promise<ReadinessResponse> };
+  /** The API base URL requests go to. */
+  readonly baseUrl: string;
+  readonly #transport: Transport;
+  #raw: RawClient | undefined;
+
+  constructor(options: ClientOptions = {}) {
+    const config = resolveConfig(options);
+    const transport = new Transport(config);
+    this.baseUrl = config.baseUrl;
+    this.#transport = transport;
+    const raw = () => (this.#raw ??= createRawClient({ baseUrl: config.baseUrl, fetch: transportFetch(transport, config.baseUrl) }));
+    this.sandboxes = new Sandboxes(transport, raw);
+    this.volumes = new Volumes(transport, raw);
+    this.healthz = {
+      healthCheck: async (o) => (await invoke(transport, "healthCheck", {}, o, { read: "json" })).data,
+    };
+    this.readyz = {
+      readinessCheck: async (o) => (await invoke(transport, "readinessCheck", {}, o, { read: "json" })).data,
+    };
+  }
+
+  /** The typed low-level client for every endpoint in the spec, through the same transport. */
+  get raw(): RawClient {
+    return this.sandboxes.raw;
+  }
+
+  /** Aborts requests in flight; later calls fail at once with `ClientClosedError`. */
+  close(): void {
+    this.#transport.close();
+  }
+
+  /** `await using porter = new Porter()` closes the client at scope exit. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
+}

@@ -1,0 +1,74 @@
+// Where the API lives and how to authenticate, resolved once at construction. The order and the
+// failure messages follow the Porter Sandbox API reference (shared/reference/porter-sandbox-api.md).
+import { DASHBOARD_URL, IN_CLUSTER_BASE_URL } from "./defaults.js";
+import { SandboxError } from "./errors.js";
+
+/** Reads an environment variable in any runtime: Node and Bun (`process.env`), Deno (`Deno.env`,
+ * which throws without `--allow-env`), and none at all in browsers and edge workers. */
+export function readEnv(name: string): string | undefined {
+  const g = globalThis as {
+    process?: { env?: Record<string, string | undefined> };
+    Deno?: { env?: { get(name: string): string | undefined } };
+  };
+  try {
+    const value = g.process?.env?.[name] ?? g.Deno?.env?.get(name);
+    return value === "" ? undefined : value;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface Location {
+  baseUrl: string;
+  apiKey: string | undefined;
+}
+
+function configError(message: string): SandboxError {
+  return new SandboxError(`porter-sandbox configuration: ${message}`, { code: "invalid_request" });
+}
+
+/** The positive-integer `project_id` claim of a Porter API token (a JWT), read without verifying it. */
+export function projectIdFromToken(token: string): number {
+  const payload = token.split(".")[1];
+  let claims: unknown;
+  try {
+    const b64 = payload!.replace(/-/g, "+").replace(/_/g, "/");
+    claims = JSON.parse(atob(b64.padEnd(b64.length + ((4 - (b64.length % 4)) % 4), "=")));
+  } catch {
+    throw configError("the API key is not a Porter API token (a JWT); create one under Settings > API tokens");
+  }
+  const id = (claims as { project_id?: unknown } | null)?.project_id;
+  if (typeof id !== "number" || !Number.isInteger(id) || id <= 0) {
+    throw configError("the API key has no positive-integer project_id claim; create a new one under Settings > API tokens");
+  }
+  return id;
+}
+
+export function resolveLocation(options: { baseUrl?: string | undefined; apiKey?: string | undefined }): Location {
+  const apiKey = options.apiKey ?? readEnv("PORTER_SANDBOX_API_KEY");
+  const explicit = options.baseUrl ?? readEnv("PORTER_SANDBOX_BASE_URL");
+  if (explicit !== undefined) {
+    if (!/^https?:\/\/[^/]/.test(explicit)) {
+      throw configError(`baseUrl must be an absolute http(s) URL, got ${JSON.stringify(explicit)}`);
+    }
+    return { baseUrl: explicit.replace(/\/+$/, ""), apiKey };
+  }
+  const clusterId = readEnv("PORTER_CLUSTER_ID");
+  if (clusterId !== undefined) {
+    if (apiKey === undefined) {
+      throw configError("PORTER_CLUSTER_ID is set but no API key: pass apiKey or set PORTER_SANDBOX_API_KEY");
+    }
+    const projectId = projectIdFromToken(apiKey);
+    return { baseUrl: `${DASHBOARD_URL}/projects/${projectId}/clusters/${encodeURIComponent(clusterId)}`, apiKey };
+  }
+  if (apiKey !== undefined) {
+    throw configError(
+      "an API key is set but no cluster: set PORTER_CLUSTER_ID (outside the cluster) or pass baseUrl / set PORTER_SANDBOX_BASE_URL",
+    );
+  }
+  if (readEnv("KUBERNETES_SERVICE_HOST") !== undefined) return { baseUrl: IN_CLUSTER_BASE_URL, apiKey };
+  throw configError(
+    "cannot tell where the Sandbox API is: pass baseUrl or set PORTER_SANDBOX_BASE_URL, " +
+      "or set PORTER_CLUSTER_ID and PORTER_SANDBOX_API_KEY, or run inside a Porter cluster",
+  );
+}

@@ -1,0 +1,33 @@
+/// <reference lib="esnext.disposable" />
+// porter-sandbox: the TypeScript SDK for the Porter Sandbox API. This entry runs in Node, Bun, Deno,
+// browsers and edge runtimes; it imports nothing from `node:`.
+export { Porter } from "./client.js";
+export type { ClientOptions, Logger, LogLevel as ClientLogLevel } from "./options.js";
+export type { RequestOptions, Outcome } from "./transport.js";
+export { Sandboxes, type ListSandboxesParams, type SandboxPage } from "./sandboxes.js";
+export { Sandbox, SandboxNotRunningError, type LogsOptions } from "./sandbox.js";
+export { Volumes } from "./volumes.js";
+export { Volume } from "./volume.js";
+export { PagePromise, type Page, type Pagination } from "./pagination.js";
+export type { WaitOptions } from "./wait.js";
+export { createRawClient, type RawClient, type RawClientOptions } from "./raw.js";
+export {
+  SandboxError,
+  BadRequestError,
+  AuthenticationError,
+  PermissionDeniedError,
+  NotFoundError,
+  ConflictError,
+  RateLimitError,
+  ServerError,
+  SandboxTimeoutError,
+  ConnectionError,
+  RequestAbortedError,
+  ClientClosedError,
+  ValidationError,
+  type SandboxErrorCode,
+  type ValidationIssue,
+} from "./errors.js";
+export type * from "./types.js";
+export type { paths, components, operations } from "../generated/schema.js";
+export { VERSION } from "./version.js";

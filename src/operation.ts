@@ -1,0 +1,94 @@
+// Calls one operation of the spec by its operationId: checks path, query, header and body against the
+// spec's rules, encodes path parameters, serialises the query, and hands the call to the transport.
+// The ergonomic layer calls the API through this function only.
+import type { operations } from "../generated/schema.js";
+import { operations as rules } from "../generated/request-rules.js";
+import type { RetryMode } from "./retry.js";
+import type { Call, Outcome, RequestOptions, Transport } from "./transport.js";
+import { validate, type Schema } from "./validate.js";
+
+export type OperationId = keyof operations & keyof typeof rules;
+type Parameters<K extends OperationId> = operations[K]["parameters"];
+type Part<K extends OperationId, In extends "path" | "query" | "header"> =
+  Parameters<K> extends { [P in In]?: infer T } ? ([T] extends [never | undefined] ? never : T) : never;
+type JsonBody<K extends OperationId> = operations[K] extends { requestBody?: { content: { "application/json": infer B } } } ? B : never;
+type Responses<K extends OperationId> = operations[K]["responses"];
+type JsonOf<R> = R extends { content: { "application/json": infer J } } ? J : undefined;
+/** The JSON body of an operation's success response (`undefined` for 204). */
+export type Data<K extends OperationId> = {
+  [S in keyof Responses<K>]: S extends 200 | 201 | 204 ? JsonOf<Responses<K>[S]> : never;
+}[keyof Responses<K>];
+
+interface Rule {
+  method: string;
+  route: string;
+  path?: Schema;
+  query?: Schema;
+  header?: Schema;
+  body?: Schema;
+  bodyRequired?: boolean;
+}
+
+export interface Input<K extends OperationId> {
+  path?: Part<K, "path">;
+  query?: Part<K, "query">;
+  header?: Part<K, "header">;
+  body?: JsonBody<K>;
+}
+
+/** How this operation may be retried, read and timed; see src/retry.ts for the modes. */
+export type Behaviour = Pick<Call, "read" | "idempotent" | "timeoutMs"> & { retry?: RetryMode; rawBody?: BodyInit; label?: string };
+
+// RFC 3986 unreserved characters pass; everything else, `/` and `%` included, is percent-encoded, so
+// no id can reach another endpoint. Dots alone ("." or "..") are refused by the spec's id pattern,
+// because URL parsers treat even "%2E%2E" as a parent segment.
+const encode = (value: unknown) => encodeURIComponent(String(value));
+
+export function buildQuery(query: Record<string, unknown> | undefined): string {
+  if (!query) return "";
+  const out = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null) continue;
+    for (const item of Array.isArray(value) ? value : [value]) out.append(key, String(item));
+  }
+  const text = out.toString();
+  return text ? `?${text}` : "";
+}
+
+export function invoke<K extends OperationId>(
+  transport: Transport,
+  id: K,
+  input: Input<K>,
+  options: RequestOptions | undefined,
+  behaviour: Behaviour,
+): Promise<Outcome<Data<K>>> {
+  const rule: Rule = rules[id];
+  const label = behaviour.label ?? id;
+  if (rule.path) validate(label, rule.path, input.path ?? {});
+  if (rule.query) validate(label, rule.query, input.query ?? {});
+  const key = behaviour.idempotent ? options?.idempotencyKey : undefined;
+  if (rule.header) validate(label, rule.header, key === undefined ? (input.header ?? {}) : { ...(input.header as object | undefined), "Idempotency-Key": key });
+  if (rule.body) validate(label, rule.body, input.body ?? (rule.bodyRequired ? undefined : {}));
+  const params = (input.path ?? {}) as Record<string, unknown>;
+  const path = rule.route.replace(/\{(\w+)\}/g, (_, name: string) => encode(params[name]));
+  const headers: Record<string, string> = { ...(input.header as Record<string, string> | undefined) };
+  let body: BodyInit | undefined = behaviour.rawBody;
+  if (input.body !== undefined) {
+    body = JSON.stringify(input.body);
+    headers["content-type"] = "application/json";
+  }
+  const method = rule.method;
+  return transport.send<Data<K>>(
+    {
+      method,
+      path: path + buildQuery(input.query as Record<string, unknown> | undefined),
+      headers,
+      body: body ?? null,
+      read: behaviour.read,
+      retry: behaviour.retry ?? (method === "POST" && !behaviour.idempotent ? "unstarted" : "idempotent"),
+      ...(behaviour.idempotent ? { idempotent: true } : {}),
+      ...(behaviour.timeoutMs !== undefined ? { timeoutMs: behaviour.timeoutMs } : {}),
+    },
+    options,
+  );
+}

@@ -1,0 +1,101 @@
+// The options a `Porter` client takes, each documented where it is declared, and their resolution
+// against the environment and src/defaults.ts.
+import { readEnv, resolveLocation } from "./config.js";
+import { DEFAULTS } from "./defaults.js";
+import { SandboxError } from "./errors.js";
+
+export type LogLevel = "off" | "error" | "warn" | "info" | "debug";
+export interface Logger {
+  error(message: string): void;
+  warn(message: string): void;
+  info(message: string): void;
+  debug(message: string): void;
+}
+
+export interface ClientOptions {
+  /** API key (a Porter API token). Only needed outside the cluster. Default: `PORTER_SANDBOX_API_KEY`. */
+  apiKey?: string | undefined;
+  /** API base URL, used as given (a trailing `/` is dropped). Default: `PORTER_SANDBOX_BASE_URL`,
+   * else derived from `PORTER_CLUSTER_ID` and the key, else the in-cluster URL inside Kubernetes. */
+  baseUrl?: string | undefined;
+  /** Per-attempt request timeout in ms. Default 30 000. Exec calls have none unless given per call. */
+  timeoutMs?: number | undefined;
+  /** Budget in ms for a whole call, retries and waits included. Default: none. */
+  totalTimeoutMs?: number | undefined;
+  /** Retries after the first attempt, for failures that are safe to retry. Default 2. */
+  maxRetries?: number | undefined;
+  /** First retry delay in ms; doubles each retry up to `maxRetryDelayMs`. Default 500. */
+  retryDelayMs?: number | undefined;
+  /** Ceiling of the retry backoff in ms. Default 8 000. */
+  maxRetryDelayMs?: number | undefined;
+  /** Longest `Retry-After` honoured, in ms; longer asks are capped. Default 60 000. */
+  maxRetryAfterMs?: number | undefined;
+  /** A `fetch` implementation (a proxy agent, a test double). Default: `globalThis.fetch`. */
+  fetch?: typeof fetch | undefined;
+  /** Headers sent with every request. */
+  defaultHeaders?: Record<string, string> | undefined;
+  /** Where log lines go. Default: `console`. */
+  logger?: Logger | undefined;
+  /** `debug` logs every attempt (method, path, status, attempt, duration); `info` logs retries.
+   * Default: `PORTER_SANDBOX_LOG`, else `warn` (nothing logged in normal operation). */
+  logLevel?: LogLevel | undefined;
+}
+
+export interface ResolvedConfig {
+  baseUrl: string;
+  apiKey: string | undefined;
+  fetch: typeof fetch;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  totalTimeoutMs: number | undefined;
+  maxRetries: number;
+  retryDelayMs: number;
+  maxRetryDelayMs: number;
+  maxRetryAfterMs: number;
+  logger: Logger;
+  logLevel: LogLevel;
+}
+
+const LEVELS: readonly LogLevel[] = ["off", "error", "warn", "info", "debug"];
+
+function optionError(name: string, rule: string): SandboxError {
+  return new SandboxError(`invalid option ${name}: ${rule}`, { code: "validation_error" });
+}
+
+/** Checks a duration option: a positive number of milliseconds, or `Infinity` for none. */
+export function checkMs(name: string, value: number | undefined): void {
+  if (value !== undefined && !(typeof value === "number" && value > 0)) {
+    throw optionError(name, "must be a positive number of milliseconds (or Infinity for none)");
+  }
+}
+
+export function checkRetries(value: number | undefined): void {
+  if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
+    throw optionError("maxRetries", "must be a whole number, 0 or more");
+  }
+}
+
+export function resolveConfig(options: ClientOptions): ResolvedConfig {
+  for (const name of ["timeoutMs", "totalTimeoutMs", "retryDelayMs", "maxRetryDelayMs", "maxRetryAfterMs"] as const) {
+    checkMs(name, options[name]);
+  }
+  checkRetries(options.maxRetries);
+  const logLevel = options.logLevel ?? (readEnv("PORTER_SANDBOX_LOG") as LogLevel | undefined) ?? "warn";
+  if (!LEVELS.includes(logLevel)) throw optionError("logLevel", `must be one of ${LEVELS.join(", ")}`);
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  if (typeof fetchImpl !== "function") throw optionError("fetch", "no global fetch in this runtime: pass one");
+  return {
+    ...resolveLocation(options),
+    // Bound lazily: calling a detached `fetch` throws "Illegal invocation" in browsers.
+    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    headers: { ...options.defaultHeaders },
+    timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
+    totalTimeoutMs: options.totalTimeoutMs,
+    maxRetries: options.maxRetries ?? DEFAULTS.maxRetries,
+    retryDelayMs: options.retryDelayMs ?? DEFAULTS.retryDelayMs,
+    maxRetryDelayMs: options.maxRetryDelayMs ?? DEFAULTS.maxRetryDelayMs,
+    maxRetryAfterMs: options.maxRetryAfterMs ?? DEFAULTS.maxRetryAfterMs,
+    logger: options.logger ?? console,
+    logLevel,
+  };
+}

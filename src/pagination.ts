@@ -1,0 +1,77 @@
+// A list call's result: `await` gives one page, usable as an array that also carries the API's
+// pagination; `for await` walks every item of every page, fetching one page at a time, lazily.
+
+export interface Pagination {
+  /** 1-based number of this page. */
+  current_page: number;
+  total_pages: number;
+  has_next_page: boolean;
+}
+
+/** One page of results: an array of items with the page's pagination and a way to the next page. */
+export type Page<T, Extra = {}> = T[] &
+  Extra & {
+    readonly pagination: Pagination;
+    hasNextPage(): boolean;
+    /** Fetches the page after this one. Throws when there is none; check `hasNextPage()` first. */
+    getNextPage(): Promise<Page<T, Extra>>;
+  };
+
+export function makePage<T, Extra extends object>(
+  items: T[],
+  pagination: Pagination,
+  extra: Extra,
+  fetchPage: (page: number) => Promise<Page<T, Extra>>,
+): Page<T, Extra> {
+  // Not enumerable, so that the page still prints, spreads and serialises as the plain array it is.
+  return Object.defineProperties(items, {
+    pagination: { value: pagination },
+    ...Object.fromEntries(Object.entries(extra).map(([k, value]) => [k, { value }])),
+    hasNextPage: { value: () => pagination.has_next_page },
+    getNextPage: {
+      value: () => {
+        if (!pagination.has_next_page) return Promise.reject(new RangeError(`page ${pagination.current_page} is the last page`));
+        return fetchPage(pagination.current_page + 1);
+      },
+    },
+  }) as Page<T, Extra>;
+}
+
+/** The promise of a list call's first page that is also an async iterator over every item. The first
+ * request goes out when the result is first awaited or iterated, and only once. */
+export class PagePromise<T, Extra = {}> implements PromiseLike<Page<T, Extra>>, AsyncIterable<T> {
+  #first: Promise<Page<T, Extra>> | undefined;
+  readonly #load: () => Promise<Page<T, Extra>>;
+
+  constructor(load: () => Promise<Page<T, Extra>>) {
+    this.#load = load;
+  }
+
+  #page(): Promise<Page<T, Extra>> {
+    return (this.#first ??= this.#load());
+  }
+
+  then<A = Page<T, Extra>, B = never>(
+    onfulfilled?: ((page: Page<T, Extra>) => A | PromiseLike<A>) | null,
+    onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    return this.#page().then(onfulfilled, onrejected);
+  }
+
+  catch<B = never>(onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<Page<T, Extra> | B> {
+    return this.#page().catch(onrejected);
+  }
+
+  finally(onfinally?: (() => void) | null): Promise<Page<T, Extra>> {
+    return this.#page().finally(onfinally);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    let page = await this.#page();
+    for (;;) {
+      yield* page;
+      if (!page.hasNextPage()) return;
+      page = await page.getNextPage();
+    }
+  }
+}

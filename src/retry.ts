@@ -1,0 +1,60 @@
+// When a failed attempt may be tried again, and how long to wait first.
+
+/**
+ * How much of a failure a request may be retried through.
+ * - `idempotent`: repeating it cannot do the work twice: GET, PUT, DELETE (RFC 9110 §9.2.2), and
+ *   creates carrying an `Idempotency-Key` that the server deduplicates on. Retried on connection
+ *   failures, timeouts, 408, 429 and 5xx.
+ * - `unstarted`: repeating it could do the work twice (exec, move, snapshot). Retried only when the
+ *   failure proves the server never started it: a 429, a 503 that carries `Retry-After` (the server
+ *   refused before doing anything), or a connection that was never established (refused, DNS).
+ */
+export type RetryMode = "idempotent" | "unstarted";
+
+export function isRetryableStatus(status: number, mode: RetryMode, headers: Headers): boolean {
+  // An explicit server hint wins; the header is a common convention (used by Stainless APIs).
+  const hint = headers.get("x-should-retry");
+  if (hint === "true") return true;
+  if (hint === "false") return false;
+  if (mode === "unstarted") return status === 429 || (status === 503 && headers.has("retry-after"));
+  return status === 408 || status === 429 || status >= 500;
+}
+
+// Error codes of failures that happen before a connection exists, as Node (undici), Bun and Deno
+// report them in `error.cause.code`. Browsers expose none, so there exec is not retried at all.
+const NEVER_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT", "ConnectionRefused"]);
+
+export function isRetryableNetworkError(error: unknown, mode: RetryMode): boolean {
+  if (mode === "idempotent") return true;
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
+  return typeof cause?.code === "string" && NEVER_CONNECTED.has(cause.code);
+}
+
+/**
+ * Milliseconds the server asked us to wait, from `retry-after-ms` (a common extension) or
+ * `Retry-After` as delay-seconds or an HTTP-date (RFC 9110 §10.2.3). Undefined when absent or unusable.
+ */
+export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
+  const ms = Number.parseFloat(headers.get("retry-after-ms") ?? "");
+  if (Number.isFinite(ms) && ms >= 0) return ms;
+  const value = headers.get("retry-after");
+  if (value === null) return undefined;
+  const seconds = Number(value);
+  if (value.trim() !== "" && Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+export interface BackoffOptions {
+  retryDelayMs: number;
+  maxRetryDelayMs: number;
+  maxRetryAfterMs: number;
+}
+
+/** Delay before retry number `retry` (1-based): the server's ask when it gave one (capped), else
+ * exponential backoff with up to 25% jitter taken off, so that many clients do not retry in step. */
+export function backoffMs(retry: number, serverAskMs: number | undefined, o: BackoffOptions): number {
+  if (serverAskMs !== undefined) return Math.min(serverAskMs, o.maxRetryAfterMs);
+  const exp = Math.min(o.retryDelayMs * 2 ** (retry - 1), o.maxRetryDelayMs);
+  return exp * (1 - Math.random() * 0.25);
+}

@@ -1,0 +1,110 @@
+// The `Sandbox` handle: the last-known status record (wire names unchanged) with bound helpers.
+import { SandboxError, NotFoundError } from "./errors.js";
+import { invoke } from "./operation.js";
+import type { RequestOptions, Transport } from "./transport.js";
+import type { ExecResponse, LogLine, StatusResponse, StatusResponsePhase } from "./types.js";
+import { pollUntil, type WaitOptions } from "./wait.js";
+
+/** Phases a sandbox never leaves. */
+export const ENDED_PHASES: readonly StatusResponsePhase[] = ["succeeded", "failed", "terminated"];
+
+export interface LogsOptions {
+  /** A duration such as `"1h"` or `"30m"`, or an RFC 3339 timestamp. */
+  since?: string;
+  /** At most this many lines (0 = the server's default; the server caps at 5000). */
+  limit?: number;
+}
+
+/** The sandbox ended (or was terminated) while the caller waited for it to be `running`. */
+export class SandboxNotRunningError extends SandboxError {
+  constructor(
+    message: string,
+    readonly phase: StatusResponsePhase,
+    readonly exit_code: number | null | undefined,
+  ) {
+    super(message, { code: "sandbox_not_running" });
+  }
+}
+
+export interface Sandbox extends Readonly<StatusResponse> {}
+
+export class Sandbox {
+  readonly #transport: Transport;
+
+  /** @internal Handles come from `porter.sandboxes`; they are not constructed directly. */
+  constructor(transport: Transport, record: StatusResponse) {
+    this.#transport = transport;
+    Object.assign(this, record);
+  }
+
+  /** Refetches the status, updates this handle (`phase`, `tags`, ...) and returns the new record. */
+  async refresh(options?: RequestOptions): Promise<StatusResponse> {
+    const { data } = await invoke(this.#transport, "getSandbox", { path: { id: this.id } }, options, { read: "json" });
+    Object.assign(this, data);
+    return data;
+  }
+
+  /**
+   * Runs `command` (an argv array, no shell) to completion and returns `{ stdout, stderr, exit_code }`.
+   * A non-zero exit code is a result, not an error. No timeout unless `timeoutMs` is given, since a
+   * command may run long. Never run twice by the SDK: retried only when the API proves it did not start
+   * the command (429, or 503 with Retry-After, or a connection that was never made).
+   */
+  async exec(command: string[], options?: RequestOptions): Promise<ExecResponse> {
+    const { data } = await invoke(this.#transport, "execSandbox", { path: { id: this.id }, body: { command } }, options, {
+      read: "json",
+      retry: "unstarted",
+      timeoutMs: Infinity,
+      label: "exec command",
+    });
+    return data;
+  }
+
+  /** Fetches structured log lines (the workload's output and every exec's, with `exec_id`). */
+  async logs(query: LogsOptions = {}, options?: RequestOptions): Promise<LogLine[]> {
+    const { data } = await invoke(this.#transport, "getSandboxLogs", { path: { id: this.id }, query }, options, { read: "json", label: "logs options" });
+    return data.logs;
+  }
+
+  /** Terminates the sandbox and returns this handle with the ended record. Terminating a sandbox
+   * that already ended succeeds and returns its record. */
+  async terminate(options?: RequestOptions): Promise<this> {
+    await invoke(this.#transport, "terminateSandbox", { path: { id: this.id } }, options, { read: "none" });
+    // Termination can take a moment on the server; report the record once it has ended.
+    await pollUntil(`sandbox ${this.name} to end`, async (signal) => {
+      const record = await this.refresh({ ...options, signal: signal ?? options?.signal });
+      return ENDED_PHASES.includes(record.phase) ? record : undefined;
+    }, { signal: options?.signal, timeoutMs: options?.totalTimeoutMs ?? 30_000, pollIntervalMs: 100 });
+    return this;
+  }
+
+  /** Resolves with this handle once the sandbox is `running`; fails at once with
+   * `SandboxNotRunningError` if it ends instead, and with `SandboxTimeoutError` after `timeoutMs`. */
+  async waitUntilRunning(options: WaitOptions = {}): Promise<this> {
+    await pollUntil(`sandbox ${this.name} to be running`, async (signal) => {
+      if (this.phase !== "running") await this.refresh({ signal });
+      if (this.phase === "running") return true;
+      if (ENDED_PHASES.includes(this.phase)) {
+        const exit = this.exit_code === null || this.exit_code === undefined ? "" : ` with exit code ${this.exit_code}`;
+        throw new SandboxNotRunningError(`sandbox ${this.name} is ${this.phase}${exit}; it will never run`, this.phase, this.exit_code);
+      }
+      return undefined;
+    }, options);
+    return this;
+  }
+
+  /** `await using sandbox = await porter.sandboxes.create(...)` terminates it at scope exit. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (ENDED_PHASES.includes(this.phase)) return;
+    try {
+      await this.terminate();
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+    }
+  }
+
+  /** The record, for `JSON.stringify`. */
+  toJSON(): StatusResponse {
+    return { ...this } as StatusResponse;
+  }
+}

@@ -1,0 +1,156 @@
+// `porter.sandboxes`: create, get (by name or id), list (paged and iterable), counts, terminate.
+import { ConflictError, NotFoundError } from "./errors.js";
+import { invoke, type Input } from "./operation.js";
+import { makePage, PagePromise, type Page } from "./pagination.js";
+import type { RawClient } from "./raw.js";
+import { Sandbox } from "./sandbox.js";
+import type { RequestOptions, Transport } from "./transport.js";
+import type { CountResponse, FilterValues, SandboxSpec, StatusResponse, StatusResponsePhase } from "./types.js";
+
+export interface ListSandboxesParams {
+  /** Only sandboxes carrying every one of these tags. */
+  tags?: Record<string, string>;
+  /** 1-based page to start from. Default 1. */
+  page?: number;
+  /** Only these phases. Default: live sandboxes only (queued, creating, running). */
+  phase?: StatusResponsePhase | StatusResponsePhase[];
+  /** Only sandboxes of this image. */
+  image?: string;
+  /** Only sandboxes whose name starts with this. */
+  search?: string;
+  /** Only sandboxes created at or after this time (RFC 3339). */
+  start_time?: string;
+  /** Only sandboxes created before this time (RFC 3339). */
+  end_time?: string;
+  /** Also return the values each filter can take (`page.filter_values`). */
+  include_filter_values?: boolean;
+}
+
+export type SandboxPage = Page<Sandbox, { readonly filter_values: FilterValues | undefined }>;
+
+// Characters no sandbox name can hold: such an argument can only be an id.
+const NOT_A_NAME = /[^a-z0-9-]/;
+
+export class Sandboxes {
+  readonly #transport: Transport;
+  readonly #raw: () => RawClient;
+  // A sandbox name is never reused, even after termination, so a name once resolved stays resolved.
+  readonly #ids = new Map<string, string>();
+
+  /** @internal */
+  constructor(transport: Transport, raw: () => RawClient) {
+    this.#transport = transport;
+    this.#raw = raw;
+  }
+
+  /** The typed low-level client, for endpoints the ergonomic surface does not wrap. */
+  get raw(): RawClient {
+    return this.#raw();
+  }
+
+  /**
+   * Creates a sandbox and returns its handle, with `phase` known. Sends one `Idempotency-Key` (yours,
+   * or generated) on every attempt, so a retry never makes a second sandbox. If a retry of a named
+   * create meets a name conflict, the call resolves to the sandbox its own earlier attempt made, but
+   * only when that is certain: the same image, tags and mounts, created after this call began.
+   */
+  async create(spec: SandboxSpec, options?: RequestOptions): Promise<Sandbox> {
+    const began = Date.now();
+    try {
+      const { data } = await invoke(this.#transport, "createSandbox", { body: spec }, options, { read: "json", idempotent: true, label: "sandbox spec" });
+      if (data.name) this.#ids.set(data.name, data.id);
+      return this.#fromCreate(data as StatusResponse, options);
+    } catch (error) {
+      const mine = await this.#ownEarlierAttempt(error, spec, began, options);
+      if (mine) return mine;
+      throw error;
+    }
+  }
+
+  async #fromCreate(data: Partial<StatusResponse> & { id: string }, options?: RequestOptions): Promise<Sandbox> {
+    // Porter's API answers a create with the id and name only; servers that send the whole status
+    // record save a request.
+    if (data.phase !== undefined && data.created_at !== undefined) return new Sandbox(this.#transport, data as StatusResponse);
+    const { data: record } = await invoke(this.#transport, "getSandbox", { path: { id: data.id } }, options, { read: "json" });
+    return new Sandbox(this.#transport, record);
+  }
+
+  async #ownEarlierAttempt(error: unknown, spec: SandboxSpec, began: number, options?: RequestOptions): Promise<Sandbox | undefined> {
+    if (!(error instanceof ConflictError) || error.code !== "conflict" || error.attempts < 2 || !spec.name) return undefined;
+    const existing = await this.get(spec.name, options).catch(() => undefined);
+    if (!existing) return undefined;
+    const same = (a: unknown, b: unknown) => JSON.stringify(sortKeys(a ?? {})) === JSON.stringify(sortKeys(b ?? {}));
+    const certain =
+      existing.image === spec.image &&
+      same(existing.tags, spec.tags) &&
+      same(existing.volume_mounts, spec.volume_mounts) &&
+      Date.parse(existing.created_at) >= began;
+    return certain ? existing : undefined;
+  }
+
+  /** Returns the handle of the sandbox with this name (or id). */
+  async get(nameOrId: string, options?: RequestOptions): Promise<Sandbox> {
+    const id = await this.#resolve(nameOrId, options);
+    const { data } = await invoke(this.#transport, "getSandbox", { path: { id } }, options, { read: "json" });
+    return new Sandbox(this.#transport, data);
+  }
+
+  /** Resolves a name to an id through the lookup endpoint; an id is passed through. */
+  async #resolve(nameOrId: string, options?: RequestOptions): Promise<string> {
+    const known = this.#ids.get(nameOrId);
+    if (known) return known;
+    if (typeof nameOrId === "string" && NOT_A_NAME.test(nameOrId)) return nameOrId;
+    try {
+      const { data } = await invoke(this.#transport, "lookupSandbox", { query: { name: nameOrId } }, options, { read: "json", label: "sandbox name" });
+      this.#ids.set(nameOrId, data.id);
+      return data.id;
+    } catch (error) {
+      // Not a name: it may still be an id that happens to look like one.
+      if (error instanceof NotFoundError) return nameOrId;
+      throw error;
+    }
+  }
+
+  /**
+   * Lists sandboxes. `await` gives one page (an array of handles with `pagination`, `hasNextPage()`
+   * and `getNextPage()`); `for await` walks every sandbox of every page, one request per page.
+   */
+  list(params: ListSandboxesParams = {}, options?: RequestOptions): PagePromise<Sandbox, { readonly filter_values: FilterValues | undefined }> {
+    const fetchPage = async (page: number): Promise<SandboxPage> => {
+      const { data } = await invoke(this.#transport, "listSandboxes", { query: toQuery(params, page) }, options, { read: "json", label: "list filters" });
+      const items = data.sandboxes.map((record) => new Sandbox(this.#transport, record));
+      return makePage(items, data.pagination, { filter_values: data.filter_values }, fetchPage);
+    };
+    return new PagePromise(() => fetchPage(params.page ?? 1));
+  }
+
+  /** Counts of created sandboxes over time, with the same filters as `list`. */
+  async counts(params: Omit<ListSandboxesParams, "page" | "include_filter_values"> = {}, options?: RequestOptions): Promise<CountResponse> {
+    const { page: _p, include_filter_values: _i, ...query } = toQuery(params, undefined);
+    const { data } = await invoke(this.#transport, "countSandboxes", { query }, options, { read: "json", label: "count filters" });
+    return data;
+  }
+
+  /** Terminates a sandbox by name or id and returns its ended record as a handle. Idempotent by
+   * state: terminating a sandbox that already ended succeeds and returns its record. */
+  async terminate(nameOrId: string, options?: RequestOptions): Promise<Sandbox> {
+    const id = await this.#resolve(nameOrId, options);
+    const handle = new Sandbox(this.#transport, { id, name: nameOrId } as StatusResponse);
+    return handle.terminate(options);
+  }
+}
+
+type ListQuery = NonNullable<Input<"listSandboxes">["query"]>;
+
+function toQuery(params: ListSandboxesParams, page: number | undefined): ListQuery {
+  const { tags, phase, page: _page, ...rest } = params;
+  const query: Record<string, unknown> = { ...rest, page };
+  if (tags) query.tag = Object.entries(tags).map(([k, v]) => `${k}=${v}`);
+  if (phase !== undefined) query.phase = Array.isArray(phase) ? phase : [phase];
+  return query as ListQuery;
+}
+
+function sortKeys(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)));
+}

@@ -1,0 +1,119 @@
+// Checks input against the request schemas of the spec (generated/request-rules.ts) before any
+// request is sent. It interprets the small JSON Schema subset that scripts/codegen.mjs lets through;
+// the rules themselves are never written here. Messages name the field and the rule, never the value
+// (an env value may be a secret).
+import { schemas } from "../generated/request-rules.js";
+import { ValidationError, type ValidationIssue } from "./errors.js";
+
+export interface Schema {
+  $ref?: string;
+  type?: string | readonly string[];
+  enum?: readonly unknown[];
+  const?: unknown;
+  pattern?: string;
+  "x-rule"?: string;
+  "x-max-bytes"?: number;
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  minItems?: number;
+  maxItems?: number;
+  minProperties?: number;
+  maxProperties?: number;
+  required?: readonly string[];
+  properties?: Readonly<Record<string, Schema>>;
+  additionalProperties?: boolean | Schema;
+  propertyNames?: Schema;
+  items?: Schema;
+}
+
+const patterns = new Map<string, RegExp>();
+const regex = (p: string) => patterns.get(p) ?? patterns.set(p, new RegExp(p, "u")).get(p)!;
+const utf8 = new TextEncoder();
+
+function typeOf(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "array";
+  if (typeof v === "number") return Number.isInteger(v) ? "integer" : "number";
+  return typeof v;
+}
+
+function fits(actual: string, wanted: string): boolean {
+  return actual === wanted || (wanted === "number" && actual === "integer");
+}
+
+const join = (path: string, key: string | number) =>
+  typeof key === "number" ? `${path}[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? (path ? `${path}.${key}` : key) : `${path}[${JSON.stringify(key)}]`;
+
+const chars = (s: string) => (s.length > 0 && /[\uD800-\uDFFF]/.test(s) ? [...s].length : s.length);
+
+export function check(schema: Schema, value: unknown, path: string, issues: ValidationIssue[]): void {
+  if (schema.$ref) return check(schemas[schema.$ref] as Schema, value, path, issues);
+  const add = (message: string, at = path): void => void issues.push({ path: at, message });
+  const actual = typeOf(value);
+  if (schema.type !== undefined) {
+    const wanted = typeof schema.type === "string" ? [schema.type] : schema.type;
+    if (!wanted.some((t) => fits(actual, t))) return add(`must be ${wanted.map((t) => (t === "integer" ? "a whole number" : `${/^[aeiou]/.test(t) ? "an" : "a"} ${t}`)).join(" or ")}`);
+  }
+  if (schema.enum && !schema.enum.includes(value)) return add(`must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}`);
+  if ("const" in schema && value !== schema.const) return add(`must be ${JSON.stringify(schema.const)}`);
+  if (typeof value === "string") {
+    if (schema.minLength !== undefined && chars(value) < schema.minLength) add(schema.minLength === 1 ? "must not be empty" : `must be at least ${schema.minLength} characters`);
+    if (schema.maxLength !== undefined && chars(value) > schema.maxLength) add(`must be at most ${schema.maxLength} characters`);
+    if (schema.pattern !== undefined && !regex(schema.pattern).test(value)) add(`must be ${schema["x-rule"] ?? `text matching /${schema.pattern}/`}`);
+  } else if (typeof value === "number") {
+    if (schema.minimum !== undefined && value < schema.minimum) add(`must be at least ${schema.minimum}`);
+    if (schema.maximum !== undefined && value > schema.maximum) add(`must be at most ${schema.maximum}`);
+    if (schema.exclusiveMinimum !== undefined && value <= schema.exclusiveMinimum) add(`must be more than ${schema.exclusiveMinimum}`);
+    if (schema.exclusiveMaximum !== undefined && value >= schema.exclusiveMaximum) add(`must be less than ${schema.exclusiveMaximum}`);
+  } else if (Array.isArray(value)) {
+    if (schema.minItems !== undefined && value.length < schema.minItems) add(schema.minItems === 1 ? "must not be empty" : `must have at least ${schema.minItems} items`);
+    if (schema.maxItems !== undefined && value.length > schema.maxItems) add(`must have at most ${schema.maxItems} item${schema.maxItems === 1 ? "" : "s"}`);
+    if (schema.items) value.forEach((item, i) => check(schema.items!, item, join(path, i), issues));
+  } else if (actual === "object") {
+    checkObject(schema, value as Record<string, unknown>, path, issues);
+  }
+}
+
+function checkObject(schema: Schema, value: Record<string, unknown>, path: string, issues: ValidationIssue[]): void {
+  const keys = Object.keys(value).filter((k) => value[k] !== undefined);
+  for (const key of schema.required ?? []) {
+    if (value[key] === undefined) issues.push({ path: join(path, key), message: "is required" });
+  }
+  if (schema.minProperties !== undefined && keys.length < schema.minProperties) issues.push({ path, message: `must have at least ${schema.minProperties} entries` });
+  if (schema.maxProperties !== undefined && keys.length > schema.maxProperties) issues.push({ path, message: `must have at most ${schema.maxProperties} entries` });
+  if (schema["x-max-bytes"] !== undefined) {
+    const bytes = keys.reduce((n, k) => n + utf8.encode(k).length + utf8.encode(String(value[k])).length, 0);
+    if (bytes > schema["x-max-bytes"]) issues.push({ path, message: `must total at most ${schema["x-max-bytes"]} bytes of keys and values (has ${bytes})` });
+  }
+  for (const key of keys) {
+    const at = join(path, key);
+    if (schema.propertyNames) {
+      const before = issues.length;
+      check(schema.propertyNames, key, at, issues);
+      for (let i = before; i < issues.length; i++) issues[i]!.message = `key ${issues[i]!.message}`;
+    }
+    const declared = schema.properties?.[key];
+    if (declared) check(declared, value[key], at, issues);
+    else if (schema.additionalProperties === false) issues.push({ path: at, message: unknownField(key, schema) });
+    else if (typeof schema.additionalProperties === "object") check(schema.additionalProperties, value[key], at, issues);
+  }
+}
+
+// A camelCase spelling of a wire field (`volumeMounts`) is the likeliest typo; say which was meant.
+function unknownField(key: string, schema: Schema): string {
+  const snake = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  const hint = snake !== key && schema.properties?.[snake] ? ` (did you mean ${snake}?)` : "";
+  return `is not a known field${hint}`;
+}
+
+/** Throws `ValidationError` naming every field that breaks the schema; returns the value unchanged. */
+export function validate<T>(what: string, schema: Schema, value: T, path = ""): T {
+  const issues: ValidationIssue[] = [];
+  check(schema, value, path, issues);
+  if (issues.length) throw new ValidationError(what, issues);
+  return value;
+}
