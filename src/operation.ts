@@ -37,7 +37,14 @@ export interface Input<K extends OperationId> {
 }
 
 /** How this operation may be retried, read and timed; see src/retry.ts for the modes. */
-export type Behaviour = Pick<Call, "read" | "idempotent" | "timeoutMs"> & { retry?: RetryMode; rawBody?: BodyInit; label?: string };
+export type Behaviour = Pick<Call, "read" | "idempotent" | "timeoutMs"> & {
+  retry?: RetryMode;
+  /** A non-JSON request body (file content), sent as is with `contentType`. */
+  rawBody?: BodyInit;
+  contentType?: string;
+  /** What the input is called in validation errors. Default: the operationId. */
+  label?: string;
+};
 
 // RFC 3986 unreserved characters pass; everything else, `/` and `%` included, is percent-encoded, so
 // no id can reach another endpoint. Dots alone ("." or "..") are refused by the spec's id pattern,
@@ -73,6 +80,7 @@ export function invoke<K extends OperationId>(
   const path = rule.route.replace(/\{(\w+)\}/g, (_, name: string) => encode(params[name]));
   const headers: Record<string, string> = { ...(input.header as Record<string, string> | undefined) };
   let body: BodyInit | undefined = behaviour.rawBody;
+  if (body !== undefined && behaviour.contentType) headers["content-type"] = behaviour.contentType;
   if (input.body !== undefined) {
     body = JSON.stringify(input.body);
     headers["content-type"] = "application/json";
