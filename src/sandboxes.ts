@@ -5,7 +5,7 @@ import { makePage, PagePromise, type Page } from "./pagination.js";
 import type { RawClient } from "./raw.js";
 import { Sandbox } from "./sandbox.js";
 import type { RequestOptions, Transport } from "./transport.js";
-import type { CountResponse, FilterValues, SandboxSpec, StatusResponse, StatusResponsePhase } from "./types.js";
+import type { CountResponse, CreateResponse, FilterValues, SandboxSpec, StatusResponse, StatusResponsePhase } from "./types.js";
 
 export interface ListSandboxesParams {
   /** Only sandboxes carrying every one of these tags. */
@@ -59,7 +59,7 @@ export class Sandboxes {
     try {
       const { data } = await invoke(this.#transport, "createSandbox", { body: spec }, options, { read: "json", idempotent: true, label: "sandbox spec" });
       if (data.name) this.#ids.set(data.name, data.id);
-      return this.#fromCreate(data as StatusResponse, options);
+      return this.#fromCreate(data, options);
     } catch (error) {
       const mine = await this.#ownEarlierAttempt(error, spec, began, options);
       if (mine) return mine;
@@ -67,10 +67,10 @@ export class Sandboxes {
     }
   }
 
-  async #fromCreate(data: Partial<StatusResponse> & { id: string }, options?: RequestOptions): Promise<Sandbox> {
-    // Porter's API answers a create with the id and name only; servers that send the whole status
-    // record save a request.
-    if (data.phase !== undefined && data.created_at !== undefined) return new Sandbox(this.#transport, data as StatusResponse);
+  async #fromCreate(data: CreateResponse, options?: RequestOptions): Promise<Sandbox> {
+    // Porter's API answers a create with the id and name only; a server that embeds the status
+    // record saves the GET.
+    if (data.status) return new Sandbox(this.#transport, data.status);
     const { data: record } = await invoke(this.#transport, "getSandbox", { path: { id: data.id } }, options, { read: "json" });
     return new Sandbox(this.#transport, record);
   }
