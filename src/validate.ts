@@ -46,7 +46,7 @@ function fits(actual: string, wanted: string): boolean {
 }
 
 const join = (path: string, key: string | number) =>
-  typeof key === "number" ? `${path}[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? (path ? `${path}.${key}` : key) : `${path}[${JSON.stringify(key)}]`;
+  typeof key === "number" ? `${path}[${key}]` : !path ? key : /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
 
 const chars = (s: string) => (s.length > 0 && /[\uD800-\uDFFF]/.test(s) ? [...s].length : s.length);
 

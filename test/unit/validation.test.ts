@@ -1,0 +1,152 @@
+// Bad input fails before any request, naming the field and the rule; the rules come from the spec,
+// and the SDK's compact interpreter agrees with zod reading the same rules.
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import * as z from "zod";
+import { schemas } from "../../generated/request-rules.js";
+import { Porter, ValidationError, type SandboxSpec } from "../../src/index.js";
+import { check } from "../../src/validate.js";
+import { json, startServer, type TestServer } from "../helpers/http.js";
+
+let s: TestServer;
+let porter: Porter;
+beforeAll(async () => {
+  s = await startServer((_req, res) => json(res, 500, { error: "no request should arrive" }));
+  porter = new Porter({ baseUrl: s.url, maxRetries: 0 });
+});
+afterAll(() => s.close());
+
+async function issuesOf(call: Promise<unknown>): Promise<string[]> {
+  const before = s.requests.length;
+  const err = await call.then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(ValidationError);
+  expect(s.requests.length).toBe(before);
+  return (err as ValidationError).issues.map((i) => `${i.path}: ${i.message}`);
+}
+
+const spec = (extra: Record<string, unknown>) => ({ image: "alpine", ...extra }) as SandboxSpec;
+
+describe("sandbox spec rules, from the spec", () => {
+  test.each([
+    [{ name: "My_Box" }, "name: must be a DNS label: lowercase letters, digits and hyphens, starting and ending with a letter or digit"],
+    [{ name: "-box" }, "name: must be a DNS label"],
+    [{ name: "a".repeat(64) }, "name: must be at most 63 characters"],
+    [{ image: "" }, "image: must not be empty"],
+    [{ tags: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, "v"])) }, "tags: must have at most 16 entries"],
+    [{ tags: { ["k".repeat(65)]: "v" } }, `tags.${"k".repeat(65)}: key must be at most 64 characters`],
+    [{ tags: { "": "v" } }, 'tags[""]: key must not be empty'],
+    [{ tags: { team: "v".repeat(513) } }, "tags.team: must be at most 512 characters"],
+    [{ tags: Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`key-${i}`, "v".repeat(500)])) }, "tags: must total at most 4096 bytes of keys and values (has 5050)"],
+    [{ tags: { team: 7 } }, "tags.team: must be a string"],
+    [{ volume_mounts: { "mnt/data": "vol_1" } }, 'volume_mounts["mnt/data"]: key must be'],
+    [{ volume_mounts: { "/mnt/../etc": "vol_1" } }, 'volume_mounts["/mnt/../etc"]: key must be'],
+    [{ volume_mounts: { "/mnt/data": "" } }, 'volume_mounts["/mnt/data"]: must not be empty'],
+    [{ command: [] }, "command: must not be empty"],
+    [{ args: ["ok", 3] }, "args[1]: must be a string"],
+    [{ env: { "BAD NAME": "x" } }, 'env["BAD NAME"]: key must be'],
+    [{ networking: [{ port: 80 }] }, "networking[0].port: must be at least 1024"],
+    [{ networking: [{ port: 70000 }] }, "networking[0].port: must be at most 65535"],
+    [{ networking: [{ port: 8080 }, { port: 8081 }] }, "networking: must have at most 1 item"],
+    [{ ttl_seconds: 0 }, "ttl_seconds: must be at least 1"],
+    [{ ttl_seconds: 1.5 }, "ttl_seconds: must be a whole number"],
+    [{ resources: { cpu: "two" } }, "resources.cpu: must be"],
+    [{ egress: {} }, "egress.allowed_destinations: is required"],
+    [{ volumeMounts: {} }, "volumeMounts: is not a known field (did you mean volume_mounts?)"],
+  ])("%j is refused before sending: %s", async (extra, message) => {
+    const issues = await issuesOf(porter.sandboxes.create(spec(extra)));
+    expect(issues.some((i) => i.startsWith(message))).toBe(true);
+  });
+
+  test("a missing image and several faults are all reported at once", async () => {
+    const issues = await issuesOf(porter.sandboxes.create({ name: "Bad" } as unknown as SandboxSpec));
+    expect(issues).toEqual(["image: is required", expect.stringMatching(/^name: must be a DNS label/)]);
+  });
+
+  test("the message names the input, the field and the rule, and never echoes a value", async () => {
+    const err = await porter.sandboxes.create(spec({ env: { "BAD NAME": "hunter2-password" } })).catch((e) => e);
+    expect(err.message).toMatch(/^invalid sandbox spec: env\["BAD NAME"\]: key must be/);
+    expect(err.message).not.toContain("hunter2");
+    expect(err.code).toBe("validation_error");
+  });
+});
+
+describe("other inputs", () => {
+  test("exec needs a non-empty argv of strings; logs limits come from the spec", async () => {
+    s.handle((req, res) =>
+      req.path === "/v1/sandbox/sbx_1"
+        ? json(res, 200, { id: "sbx_1", name: "box", image: "alpine", phase: "running", created_at: "2026-11-22T00:00:00Z", host: "" })
+        : json(res, 500, { error: "no request should arrive" }),
+    );
+    const box = await porter.sandboxes.get("sbx_1");
+    expect(await issuesOf(box.exec([]))).toEqual(["command: must not be empty"]);
+    expect(await issuesOf(box.exec("ls -la" as never))).toEqual(["command: must be an array"]);
+    expect(await issuesOf(box.logs({ limit: 5001 }))).toEqual(["limit: must be at most 5000"]);
+    expect(await issuesOf(box.logs({ since: "yesterday" }))).toEqual([expect.stringMatching(/^since: must be/)]);
+  });
+
+  test("list and logs parameters", async () => {
+    expect(await issuesOf(porter.sandboxes.list({ page: 0 }))).toEqual(["page: must be at least 1"]);
+    expect(await issuesOf(porter.sandboxes.list({ tags: { ["k".repeat(70)]: "v" } }))).toEqual([expect.stringMatching(/^tag\[0\]: must be/)]);
+    expect(await issuesOf(porter.sandboxes.list({ phase: "sleeping" as never }))).toEqual([expect.stringMatching(/^phase\[0\]: must be one of "queued"/)]);
+  });
+
+  test.each(["..", ".", "a/b", "sbx_1/../../v1/volume", "", "a?b=c"])("an id like %j can never address another endpoint", async (id) => {
+    const issues = await issuesOf(porter.sandboxes.get(id));
+    expect(issues.join()).toMatch(/^(id|name): /);
+  });
+
+  test("idempotency keys are checked against the spec too", async () => {
+    expect(await issuesOf(porter.sandboxes.create(spec({}), { idempotencyKey: "" }))).toEqual(["Idempotency-Key: must not be empty"]);
+  });
+});
+
+// zod reading the same generated rules: an independent implementation of JSON Schema to agree with.
+function zodSchema(name: string): z.ZodType {
+  const strip = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(strip)
+      : v && typeof v === "object"
+        ? Object.fromEntries(
+            Object.entries(v)
+              .filter(([k]) => !k.startsWith("x-"))
+              .map(([k, x]) => [k, k === "$ref" ? `#/$defs/${x as string}` : strip(x)]),
+          )
+        : v;
+  const defs = strip(schemas) as Record<string, object>;
+  return z.fromJSONSchema({ ...defs[name], $defs: defs } as never);
+}
+
+describe("the SDK's validator agrees with zod on the spec's rules", () => {
+  const text = fc.oneof(fc.constantFrom("", "a", "box-1", "-x", "Box", "/mnt/data", "mnt", "/a/../b", "2", "500m", "4Gi", "x".repeat(70)), fc.string({ maxLength: 8 }));
+  const value = fc.oneof(text, fc.integer({ min: -2, max: 70_000 }), fc.constant(1.5), fc.boolean(), fc.constant(null));
+  const map = fc.dictionary(text, fc.oneof(text, value), { maxKeys: 4 });
+  const sandboxSpec = fc.record(
+    {
+      image: fc.oneof(text, value),
+      name: text,
+      command: fc.array(fc.oneof(text, value), { maxLength: 3 }),
+      args: fc.array(text, { maxLength: 2 }),
+      env: map,
+      tags: map,
+      volume_mounts: map,
+      networking: fc.array(fc.record({ port: fc.oneof(fc.integer({ min: 0, max: 70_000 }), text) }), { maxLength: 2 }),
+      resources: fc.record({ cpu: text, memory: text }, { requiredKeys: [] }),
+      ttl_seconds: value,
+      unknownField: value,
+    },
+    { requiredKeys: [] },
+  );
+
+  test.each(["SandboxSpec", "ExecRequest", "VolumeSpec", "MoveFileRequest"])("%s: accept and reject the same inputs", (name) => {
+    const zod = zodSchema(name);
+    const input = name === "SandboxSpec" ? sandboxSpec : fc.oneof(fc.record({ command: fc.array(fc.oneof(text, value), { maxLength: 3 }), name: text, from: text, to: text }, { requiredKeys: [] }), value);
+    fc.assert(
+      fc.property(input, (v) => {
+        const issues: { path: string; message: string }[] = [];
+        check({ $ref: name }, v, "", issues);
+        expect(issues.length === 0).toBe(zod.safeParse(v).success);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+});
