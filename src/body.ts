@@ -1,0 +1,38 @@
+// Reading response bodies, inside the attempt so that the timeout and retries cover the whole read.
+import { SandboxError } from "./errors.js";
+
+export type ReadAs = "json" | "bytes" | "none" | "response";
+const NULL_BODY = new Set([101, 204, 205, 304]);
+
+export async function readBody(res: Response, read: ReadAs): Promise<unknown> {
+  if (read === "response") {
+    // The raw client gets a fresh, fully read Response, so it is not cut by the attempt's timer.
+    const bytes = NULL_BODY.has(res.status) ? null : await res.arrayBuffer();
+    return new Response(bytes, { status: res.status, statusText: res.statusText, headers: res.headers });
+  }
+  if (read === "bytes") return new Uint8Array(await res.arrayBuffer());
+  const text = await res.text();
+  if (read === "none" || text === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new SandboxError(`${res.status} response is not JSON: ${excerpt(text)}`, {
+      statusCode: res.status, code: "unexpected_status", body: excerpt(text), cause,
+    });
+  }
+}
+
+export async function readErrorBody(res: Response): Promise<unknown> {
+  const text = await res.text().catch(() => "");
+  try {
+    return JSON.parse(text);
+  } catch {
+    return excerpt(text);
+  }
+}
+
+/** A short single-line excerpt of a non-JSON body (an HTML error page from a proxy, say). */
+export function excerpt(text: string): string {
+  const flat = text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
+  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
+}
