@@ -2,6 +2,7 @@
 import { invoke } from "./operation.js";
 import { resolveConfig, type ClientOptions } from "./options.js";
 import { createRawClient, transportFetch, type RawClient } from "./raw.js";
+import { attach, type WithResponse } from "./response-info.js";
 import { Sandboxes } from "./sandboxes.js";
 import { Transport, type RequestOptions } from "./transport.js";
 import type { HealthResponse, ReadinessResponse } from "./types.js";
@@ -13,9 +14,9 @@ export class Porter {
   /** Create, get, list and delete volumes, and reach their files. */
   readonly volumes: Volumes;
   /** Liveness of the API: `healthCheck()` (GET /healthz). */
-  readonly healthz: { healthCheck(options?: RequestOptions): Promise<HealthResponse> };
+  readonly healthz: { healthCheck(options?: RequestOptions): Promise<WithResponse<HealthResponse>> };
   /** Readiness of the API: `readinessCheck()` (GET /readyz). */
-  readonly readyz: { readinessCheck(options?: RequestOptions): Promise<ReadinessResponse> };
+  readonly readyz: { readinessCheck(options?: RequestOptions): Promise<WithResponse<ReadinessResponse>> };
   /** The API base URL requests go to. */
   readonly baseUrl: string;
   readonly #transport: Transport;
@@ -30,10 +31,16 @@ export class Porter {
     this.sandboxes = new Sandboxes(transport, raw);
     this.volumes = new Volumes(transport, raw);
     this.healthz = {
-      healthCheck: async (o) => (await invoke(transport, "healthCheck", {}, o, { read: "json" })).data,
+      healthCheck: async (o) => {
+        const outcome = await invoke(transport, "healthCheck", {}, o, { read: "json" });
+        return attach(outcome.data, outcome);
+      },
     };
     this.readyz = {
-      readinessCheck: async (o) => (await invoke(transport, "readinessCheck", {}, o, { read: "json" })).data,
+      readinessCheck: async (o) => {
+        const outcome = await invoke(transport, "readinessCheck", {}, o, { read: "json" });
+        return attach(outcome.data, outcome);
+      },
     };
   }
 

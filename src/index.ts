@@ -8,8 +8,12 @@ export { Sandboxes, type ListSandboxesParams, type SandboxPage } from "./sandbox
 export { Sandbox, SandboxNotRunningError, type LogsOptions } from "./sandbox.js";
 export { Volumes } from "./volumes.js";
 export { Volume } from "./volume.js";
+export { VolumeInUseError, VolumeFailedError } from "./volume-errors.js";
+export type { ByteRange, FileData, VolumeTreeEntry } from "./volume-files.js";
+export type { StreamOptions, VolumeFileStream } from "./volume-stream.js";
 export { PagePromise, type Page, type Pagination } from "./pagination.js";
 export type { WaitOptions } from "./wait.js";
+export type { ResponseInfo, WithResponse } from "./response-info.js";
 export { createRawClient, type RawClient, type RawClientOptions } from "./raw.js";
 export {
   SandboxError,

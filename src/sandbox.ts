@@ -1,7 +1,8 @@
 // The `Sandbox` handle: the last-known status record (wire names unchanged) with bound helpers.
 import { SandboxError, NotFoundError } from "./errors.js";
 import { invoke } from "./operation.js";
-import type { RequestOptions, Transport } from "./transport.js";
+import { attach, type ResponseInfo, type WithResponse } from "./response-info.js";
+import type { Outcome, RequestOptions, Transport } from "./transport.js";
 import type { ExecResponse, LogLine, StatusResponse, StatusResponsePhase } from "./types.js";
 import { pollUntil, type WaitOptions } from "./wait.js";
 
@@ -30,18 +31,22 @@ export interface Sandbox extends Readonly<StatusResponse> {}
 
 export class Sandbox {
   readonly #transport: Transport;
+  /** The HTTP exchange behind this handle's latest record: request id, attempts, idempotency key, replay. */
+  declare readonly lastResponse: ResponseInfo | undefined;
 
   /** @internal Handles come from `porter.sandboxes`; they are not constructed directly. */
-  constructor(transport: Transport, record: StatusResponse) {
+  constructor(transport: Transport, record: StatusResponse, outcome?: Outcome<unknown>) {
     this.#transport = transport;
     Object.assign(this, record);
+    if (outcome) attach(this, outcome);
   }
 
   /** Refetches the status, updates this handle (`phase`, `tags`, ...) and returns the new record. */
-  async refresh(options?: RequestOptions): Promise<StatusResponse> {
-    const { data } = await invoke(this.#transport, "getSandbox", { path: { id: this.id } }, options, { read: "json" });
-    Object.assign(this, data);
-    return data;
+  async refresh(options?: RequestOptions): Promise<WithResponse<StatusResponse>> {
+    const outcome = await invoke(this.#transport, "getSandbox", { path: { id: this.id } }, options, { read: "json" });
+    Object.assign(this, outcome.data);
+    attach(this, outcome);
+    return attach(outcome.data, outcome);
   }
 
   /**
@@ -50,20 +55,20 @@ export class Sandbox {
    * command may run long. Never run twice by the SDK: retried only when the API proves it did not start
    * the command (429, or 503 with Retry-After, or a connection that was never made).
    */
-  async exec(command: string[], options?: RequestOptions): Promise<ExecResponse> {
-    const { data } = await invoke(this.#transport, "execSandbox", { path: { id: this.id }, body: { command } }, options, {
+  async exec(command: string[], options?: RequestOptions): Promise<WithResponse<ExecResponse>> {
+    const outcome = await invoke(this.#transport, "execSandbox", { path: { id: this.id }, body: { command } }, options, {
       read: "json",
       retry: "unstarted",
       timeoutMs: Infinity,
       label: "exec command",
     });
-    return data;
+    return attach(outcome.data, outcome);
   }
 
   /** Fetches structured log lines (the workload's output and every exec's, with `exec_id`). */
-  async logs(query: LogsOptions = {}, options?: RequestOptions): Promise<LogLine[]> {
-    const { data } = await invoke(this.#transport, "getSandboxLogs", { path: { id: this.id }, query }, options, { read: "json", label: "logs options" });
-    return data.logs;
+  async logs(query: LogsOptions = {}, options?: RequestOptions): Promise<WithResponse<LogLine[]>> {
+    const outcome = await invoke(this.#transport, "getSandboxLogs", { path: { id: this.id }, query }, options, { read: "json", label: "logs options" });
+    return attach(outcome.data.logs, outcome);
   }
 
   /** Terminates the sandbox and returns this handle with the ended record. Terminating a sandbox

@@ -4,7 +4,8 @@ import { invoke, type Input } from "./operation.js";
 import { makePage, PagePromise, type Page } from "./pagination.js";
 import type { RawClient } from "./raw.js";
 import { Sandbox } from "./sandbox.js";
-import type { RequestOptions, Transport } from "./transport.js";
+import { attach, type ResponseInfo, type WithResponse } from "./response-info.js";
+import type { Outcome, RequestOptions, Transport } from "./transport.js";
 import type { CountResponse, CreateResponse, FilterValues, SandboxSpec, StatusResponse, StatusResponsePhase } from "./types.js";
 
 export interface ListSandboxesParams {
@@ -26,7 +27,8 @@ export interface ListSandboxesParams {
   include_filter_values?: boolean;
 }
 
-export type SandboxPage = Page<Sandbox, { readonly filter_values: FilterValues | undefined }>;
+type PageExtra = { readonly filter_values: FilterValues | undefined; readonly lastResponse?: ResponseInfo };
+export type SandboxPage = Page<Sandbox, PageExtra>;
 
 // Characters no sandbox name can hold: such an argument can only be an id.
 const NOT_A_NAME = /[^a-z0-9-]/;
@@ -57,9 +59,9 @@ export class Sandboxes {
   async create(spec: SandboxSpec, options?: RequestOptions): Promise<Sandbox> {
     const began = Date.now();
     try {
-      const { data } = await invoke(this.#transport, "createSandbox", { body: spec }, options, { read: "json", idempotent: true, label: "sandbox spec" });
-      if (data.name) this.#ids.set(data.name, data.id);
-      return this.#fromCreate(data, options);
+      const created = await invoke(this.#transport, "createSandbox", { body: spec }, options, { read: "json", idempotent: true, label: "sandbox spec" });
+      if (created.data.name) this.#ids.set(created.data.name, created.data.id);
+      return await this.#fromCreate(created, options);
     } catch (error) {
       const mine = await this.#ownEarlierAttempt(error, spec, began, options);
       if (mine) return mine;
@@ -67,12 +69,12 @@ export class Sandboxes {
     }
   }
 
-  async #fromCreate(data: CreateResponse, options?: RequestOptions): Promise<Sandbox> {
+  async #fromCreate(created: Outcome<CreateResponse>, options?: RequestOptions): Promise<Sandbox> {
     // Porter's API answers a create with the id and name only; a server that embeds the status
-    // record saves the GET.
-    if (data.status) return new Sandbox(this.#transport, data.status);
-    const { data: record } = await invoke(this.#transport, "getSandbox", { path: { id: data.id } }, options, { read: "json" });
-    return new Sandbox(this.#transport, record);
+    // record saves the GET. Either way the handle reports the create's exchange (key, replay).
+    let record = created.data.status;
+    if (!record) record = (await invoke(this.#transport, "getSandbox", { path: { id: created.data.id } }, options, { read: "json" })).data;
+    return new Sandbox(this.#transport, record, created);
   }
 
   async #ownEarlierAttempt(error: unknown, spec: SandboxSpec, began: number, options?: RequestOptions): Promise<Sandbox | undefined> {
@@ -91,8 +93,8 @@ export class Sandboxes {
   /** Returns the handle of the sandbox with this name (or id). */
   async get(nameOrId: string, options?: RequestOptions): Promise<Sandbox> {
     const id = await this.#resolve(nameOrId, options);
-    const { data } = await invoke(this.#transport, "getSandbox", { path: { id } }, options, { read: "json" });
-    return new Sandbox(this.#transport, data);
+    const outcome = await invoke(this.#transport, "getSandbox", { path: { id } }, options, { read: "json" });
+    return new Sandbox(this.#transport, outcome.data, outcome);
   }
 
   /** Resolves a name to an id through the lookup endpoint; an id is passed through. */
@@ -115,20 +117,21 @@ export class Sandboxes {
    * Lists sandboxes. `await` gives one page (an array of handles with `pagination`, `hasNextPage()`
    * and `getNextPage()`); `for await` walks every sandbox of every page, one request per page.
    */
-  list(params: ListSandboxesParams = {}, options?: RequestOptions): PagePromise<Sandbox, { readonly filter_values: FilterValues | undefined }> {
+  list(params: ListSandboxesParams = {}, options?: RequestOptions): PagePromise<Sandbox, PageExtra> {
     const fetchPage = async (page: number): Promise<SandboxPage> => {
-      const { data } = await invoke(this.#transport, "listSandboxes", { query: toQuery(params, page) }, options, { read: "json", label: "list filters" });
-      const items = data.sandboxes.map((record) => new Sandbox(this.#transport, record));
-      return makePage(items, data.pagination, { filter_values: data.filter_values }, fetchPage);
+      const outcome = await invoke(this.#transport, "listSandboxes", { query: toQuery(params, page) }, options, { read: "json", label: "list filters" });
+      const { sandboxes, pagination, filter_values } = outcome.data;
+      const items = sandboxes.map((record) => new Sandbox(this.#transport, record));
+      return attach(makePage(items, pagination, { filter_values }, fetchPage), outcome);
     };
     return new PagePromise(() => fetchPage(params.page ?? 1));
   }
 
   /** Counts of created sandboxes over time, with the same filters as `list`. */
-  async counts(params: Omit<ListSandboxesParams, "page" | "include_filter_values"> = {}, options?: RequestOptions): Promise<CountResponse> {
+  async counts(params: Omit<ListSandboxesParams, "page" | "include_filter_values"> = {}, options?: RequestOptions): Promise<WithResponse<CountResponse>> {
     const { page: _p, include_filter_values: _i, ...query } = toQuery(params, undefined);
-    const { data } = await invoke(this.#transport, "countSandboxes", { query }, options, { read: "json", label: "count filters" });
-    return data;
+    const outcome = await invoke(this.#transport, "countSandboxes", { query }, options, { read: "json", label: "count filters" });
+    return attach(outcome.data, outcome);
   }
 
   /** Terminates a sandbox by name or id and returns its ended record as a handle. Idempotent by

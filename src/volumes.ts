@@ -5,6 +5,7 @@ import type { RawClient } from "./raw.js";
 import type { RequestOptions, Transport } from "./transport.js";
 import type { VolumeSpec } from "./types.js";
 import { Volume } from "./volume.js";
+import { deleteVolume } from "./volume-errors.js";
 
 // Characters no volume name can hold: such an argument can only be an id.
 const NOT_A_NAME = /[^a-z0-9-]/;
@@ -24,29 +25,30 @@ export class Volumes {
     return this.#raw();
   }
 
-  /** Lists volumes. */
+  /** Lists every volume (the API does not paginate them). */
   async list(options?: RequestOptions): Promise<Volume[]> {
     const { data } = await invoke(this.#transport, "listVolumes", {}, options, { read: "json" });
     return data.volumes.map((v) => new Volume(this.#transport, v));
   }
 
-  /** Creates a volume. Pass a name for stable lookup later. One `Idempotency-Key` for every attempt. */
+  /** Creates a volume (phase `pending`; see `waitUntilReady`). Pass a name for stable lookup later.
+   * Sends one `Idempotency-Key` (yours, or generated) on every attempt, so a retry never makes two. */
   async create(body: VolumeSpec = {}, options?: RequestOptions): Promise<Volume> {
-    const { data } = await invoke(this.#transport, "createVolume", { body }, options, { read: "json", idempotent: true, label: "volume spec" });
-    return new Volume(this.#transport, data);
+    const outcome = await invoke(this.#transport, "createVolume", { body }, options, { read: "json", idempotent: true, label: "volume spec" });
+    return new Volume(this.#transport, outcome.data, outcome);
   }
 
   /** Fetches a volume by name (or id). */
   async get(nameOrId: string, options?: RequestOptions): Promise<Volume> {
     const id = await this.#resolve(nameOrId, options);
-    const { data } = await invoke(this.#transport, "getVolume", { path: { id } }, options, { read: "json" });
-    return new Volume(this.#transport, data);
+    const outcome = await invoke(this.#transport, "getVolume", { path: { id } }, options, { read: "json", label: "volume name or id" });
+    return new Volume(this.#transport, outcome.data, outcome);
   }
 
-  /** Deletes a volume by name (or id). */
+  /** Deletes a volume by name (or id). While a sandbox that has not ended has it mounted, fails with
+   * `VolumeInUseError`, whose `attached_to` names those sandboxes. */
   async delete(nameOrId: string, options?: RequestOptions): Promise<void> {
-    const id = await this.#resolve(nameOrId, options);
-    await invoke(this.#transport, "deleteVolume", { path: { id } }, options, { read: "none" });
+    await deleteVolume(this.#transport, await this.#resolve(nameOrId, options), options);
   }
 
   // Volume names can be reused after deletion, so a name is resolved afresh on every call: a cached
@@ -57,6 +59,7 @@ export class Volumes {
       const { data } = await invoke(this.#transport, "lookupVolume", { query: { name: nameOrId } }, options, { read: "json", label: "volume name" });
       return data.id;
     } catch (error) {
+      // Not a name: it may still be an id that happens to look like one.
       if (error instanceof NotFoundError) return nameOrId;
       throw error;
     }

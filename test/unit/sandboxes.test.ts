@@ -48,6 +48,16 @@ describe("create", () => {
     expect([box.id, box.name, box.phase]).toEqual(["sbx_1", "box", "creating"]);
   });
 
+  test("the key sent, the replay flag and the request id are reported on the handle, not in its record", async () => {
+    s.handle((_req, res) => json(res, 201, { id: "sbx_1", name: "box", status: record() }, { "idempotent-replayed": "true", "x-request-id": "req_7" }));
+    const box = await porter.sandboxes.create({ image: "alpine", name: "box" });
+    expect(box.lastResponse).toEqual({
+      status: 201, requestId: "req_7", attempts: 1, replayed: true, idempotencyKey: s.requests[0]!.headers["idempotency-key"],
+    });
+    expect(JSON.parse(JSON.stringify(box))).toEqual(record());
+    expect(Object.keys(box)).not.toContain("lastResponse");
+  });
+
   test("uses an embedded status record without a second request", async () => {
     s.handle((_req, res) => json(res, 201, { id: "sbx_1", name: "box", status: record({ tags: { a: "b" } }) }));
     const box = await porter.sandboxes.create({ image: "alpine", name: "box" });
@@ -181,7 +191,9 @@ describe("the Sandbox handle", () => {
 
   test("exec posts the argv and returns a non-zero exit code as a result", async () => {
     s.handle((_req, res) => json(res, 200, { stdout: "", stderr: "boom\n", exit_code: 3 }));
-    expect(await box.exec(["sh", "-c", "echo boom >&2; exit 3"])).toEqual({ stdout: "", stderr: "boom\n", exit_code: 3 });
+    const result = await box.exec(["sh", "-c", "echo boom >&2; exit 3"]);
+    expect(result).toEqual({ stdout: "", stderr: "boom\n", exit_code: 3 });
+    expect(result.lastResponse).toMatchObject({ status: 200, attempts: 1, idempotencyKey: undefined, replayed: false });
     expect(s.requests.map(wire)).toEqual(["POST /v1/sandbox/sbx_1/exec"]);
     expect(s.requests[0]!.json).toEqual({ command: ["sh", "-c", "echo boom >&2; exit 3"] });
     expect(s.requests[0]!.headers["idempotency-key"]).toBeUndefined();

@@ -1,0 +1,63 @@
+// Errors particular to volumes, and the delete call that raises `VolumeInUseError`.
+import { ConflictError, SandboxError, type SandboxErrorInit } from "./errors.js";
+import { invoke } from "./operation.js";
+import type { RequestOptions, Transport } from "./transport.js";
+
+/** 409 on delete: the volume is still mounted into sandboxes that have not ended. */
+export class VolumeInUseError extends ConflictError {
+  /** The volume that could not be deleted. */
+  readonly volumeId: string | undefined;
+  /** Ids of the sandboxes holding the volume (empty when the API could not say). */
+  readonly attached_to: readonly string[];
+
+  constructor(message: string, init: SandboxErrorInit & { volumeId?: string; attached_to?: readonly string[] }) {
+    super(message, init);
+    this.volumeId = init.volumeId;
+    this.attached_to = init.attached_to ?? [];
+  }
+}
+
+/** `waitUntilReady` saw the volume's provisioning fail; it will never be ready. */
+export class VolumeFailedError extends SandboxError {
+  /** The volume that failed. */
+  readonly volumeId: string | undefined;
+  readonly phase = "failed" as const;
+
+  constructor(message: string, init: SandboxErrorInit & { volumeId?: string } = {}) {
+    super(message, { code: "volume_failed", ...init });
+    this.volumeId = init.volumeId;
+  }
+}
+
+const isIds = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
+
+/** Deletes a volume by id; a 409 becomes `VolumeInUseError` naming the sandboxes that hold it. */
+export async function deleteVolume(transport: Transport, id: string, options?: RequestOptions): Promise<void> {
+  try {
+    await invoke(transport, "deleteVolume", { path: { id } }, options, { read: "none", label: "volume name or id" });
+  } catch (error) {
+    if (!(error instanceof ConflictError) || error.statusCode !== 409) throw error;
+    const attached = await holders(transport, id, error, options);
+    const who = attached.length ? `sandboxes ${attached.join(", ")}` : "a sandbox (the API did not say which)";
+    const request = error.requestId ? ` (request ${error.requestId})` : "";
+    const { statusCode, code, body, requestId } = error;
+    const inUse = new VolumeInUseError(`volume ${id} cannot be deleted: it is attached to ${who}; terminate them first${request}`, {
+      statusCode, code, body, requestId, cause: error, volumeId: id, attached_to: attached,
+    });
+    inUse.attempts = error.attempts;
+    throw inUse;
+  }
+}
+
+// Porter's 409 body names the sandboxes only in its human message, which is not parsed: a server
+// that sends `attached_to` is believed, otherwise the volume's record says.
+async function holders(transport: Transport, id: string, error: ConflictError, options?: RequestOptions): Promise<string[]> {
+  const fromBody = (error.body as { attached_to?: unknown } | null | undefined)?.attached_to;
+  if (isIds(fromBody)) return fromBody;
+  try {
+    const { data } = await invoke(transport, "getVolume", { path: { id } }, options, { read: "json" });
+    return isIds(data.attached_to) ? data.attached_to : [];
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,135 @@
+// The volume file endpoints: list, walk, search, read (whole or a byte range), write and move.
+// The spec's rules (a path without ".." segments, a non-empty search) are checked by `invoke`; the
+// rules here are the ones JSON Schema cannot state for these calls: byte-range arithmetic, the write
+// size limit, a file path that names a file, and a move onto itself.
+import { DEFAULTS } from "./defaults.js";
+import { ValidationError, type ValidationIssue } from "./errors.js";
+import { invoke } from "./operation.js";
+import type { RequestOptions, Transport } from "./transport.js";
+import type { VolumeFileEntry, VolumeFileListResponse } from "./types.js";
+import { check } from "./validate.js";
+
+/** A byte range of a file: `length` bytes from `offset`. Both default to the whole file. */
+export interface ByteRange {
+  /** First byte to read, 0-based. Default 0. */
+  offset?: number | undefined;
+  /** Bytes to read, 1 or more. Default: to the end of the file. */
+  length?: number | undefined;
+}
+
+/** What `writeFile` accepts. A stream is sent as it is read, so its size is unknown until sent and it is
+ * never retried; the API answers 413 past 1 GiB. */
+export type FileData = Uint8Array | string | Blob | ReadableStream<Uint8Array>;
+
+/** An entry met by `iterdir`: the API's entry (wire names) with its full path on the volume. */
+export interface VolumeTreeEntry extends Omit<VolumeFileEntry, "entries" | "truncated"> {
+  /** The entry's path: the walk's starting directory joined with each name down to this one. */
+  path: string;
+  /** Directories only: the server left some of its entries out even when listed on its own, so the
+   * walk could not reach them. */
+  truncated?: boolean;
+}
+
+const utf8 = new TextEncoder();
+const fail = (label: string, issues: ValidationIssue[]) => {
+  if (issues.length) throw new ValidationError(label, issues);
+};
+
+/** Checks a path that must name a file, against the spec's VolumeFilePath rule and then this one. */
+export function fileIssues(field: string, value: unknown, issues: ValidationIssue[]): void {
+  const before = issues.length;
+  check({ $ref: "VolumeFilePath" }, value, field, issues);
+  if (issues.length === before && typeof value === "string" && value.endsWith("/")) {
+    issues.push({ path: field, message: 'must name a file, so must not end with "/"' });
+  }
+}
+
+/** Checks a byte range; returns the `Range` header to send (none for the whole file). */
+export function rangeHeader(label: string, range: ByteRange, issues: ValidationIssue[] = []): string | undefined {
+  const { offset = 0, length } = range;
+  if (!(Number.isSafeInteger(offset) && offset >= 0)) issues.push({ path: "offset", message: "must be a whole number of bytes, 0 or more" });
+  if (length !== undefined && !(Number.isSafeInteger(length) && length >= 1)) issues.push({ path: "length", message: "must be a whole number of bytes, 1 or more" });
+  else if (length !== undefined && !Number.isSafeInteger(offset + length)) issues.push({ path: "length", message: "offset + length must be at most 2^53 - 1" });
+  fail(label, issues);
+  if (length !== undefined) return `bytes=${offset}-${offset + length - 1}`;
+  return offset > 0 ? `bytes=${offset}-` : undefined;
+}
+
+export async function listdir(t: Transport, id: string, path: string | undefined, options?: RequestOptions): Promise<VolumeFileListResponse> {
+  const query = path === undefined ? {} : { path };
+  const { data } = await invoke(t, "listVolumeFiles", { path: { id }, query }, options, { read: "json", label: "listdir arguments" });
+  return data;
+}
+
+export async function search(t: Transport, id: string, text: string, path: string | undefined, options?: RequestOptions): Promise<VolumeFileListResponse> {
+  const query = path === undefined ? { search: text } : { path, search: text };
+  const { data } = await invoke(t, "listVolumeFiles", { path: { id }, query }, options, { read: "json", label: "search arguments" });
+  return data;
+}
+
+const join = (dir: string, name: string) => (dir.endsWith("/") ? dir + name : `${dir}/${name}`);
+
+/** Walks the tree depth-first, listing each directory only when the walk reaches it. Directories the
+ * server inlined completely cost no request; inlined ones marked `truncated` are listed on their own. */
+export async function* iterdir(t: Transport, id: string, start: string | undefined, options?: RequestOptions): AsyncGenerator<VolumeTreeEntry, void, undefined> {
+  const root = await listdir(t, id, start, options);
+  yield* children(root.entries, start ?? "/");
+
+  async function* children(entries: VolumeFileEntry[], dir: string): AsyncGenerator<VolumeTreeEntry, void, undefined> {
+    for (const { entries: inline, truncated, ...entry } of entries) {
+      const path = join(dir, entry.name);
+      if (entry.type !== "directory") {
+        yield { ...entry, path };
+        continue;
+      }
+      const listing = inline && !truncated ? { entries: inline, truncated: false } : await listdir(t, id, path, options);
+      yield { ...entry, path, truncated: listing.truncated };
+      yield* children(listing.entries, path);
+    }
+  }
+}
+
+export async function readFile(t: Transport, id: string, path: string, range: ByteRange = {}, options?: RequestOptions): Promise<Uint8Array> {
+  const label = "readFile arguments";
+  const issues: ValidationIssue[] = [];
+  fileIssues("path", path, issues);
+  const Range = rangeHeader(label, range ?? {}, issues);
+  const out = await invoke(t, "readVolumeFile", { path: { id }, query: { path }, header: Range ? { Range } : {} }, options, { read: "bytes", label });
+  const bytes = out.data as unknown as Uint8Array;
+  // A server that ignores `Range` answers 200 with the whole file: cut the asked-for part out of it.
+  if (out.status !== 200 || Range === undefined) return bytes;
+  const offset = range.offset ?? 0;
+  return bytes.subarray(offset, range.length === undefined ? undefined : offset + range.length);
+}
+
+export async function writeFile(t: Transport, id: string, path: string, data: FileData, options?: RequestOptions): Promise<void> {
+  const label = "writeFile arguments";
+  const issues: ValidationIssue[] = [];
+  fileIssues("path", path, issues);
+  const body = typeof data === "string" ? utf8.encode(data) : data;
+  const size = body instanceof Uint8Array ? body.byteLength : body instanceof Blob ? body.size : undefined;
+  if (size === undefined && !(body instanceof ReadableStream)) {
+    issues.push({ path: "data", message: "must be a Uint8Array, a string, a Blob or a ReadableStream" });
+  } else if (size !== undefined && size > DEFAULTS.maxWriteBytes) {
+    issues.push({ path: "data", message: `must be at most ${DEFAULTS.maxWriteBytes} bytes (1 GiB), the API's limit per file; has ${size}` });
+  }
+  fail(label, issues);
+  await invoke(t, "writeVolumeFile", { path: { id }, query: { path } }, options, {
+    read: "none",
+    rawBody: body as BodyInit,
+    contentType: "application/octet-stream",
+    label,
+  });
+}
+
+export async function moveFile(t: Transport, id: string, from: string, to: string, options?: RequestOptions): Promise<void> {
+  const label = "moveFile arguments";
+  const issues: ValidationIssue[] = [];
+  fileIssues("from", from, issues);
+  fileIssues("to", to, issues);
+  // A leading "/" also means the root, so "a" and "/a" are the same file.
+  const bare = (p: string) => p.replace(/^\/+/, "");
+  if (!issues.length && bare(from) === bare(to)) issues.push({ path: "to", message: "must differ from `from` (a move never overwrites)" });
+  fail(label, issues);
+  await invoke(t, "moveVolumeFile", { path: { id }, body: { from, to } }, options, { read: "none", retry: "unstarted", label });
+}

@@ -1,0 +1,112 @@
+// Streams a volume file in bounded chunks: one `Range` request per chunk, sent only when the consumer
+// asks for the next chunk (a pull-based stream with a high-water mark of 0), so the stream never holds
+// more than one chunk whatever the file's size.
+import { DEFAULTS } from "./defaults.js";
+import { SandboxError, type ValidationIssue } from "./errors.js";
+import { invoke } from "./operation.js";
+import type { RequestOptions, Transport } from "./transport.js";
+import { fileIssues, rangeHeader, type ByteRange } from "./volume-files.js";
+
+export interface StreamOptions extends ByteRange {
+  /** Bytes asked for per request, and the largest chunk the stream yields. Default 4 MiB. */
+  chunkBytes?: number | undefined;
+}
+
+/** A web `ReadableStream` of the file's bytes that is also async-iterable in every runtime. */
+export type VolumeFileStream = ReadableStream<Uint8Array> & AsyncIterable<Uint8Array>;
+
+const CONTENT_RANGE = /^bytes \d+-\d+\/(\d+)$/;
+
+export function stream(t: Transport, id: string, path: string, opts: StreamOptions = {}, options?: RequestOptions): VolumeFileStream {
+  const label = "stream arguments";
+  const issues: ValidationIssue[] = [];
+  fileIssues("path", path, issues);
+  const chunkBytes = opts?.chunkBytes ?? DEFAULTS.readChunkBytes;
+  if (!(Number.isSafeInteger(chunkBytes) && chunkBytes >= 1)) issues.push({ path: "chunkBytes", message: "must be a whole number of bytes, 1 or more" });
+  rangeHeader(label, opts ?? {}, issues);
+
+  let next = opts?.offset ?? 0;
+  // Exclusive end; lowered to the file's size once the first answer tells it.
+  let end = opts?.length === undefined ? Infinity : next + opts.length;
+  let first: { modified: string | null; size: string | undefined } | undefined;
+  const ctl = new AbortController();
+  const forward = () => ctl.abort(options?.signal?.reason);
+  options?.signal?.addEventListener("abort", forward, { once: true });
+  const finish = () => options?.signal?.removeEventListener("abort", forward);
+  const close = (controller: ReadableStreamDefaultController<Uint8Array>) => (finish(), controller.close());
+
+  const read = async (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    const want = Math.min(end, next + chunkBytes);
+    let out;
+    try {
+      const input = { path: { id }, query: { path }, header: { Range: `bytes=${next}-${want - 1}` } };
+      out = await invoke(t, "readVolumeFile", input, { ...options, signal: ctl.signal }, { read: "bytes", label });
+    } catch (error) {
+      // An empty file has no byte 0, so the API answers 416: that is an empty stream, not an error.
+      if (next === 0 && error instanceof SandboxError && error.statusCode === 416) return close(controller);
+      throw error;
+    }
+    let bytes = out.data as unknown as Uint8Array;
+    if (out.status === 200) {
+      // The server ignored `Range` and sent the whole file: hand out the asked-for part in chunks.
+      bytes = bytes.subarray(next, Math.min(end, bytes.length));
+      end = next + bytes.length;
+    } else {
+      const size = CONTENT_RANGE.exec(out.headers.get("content-range") ?? "")?.[1];
+      const seen = { modified: out.headers.get("last-modified"), size };
+      first ??= seen;
+      // Chunks of two versions of a file must not be spliced together: an atomic replace mid-stream shows
+      // as a new Last-Modified or size (Last-Modified has 1 s resolution, so this is best effort).
+      if (seen.modified !== first.modified || seen.size !== first.size) {
+        throw new SandboxError(`${path} changed while it was being streamed (at byte ${next}); read it again`, { code: "conflict" });
+      }
+      if (size !== undefined) end = Math.min(end, Number(size));
+      if (bytes.length < want - next) end = next + bytes.length; // a short read ends the file
+      bytes = bytes.subarray(0, want - next);
+    }
+    for (let i = 0; i < bytes.length; i += chunkBytes) controller.enqueue(bytes.subarray(i, i + chunkBytes));
+    next += bytes.length;
+    if (next >= end) close(controller);
+  };
+
+  const source: UnderlyingDefaultSource<Uint8Array> = {
+    async pull(controller) {
+      try {
+        await read(controller);
+      } catch (error) {
+        finish();
+        throw error;
+      }
+    },
+    cancel(reason) {
+      ctl.abort(reason);
+      finish();
+    },
+  };
+  return iterable(new ReadableStream<Uint8Array>(source, { highWaterMark: 0 }));
+}
+
+function iterable(s: ReadableStream<Uint8Array>): VolumeFileStream {
+  // Node, Deno, Bun, Firefox and Chrome iterate web streams natively; older Safari does not.
+  if (!(Symbol.asyncIterator in s)) Object.defineProperty(s, Symbol.asyncIterator, { value: () => iterate(s), configurable: true });
+  return s as VolumeFileStream;
+}
+
+async function* iterate(s: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array, void, undefined> {
+  const reader = s.getReader();
+  let settled = false;
+  try {
+    for (;;) {
+      const r = await reader.read().catch((error: unknown) => {
+        settled = true;
+        throw error;
+      });
+      if (r.done) return void (settled = true);
+      yield r.value;
+    }
+  } finally {
+    // Leaving the loop early (break, return, a throw in its body) cancels the stream, as native iteration does.
+    if (!settled) await reader.cancel();
+    reader.releaseLock();
+  }
+}

@@ -1,0 +1,296 @@
+// The Volume file API on the wire: list, walk, search, read, write, move, and input refused before sending.
+import type { ServerResponse } from "node:http";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ConflictError, NotFoundError, Porter, SandboxError, ServerError, ValidationError, type Volume } from "../../src/index.js";
+import { DEFAULTS } from "../../src/defaults.js";
+import { json, startServer, type TestServer } from "../helpers/http.js";
+
+let server: TestServer;
+let porter: Porter;
+let volume: Volume;
+
+beforeEach(async () => {
+  server = await startServer((_req, res) => json(res, 200, { id: "vol_1", name: "data", phase: "ready", attached_to: [], created_at: "2025-11-20T10:00:00Z" }));
+  porter = new Porter({ baseUrl: server.url, retryDelayMs: 1, maxRetries: 2 });
+  volume = await porter.volumes.get("vol_1");
+  server.requests.length = 0;
+});
+afterEach(async () => {
+  porter.close();
+  await server.close();
+});
+
+const wire = () => server.requests.map((r) => `${r.method} ${r.url}`);
+const FILES = "/v1/volume/vol_1/files";
+const CONTENT = "/v1/volume/vol_1/files/content";
+const noContent = (res: ServerResponse) => void res.writeHead(204).end();
+const file = (name: string, size = 1) => ({ name, type: "file", size_bytes: size });
+const dir = (name: string, extra: Record<string, unknown> = {}) => ({ name, type: "directory", size_bytes: 0, ...extra });
+
+async function refused(call: () => Promise<unknown>, message: string): Promise<void> {
+  const error = await call().catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(ValidationError);
+  expect((error as Error).message).toContain(message);
+  expect(server.requests).toHaveLength(0);
+}
+
+describe("listdir and search", () => {
+  it("listdir() lists the root with no query, listdir(path) one directory", async () => {
+    const listing = { path: "/", entries: [dir("datasets"), file("results.json", 18234)], truncated: false };
+    server.handle((_req, res) => json(res, 200, listing));
+    expect(await volume.listdir()).toEqual(listing);
+    await volume.listdir("datasets/2025 q1");
+    expect(wire()).toEqual([`GET ${FILES}`, `GET ${FILES}?path=datasets%2F2025+q1`]);
+    expect(server.requests[1]!.query.get("path")).toBe("datasets/2025 q1");
+  });
+
+  it("search(query, path) sends search and path", async () => {
+    server.handle((_req, res) => json(res, 200, { path: "datasets", entries: [file("train-000.parquet")], truncated: true }));
+    const found = await volume.search(".parquet", "datasets");
+    expect(found.truncated).toBe(true);
+    await volume.search("Train");
+    expect(wire()).toEqual([`GET ${FILES}?path=datasets&search=.parquet`, `GET ${FILES}?search=Train`]);
+  });
+
+  it.each([
+    [() => volume.listdir(""), "invalid listdir arguments: path: must not be empty"],
+    [() => volume.listdir("../etc"), 'path: must be a path on the volume without ".." segments'],
+    [() => volume.listdir("a/b/../../.."), 'path: must be a path on the volume without ".." segments'],
+    [() => volume.search(""), "invalid search arguments: search: must not be empty"],
+    [() => volume.search("x", "/.."), 'path: must be a path on the volume without ".." segments'],
+  ])("refuses bad input before any request (%#)", async (call, message) => refused(call, message));
+});
+
+describe("iterdir", () => {
+  // /a.txt, /inline/ (inlined in full), /cut/ (inlined but truncated), /plain/ (not inlined) with /plain/deep/
+  const tree: Record<string, unknown> = {
+    "/": {
+      path: "/",
+      truncated: false,
+      entries: [
+        file("a.txt"),
+        dir("inline", { entries: [file("i1"), dir("sub", { entries: [file("s1")], truncated: false })], truncated: false }),
+        dir("cut", { entries: [file("c1")], truncated: true }),
+        dir("plain"),
+      ],
+    },
+    "/cut": { path: "/cut", entries: [file("c1"), file("c2")], truncated: false },
+    "/plain": { path: "/plain", entries: [dir("deep")], truncated: false },
+    "/plain/deep": { path: "/plain/deep", entries: [file("d1")], truncated: true },
+  };
+  beforeEach(() => server.handle((req, res) => json(res, 200, tree[req.query.get("path") ?? "/"] ?? { path: "?", entries: [], truncated: false })));
+
+  it("walks the whole tree depth-first, listing only what the server did not inline in full", async () => {
+    const seen: string[] = [];
+    for await (const entry of volume.iterdir()) seen.push(`${entry.path}${entry.type === "directory" ? `/ truncated=${entry.truncated}` : ""}`);
+    expect(seen).toEqual([
+      "/a.txt",
+      "/inline/ truncated=false",
+      "/inline/i1",
+      "/inline/sub/ truncated=false",
+      "/inline/sub/s1",
+      "/cut/ truncated=false",
+      "/cut/c1",
+      "/cut/c2",
+      "/plain/ truncated=false",
+      "/plain/deep/ truncated=true",
+      "/plain/deep/d1",
+    ]);
+    expect(wire()).toEqual([`GET ${FILES}`, `GET ${FILES}?path=%2Fcut`, `GET ${FILES}?path=%2Fplain`, `GET ${FILES}?path=%2Fplain%2Fdeep`]);
+  });
+
+  it("yields entries with wire names and without nested entries", async () => {
+    const first = await volume.iterdir().next();
+    expect(first.value).toEqual({ name: "a.txt", type: "file", size_bytes: 1, path: "/a.txt" });
+  });
+
+  it("is lazy: nothing is sent before iterating, and breaking off stops the listing", async () => {
+    const walk = volume.iterdir();
+    expect(server.requests).toHaveLength(0);
+    for await (const entry of walk) if (entry.path === "/cut/c1") break;
+    expect(wire()).toEqual([`GET ${FILES}`, `GET ${FILES}?path=%2Fcut`]);
+  });
+
+  it("starts from a subdirectory, joining paths onto it as given", async () => {
+    const paths: string[] = [];
+    for await (const entry of volume.iterdir("/plain")) paths.push(entry.path);
+    expect(paths).toEqual(["/plain/deep", "/plain/deep/d1"]);
+  });
+
+  it("refuses a traversing start before any request", () => refused(() => volume.iterdir("x/../..").next(), "invalid listdir arguments: path"));
+});
+
+describe("readFile and readText", () => {
+  const body = new TextEncoder().encode("héllo, volume world\n");
+  beforeEach(() =>
+    server.handle((req, res) => {
+      const m = /^bytes=(\d+)-(\d*)$/.exec(String(req.headers.range ?? ""));
+      if (!m) return void res.writeHead(200, { "content-type": "application/octet-stream" }).end(body);
+      const first = Number(m[1]);
+      const last = m[2] ? Math.min(Number(m[2]), body.length - 1) : body.length - 1;
+      if (first >= body.length) return json(res, 416, { error: "range not satisfiable" }, { "content-range": `bytes */${body.length}` });
+      res.writeHead(206, { "content-type": "application/octet-stream", "content-range": `bytes ${first}-${last}/${body.length}` }).end(body.subarray(first, last + 1));
+    }),
+  );
+
+  it("reads a whole file with no Range header", async () => {
+    const bytes = await volume.readFile("/notes/hello.txt");
+    expect(bytes).toBeInstanceOf(Uint8Array);
+    expect(Array.from(bytes)).toEqual(Array.from(body));
+    expect(wire()).toEqual([`GET ${CONTENT}?path=%2Fnotes%2Fhello.txt`]);
+    expect(server.requests[0]!.headers.range).toBeUndefined();
+  });
+
+  it("reads length bytes from offset as Range: bytes=offset-(offset+length-1)", async () => {
+    expect(new TextDecoder().decode(await volume.readFile("hello.txt", { offset: 7, length: 6 }))).toBe(" volum");
+    expect(new TextDecoder().decode(await volume.readFile("hello.txt", { offset: 14 }))).toBe(" world\n");
+    expect(new TextDecoder().decode(await volume.readFile("hello.txt", { length: 3 }))).toBe("hé");
+    expect(server.requests.map((r) => r.headers.range)).toEqual(["bytes=7-12", "bytes=14-", "bytes=0-2"]);
+  });
+
+  it("readText decodes UTF-8", async () => {
+    expect(await volume.readText("hello.txt")).toBe("héllo, volume world\n");
+    expect(await volume.readText("hello.txt", { offset: 1, length: 2 })).toBe("é");
+    expect(server.requests.map((r) => r.headers.range)).toEqual([undefined, "bytes=1-2"]);
+  });
+
+  it("cuts the range out of a 200 from a server that ignores Range", async () => {
+    server.handle((_req, res) => void res.writeHead(200).end(body));
+    expect(new TextDecoder().decode(await volume.readFile("hello.txt", { offset: 8, length: 6 }))).toBe("volume");
+    expect(server.requests[0]!.headers.range).toBe("bytes=8-13");
+  });
+
+  it("reports a range past the end as the API's 416", async () => {
+    const error = (await volume.readFile("hello.txt", { offset: 1000 }).catch((e: unknown) => e)) as SandboxError;
+    expect(error).toBeInstanceOf(SandboxError);
+    expect(error.statusCode).toBe(416);
+    expect(error.code).toBe("invalid_request");
+  });
+
+  it.each([
+    ["../x", {}, 'path: must be a path on the volume without ".." segments'],
+    ["a/../../x", {}, 'path: must be a path on the volume without ".." segments'],
+    ["", {}, "path: must not be empty"],
+    ["dir/", {}, 'path: must name a file, so must not end with "/"'],
+    ["/", {}, 'path: must name a file, so must not end with "/"'],
+    ["f", { offset: -1 }, "offset: must be a whole number of bytes, 0 or more"],
+    ["f", { offset: 1.5 }, "offset: must be a whole number of bytes, 0 or more"],
+    ["f", { length: 0 }, "length: must be a whole number of bytes, 1 or more"],
+    ["f", { offset: 10, length: -5 }, "length: must be a whole number of bytes, 1 or more"],
+    ["f", { offset: 2 ** 53 - 2, length: 4 }, "length: offset + length must be at most 2^53 - 1"],
+  ])("readFile(%j, %j) is refused before any request", async (path, range, message) => {
+    await refused(() => volume.readFile(path, range), `invalid readFile arguments: ${message}`);
+    await refused(() => volume.readText(path, range), message);
+  });
+
+  it("names every broken field at once", async () => {
+    const error = (await volume.readFile("../x", { offset: -1, length: 0 }).catch((e: unknown) => e)) as ValidationError;
+    expect(error.issues.map((i) => i.path)).toEqual(["path", "offset", "length"]);
+  });
+});
+
+describe("writeFile and writeText", () => {
+  beforeEach(() => server.handle((_req, res) => noContent(res)));
+  const sent = () => Array.from(server.requests[0]!.body);
+
+  it("PUTs bytes as application/octet-stream to the path", async () => {
+    await volume.writeFile("/out/result.bin", new Uint8Array([0, 1, 2, 255]));
+    expect(wire()).toEqual([`PUT ${CONTENT}?path=%2Fout%2Fresult.bin`]);
+    expect(server.requests[0]!.headers["content-type"]).toBe("application/octet-stream");
+    expect(server.requests[0]!.headers["idempotency-key"]).toBeUndefined();
+    expect(sent()).toEqual([0, 1, 2, 255]);
+  });
+
+  it("sends only the view of a Uint8Array over a larger buffer", async () => {
+    await volume.writeFile("f", new Uint8Array([9, 8, 7, 6, 5]).subarray(1, 3));
+    expect(sent()).toEqual([8, 7]);
+  });
+
+  it("encodes strings and writeText as UTF-8", async () => {
+    await volume.writeText("notes/é.txt", "héllo");
+    await volume.writeFile("notes/b.txt", "ok");
+    expect(server.requests[0]!.query.get("path")).toBe("notes/é.txt");
+    expect(sent()).toEqual(Array.from(new TextEncoder().encode("héllo")));
+    expect(server.requests[1]!.body.toString()).toBe("ok");
+  });
+
+  it("sends a Blob's bytes", async () => {
+    await volume.writeFile("blob.bin", new Blob([new Uint8Array([1, 2]), "3"], { type: "text/plain" }));
+    expect(sent()).toEqual([1, 2, 51]);
+    expect(server.requests[0]!.headers["content-type"]).toBe("application/octet-stream");
+  });
+
+  it("uploads a ReadableStream as it is read", async () => {
+    const parts = [new Uint8Array([1, 2]), new Uint8Array([3]), new Uint8Array([4, 5, 6])];
+    await volume.writeFile("s.bin", new ReadableStream<Uint8Array>({ pull: (c) => (parts.length ? c.enqueue(parts.shift()!) : c.close()) }));
+    expect(sent()).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it("retries known-size bodies (PUT is idempotent) with the same bytes", async () => {
+    let calls = 0;
+    server.handle((_req, res) => (++calls === 1 ? json(res, 503, { error: "busy" }) : noContent(res)));
+    await volume.writeFile("f", "same");
+    expect(server.requests.map((r) => `${r.method} ${r.body.toString()}`)).toEqual(["PUT same", "PUT same"]);
+  });
+
+  it("never retries a stream body (it cannot be replayed)", async () => {
+    server.handle((_req, res) => json(res, 503, { error: "busy" }));
+    const once = new ReadableStream<Uint8Array>({ start: (c) => (c.enqueue(new Uint8Array([1])), c.close()) });
+    await expect(volume.writeFile("f", once)).rejects.toBeInstanceOf(ServerError);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("refuses a known size over 1 GiB before sending", async () => {
+    const huge = new Blob([]);
+    Object.defineProperty(huge, "size", { value: DEFAULTS.maxWriteBytes + 1 });
+    await refused(() => volume.writeFile("big.bin", huge), "invalid writeFile arguments: data: must be at most 1073741824 bytes (1 GiB), the API's limit per file; has 1073741825");
+  });
+
+  it.each([
+    [() => volume.writeFile("../x", "a"), 'path: must be a path on the volume without ".." segments'],
+    [() => volume.writeFile("out/", "a"), 'path: must name a file, so must not end with "/"'],
+    [() => volume.writeFile("f", 42 as never), "data: must be a Uint8Array, a string, a Blob or a ReadableStream"],
+    [() => volume.writeFile("f", new ArrayBuffer(1) as never), "data: must be a Uint8Array"],
+    [() => volume.writeText("f", new Uint8Array(1) as never), "invalid writeText arguments: text: must be a string"],
+  ])("refuses bad input before any request (%#)", async (call, message) => refused(call, message));
+});
+
+describe("moveFile", () => {
+  it("POSTs {from, to} as JSON, with no Idempotency-Key", async () => {
+    server.handle((_req, res) => noContent(res));
+    await volume.moveFile("results.json", "archive/results-1.json");
+    expect(wire()).toEqual(["POST /v1/volume/vol_1/files/move"]);
+    expect(server.requests[0]!.json).toEqual({ from: "results.json", to: "archive/results-1.json" });
+    expect(server.requests[0]!.headers["content-type"]).toBe("application/json");
+    expect(server.requests[0]!.headers["idempotency-key"]).toBeUndefined();
+  });
+
+  it("is not retried after a 503 that may have started the move", async () => {
+    server.handle((_req, res) => json(res, 503, { error: "busy" }));
+    await expect(volume.moveFile("a", "b")).rejects.toBeInstanceOf(ServerError);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("is retried when the server says it did not start (503 with Retry-After)", async () => {
+    let calls = 0;
+    server.handle((_req, res) => (++calls === 1 ? json(res, 503, { error: "busy" }, { "retry-after": "0" }) : noContent(res)));
+    await volume.moveFile("a", "b");
+    expect(server.requests.map((r) => r.json)).toEqual([{ from: "a", to: "b" }, { from: "a", to: "b" }]);
+  });
+
+  it("reports an existing destination as ConflictError and a missing parent as NotFoundError", async () => {
+    server.handle((req, res) =>
+      (req.json as { to: string }).to === "taken" ? json(res, 409, { error: 'destination "taken" already exists' }) : json(res, 404, { error: "no parent" }),
+    );
+    await expect(volume.moveFile("a", "taken")).rejects.toBeInstanceOf(ConflictError);
+    await expect(volume.moveFile("a", "nodir/b")).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it.each([
+    ["../a", "b", 'invalid moveFile arguments: from: must be a path on the volume without ".." segments'],
+    ["a", "x/../../b", 'to: must be a path on the volume without ".." segments'],
+    ["a", "", "to: must not be empty"],
+    ["a", "dir/", 'to: must name a file, so must not end with "/"'],
+    ["a", "/a", "to: must differ from `from` (a move never overwrites)"],
+  ])("moveFile(%j, %j) is refused before any request", async (from, to, message) => refused(() => volume.moveFile(from, to), message));
+});

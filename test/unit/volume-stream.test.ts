@@ -1,0 +1,199 @@
+// Volume.stream(): bounded-memory reading by successive Range requests, one per chunk, sent lazily.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Porter, RequestAbortedError, SandboxError, ValidationError, type Volume } from "../../src/index.js";
+import { DEFAULTS } from "../../src/defaults.js";
+import { json, startServer, type TestServer } from "../helpers/http.js";
+
+let server: TestServer;
+let porter: Porter;
+let volume: Volume;
+
+beforeEach(async () => {
+  server = await startServer((_req, res) => json(res, 200, { id: "vol_1", name: "data", phase: "ready", attached_to: [], created_at: "2025-11-20T10:00:00Z" }));
+  porter = new Porter({ baseUrl: server.url, retryDelayMs: 1, maxRetries: 2 });
+  volume = await porter.volumes.get("vol_1");
+  server.requests.length = 0;
+});
+afterEach(async () => {
+  porter.close();
+  await server.close();
+});
+
+const bytesOf = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + 3) % 251);
+const ranges = () => server.requests.map((r) => r.headers.range);
+const tick = () => new Promise((resolve) => setTimeout(resolve, 15));
+
+/** Serves `content` at the content endpoint with single-range support, as the API does. */
+function serve(content: Uint8Array, lastModified: () => string = () => "Fri, 21 Nov 2025 14:20:45 GMT"): void {
+  server.handle((req, res) => {
+    expect(req.path).toBe("/v1/volume/vol_1/files/content");
+    const m = /^bytes=(\d+)-(\d*)$/.exec(String(req.headers.range ?? ""));
+    if (!m) return void res.writeHead(200, { "content-type": "application/octet-stream" }).end(content);
+    const first = Number(m[1]);
+    const last = m[2] ? Math.min(Number(m[2]), content.length - 1) : content.length - 1;
+    if (first >= content.length) return json(res, 416, { error: "range not satisfiable" }, { "content-range": `bytes */${content.length}` });
+    res.writeHead(206, {
+      "content-type": "application/octet-stream",
+      "content-range": `bytes ${first}-${last}/${content.length}`,
+      "last-modified": lastModified(),
+    });
+    res.end(content.subarray(first, last + 1));
+  });
+}
+
+async function collect(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return chunks;
+}
+const concat = (chunks: Uint8Array[]) => Uint8Array.from(chunks.flatMap((c) => Array.from(c)));
+
+describe("stream", () => {
+  it("reads a file many chunks long with one Range request per chunk, none larger than chunkBytes", async () => {
+    const content = bytesOf(10_500);
+    serve(content);
+    const chunks = await collect(volume.stream("/big.bin", { chunkBytes: 1000 }));
+    // The size comes with the first answer's Content-Range, so the last request asks for exactly what is left.
+    expect(ranges()).toEqual([...Array.from({ length: 10 }, (_, i) => `bytes=${i * 1000}-${i * 1000 + 999}`), "bytes=10000-10499"]);
+    expect(server.requests.every((r) => r.method === "GET" && r.url === "/v1/volume/vol_1/files/content?path=%2Fbig.bin")).toBe(true);
+    expect(chunks.map((c) => c.length)).toEqual([...Array(10).fill(1000), 500]);
+    expect(concat(chunks)).toEqual(content);
+  });
+
+  it("is pull-based: no request until a read, and chunk N+1 only after chunk N is consumed", async () => {
+    serve(bytesOf(3500));
+    const stream = volume.stream("big.bin", { chunkBytes: 1000 });
+    await tick();
+    expect(server.requests).toHaveLength(0);
+    const reader = stream.getReader();
+    for (let n = 1; n <= 4; n++) {
+      const { value } = await reader.read();
+      expect(value!.length).toBe(n === 4 ? 500 : 1000);
+      await tick();
+      expect(server.requests).toHaveLength(n);
+    }
+    expect((await reader.read()).done).toBe(true);
+    expect(ranges()).toEqual(["bytes=0-999", "bytes=1000-1999", "bytes=2000-2999", "bytes=3000-3499"]);
+  });
+
+  it("stops at the size the server reported: an exact multiple sends no request past the end", async () => {
+    serve(bytesOf(3000));
+    const chunks = await collect(volume.stream("f", { chunkBytes: 1000 }));
+    expect(chunks).toHaveLength(3);
+    expect(ranges()).toEqual(["bytes=0-999", "bytes=1000-1999", "bytes=2000-2999"]);
+  });
+
+  it("uses DEFAULTS.readChunkBytes by default", async () => {
+    serve(bytesOf(10));
+    expect(concat(await collect(volume.stream("f")))).toEqual(bytesOf(10));
+    expect(ranges()).toEqual([`bytes=0-${DEFAULTS.readChunkBytes - 1}`]);
+  });
+
+  it("streams a byte range: length bytes from offset", async () => {
+    const content = bytesOf(5000);
+    serve(content);
+    const chunks = await collect(volume.stream("f", { chunkBytes: 1000, offset: 1500, length: 2200 }));
+    expect(ranges()).toEqual(["bytes=1500-2499", "bytes=2500-3499", "bytes=3500-3699"]);
+    expect(concat(chunks)).toEqual(content.subarray(1500, 3700));
+  });
+
+  it("ends at the end of the file when length runs past it", async () => {
+    serve(bytesOf(1200));
+    const chunks = await collect(volume.stream("f", { chunkBytes: 1000, offset: 500, length: 10_000 }));
+    expect(ranges()).toEqual(["bytes=500-1499"]);
+    expect(concat(chunks)).toEqual(bytesOf(1200).subarray(500));
+  });
+
+  it("gives an empty stream for an empty file (the API answers 416 for byte 0)", async () => {
+    serve(new Uint8Array(0));
+    expect(await collect(volume.stream("empty", { chunkBytes: 1000 }))).toEqual([]);
+    expect(ranges()).toEqual(["bytes=0-999"]);
+  });
+
+  it("fails with the API's 416 when offset is past the end", async () => {
+    serve(bytesOf(100));
+    const error = (await collect(volume.stream("f", { offset: 500 })).catch((e: unknown) => e)) as SandboxError;
+    expect(error.statusCode).toBe(416);
+  });
+
+  it("hands a 200 from a server that ignores Range out in chunks of at most chunkBytes", async () => {
+    const content = bytesOf(2500);
+    server.handle((_req, res) => void res.writeHead(200).end(content));
+    const chunks = await collect(volume.stream("f", { chunkBytes: 1000, offset: 100 }));
+    expect(chunks.map((c) => c.length)).toEqual([1000, 1000, 400]);
+    expect(concat(chunks)).toEqual(content.subarray(100));
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("errors rather than splice two versions of a file replaced mid-stream", async () => {
+    let n = 0;
+    serve(bytesOf(3000), () => (++n < 2 ? "Fri, 21 Nov 2025 14:20:45 GMT" : "Fri, 21 Nov 2025 14:20:46 GMT"));
+    const reader = volume.stream("f", { chunkBytes: 1000 }).getReader();
+    expect((await reader.read()).value).toHaveLength(1000);
+    const error = (await reader.read().catch((e: unknown) => e)) as SandboxError;
+    expect(error).toBeInstanceOf(SandboxError);
+    expect(error.code).toBe("conflict");
+    expect(error.message).toBe("f changed while it was being streamed (at byte 1000); read it again");
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it("breaking out of for-await cancels: no further requests", async () => {
+    serve(bytesOf(10_000));
+    for await (const chunk of volume.stream("f", { chunkBytes: 1000 })) {
+      expect(chunk.length).toBe(1000);
+      if (server.requests.length === 2) break;
+    }
+    await tick();
+    expect(ranges()).toEqual(["bytes=0-999", "bytes=1000-1999"]);
+  });
+
+  it("the caller's signal aborts the stream", async () => {
+    serve(bytesOf(10_000));
+    const ctl = new AbortController();
+    const reader = volume.stream("f", { chunkBytes: 1000 }, { signal: ctl.signal }).getReader();
+    await reader.read();
+    ctl.abort();
+    await expect(reader.read()).rejects.toBeInstanceOf(RequestAbortedError);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("is async-iterable where web streams are not (the fallback iterator)", async () => {
+    const proto = ReadableStream.prototype as unknown as Record<symbol, unknown>;
+    const native = Object.getOwnPropertyDescriptor(proto, Symbol.asyncIterator);
+    delete proto[Symbol.asyncIterator];
+    try {
+      serve(bytesOf(3000));
+      const stream = volume.stream("f", { chunkBytes: 1000 });
+      expect(Object.getOwnPropertyDescriptor(stream, Symbol.asyncIterator)).toBeDefined();
+      expect(concat(await collect(stream))).toEqual(bytesOf(3000));
+      server.requests.length = 0;
+      const early = volume.stream("f", { chunkBytes: 1000 });
+      for await (const _chunk of early) break;
+      expect(early.locked).toBe(false);
+      await expect(early.getReader().read()).resolves.toEqual({ done: true, value: undefined });
+      expect(server.requests).toHaveLength(1);
+    } finally {
+      if (native) Object.defineProperty(proto, Symbol.asyncIterator, native);
+    }
+  });
+
+  it.each([
+    [{ chunkBytes: 0 }, "chunkBytes: must be a whole number of bytes, 1 or more"],
+    [{ chunkBytes: 1.5 }, "chunkBytes: must be a whole number of bytes, 1 or more"],
+    [{ offset: -1 }, "offset: must be a whole number of bytes, 0 or more"],
+    [{ length: 0 }, "length: must be a whole number of bytes, 1 or more"],
+  ])("refuses %j when called, before any request", (opts, message) => {
+    expect(() => volume.stream("f", opts)).toThrow(ValidationError);
+    expect(() => volume.stream("f", opts)).toThrow(`invalid stream arguments: ${message}`);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it.each([
+    ["../x", 'path: must be a path on the volume without ".." segments'],
+    ["", "path: must not be empty"],
+    ["d/", 'path: must name a file, so must not end with "/"'],
+  ])("refuses the path %j when called, before any request", (path, message) => {
+    expect(() => volume.stream(path)).toThrow(message);
+    expect(server.requests).toHaveLength(0);
+  });
+});
