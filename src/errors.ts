@@ -53,7 +53,7 @@ export class SandboxError extends Error {
   }
 }
 
-/** 400: the API rejected the request as invalid. */
+/** 400 (and 413, 416, 422): the API rejected the request as invalid. */
 export class BadRequestError extends SandboxError {}
 /** 401: missing or invalid API key. */
 export class AuthenticationError extends SandboxError {}
@@ -116,6 +116,9 @@ const CLASS_BY_STATUS: Record<number, typeof SandboxError> = {
   403: PermissionDeniedError,
   404: NotFoundError,
   409: ConflictError,
+  413: BadRequestError,
+  416: BadRequestError,
+  422: BadRequestError,
   429: RateLimitError,
 };
 

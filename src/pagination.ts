@@ -39,12 +39,17 @@ export function makePage<T, Extra extends object>(
 
 /** The promise of a list call's first page that is also an async iterator over every item. The first
  * request goes out when the result is first awaited or iterated, and only once. */
-export class PagePromise<T, Extra = {}> implements PromiseLike<Page<T, Extra>>, AsyncIterable<T> {
+export class PagePromise<T, Extra = {}> implements Promise<Page<T, Extra>>, AsyncIterable<T> {
   #first: Promise<Page<T, Extra>> | undefined;
   readonly #load: () => Promise<Page<T, Extra>>;
 
   constructor(load: () => Promise<Page<T, Extra>>) {
     this.#load = load;
+  }
+
+  /** Makes the object a structural `Promise`, so it goes wherever one is expected. */
+  get [Symbol.toStringTag](): string {
+    return "PagePromise";
   }
 
   #page(): Promise<Page<T, Extra>> {

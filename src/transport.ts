@@ -67,6 +67,15 @@ export function newIdempotencyKey(): string {
     : Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+// What each way of reading a body can take: error bodies are JSON everywhere; the raw client's
+// callers set their own.
+const ACCEPT: Record<ReadAs, string> = {
+  json: "application/json",
+  none: "application/json",
+  bytes: "application/octet-stream, application/json",
+  response: "*/*",
+};
+
 /** What stays the same across the attempts of one call. */
 interface Plan {
   call: Call;
@@ -103,7 +112,7 @@ export class Transport {
     // Made once, before the first attempt, and sent unchanged on every retry.
     const idempotencyKey = call.idempotent ? (options.idempotencyKey ?? newIdempotencyKey()) : undefined;
     const headers: Record<string, string> = {
-      accept: "application/json",
+      accept: ACCEPT[call.read],
       "user-agent": `porter-sandbox-typescript/${VERSION}`,
       ...c.headers,
       ...call.headers,

@@ -100,7 +100,7 @@ describe("retries", () => {
 
 describe("exec is never run twice by the SDK", () => {
   test("a 500 or a reset after sending is not retried", async () => {
-    const s = await serve((req, res, raw) => (req.path.endsWith("/exec") ? raw.socket.destroy() : json(res, 200, status())));
+    const s = await serve((req, res, raw) => (req.path.endsWith("/exec") ? void raw.socket.destroy() : json(res, 200, status())));
     const porter = new Porter({ baseUrl: s.url, ...fast });
     const box = await porter.sandboxes.get("sbx_1");
     await expect(box.exec(["echo", "hi"])).rejects.toBeInstanceOf(ConnectionError);

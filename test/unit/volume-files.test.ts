@@ -139,6 +139,8 @@ describe("readFile and readText", () => {
     expect(Array.from(bytes)).toEqual(Array.from(body));
     expect(wire()).toEqual([`GET ${CONTENT}?path=%2Fnotes%2Fhello.txt`]);
     expect(server.requests[0]!.headers.range).toBeUndefined();
+    // The spec serves file content only as octet-stream; errors come back as JSON.
+    expect(server.requests[0]!.headers.accept).toBe("application/octet-stream, application/json");
   });
 
   it("reads length bytes from offset as Range: bytes=offset-(offset+length-1)", async () => {
