@@ -8,6 +8,17 @@ import { Transport, type RequestOptions } from "./transport.js";
 import type { HealthResponse, ReadinessResponse } from "./types.js";
 import { Volumes } from "./volumes.js";
 
+/**
+ * The top-level client: resource namespaces for sandboxes, volumes, health and readiness, over one
+ * transport (retries, idempotency keys, timeouts, cancellation).
+ *
+ * @example
+ * ```ts
+ * const porter = new Porter(); // PORTER_SANDBOX_BASE_URL, or PORTER_CLUSTER_ID + PORTER_SANDBOX_API_KEY, or in-cluster
+ * const sandbox = await porter.sandboxes.create({ image: "python:3.12-slim", name: "my-sandbox" });
+ * porter.close();
+ * ```
+ */
 export class Porter {
   /** Create, get, list and terminate sandboxes. */
   readonly sandboxes: Sandboxes;
@@ -44,12 +55,26 @@ export class Porter {
     };
   }
 
-  /** The typed low-level client for every endpoint in the spec, through the same transport. */
+  /**
+   * The typed low-level client for every endpoint in the spec, through the same transport.
+   *
+   * @example
+   * ```ts
+   * const { data } = await porter.raw.GET("/v1/snapshot", { params: { query: { sandbox_id: "sbx_1" } } });
+   * ```
+   */
   get raw(): RawClient {
     return this.sandboxes.raw;
   }
 
-  /** Aborts requests in flight; later calls fail at once with `ClientClosedError`. */
+  /**
+   * Aborts requests in flight; later calls fail at once with `ClientClosedError`.
+   *
+   * @example
+   * ```ts
+   * porter.close();
+   * ```
+   */
   close(): void {
     this.#transport.close();
   }

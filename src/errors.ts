@@ -30,7 +30,18 @@ export interface SandboxErrorInit {
   cause?: unknown;
 }
 
-/** Base of every error the SDK throws. */
+/**
+ * Base of every error the SDK throws.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await porter.sandboxes.get("nope");
+ * } catch (error) {
+ *   if (error instanceof SandboxError) console.log(error.code, error.statusCode, error.requestId);
+ * }
+ * ```
+ */
 export class SandboxError extends Error {
   /** HTTP status of the response, when there was one. */
   readonly statusCode: number | undefined;
@@ -88,7 +99,16 @@ export interface ValidationIssue {
   /** The rule that failed, in words. */
   message: string;
 }
-/** Input broke a rule of the spec; raised before any request is sent. */
+/**
+ * Input broke a rule of the spec; raised before any request is sent.
+ *
+ * @example
+ * ```ts
+ * await porter.sandboxes.create({ image: "alpine", name: "Not A Name" }).catch((error) => {
+ *   if (error instanceof ValidationError) console.log(error.issues); // [{ path: "name", message: "must be a DNS label: …" }]
+ * });
+ * ```
+ */
 export class ValidationError extends SandboxError {
   readonly issues: readonly ValidationIssue[];
   constructor(what: string, issues: ValidationIssue[]) {

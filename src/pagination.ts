@@ -37,8 +37,16 @@ export function makePage<T, Extra extends object>(
   }) as Page<T, Extra>;
 }
 
-/** The promise of a list call's first page that is also an async iterator over every item. The first
- * request goes out when the result is first awaited or iterated, and only once. */
+/**
+ * The promise of a list call's first page that is also an async iterator over every item. The first
+ * request goes out when the result is first awaited or iterated, and only once.
+ *
+ * @example
+ * ```ts
+ * const first = await porter.sandboxes.list();          // one page
+ * for await (const sandbox of porter.sandboxes.list()) {} // every sandbox, a page at a time
+ * ```
+ */
 export class PagePromise<T, Extra = {}> implements Promise<Page<T, Extra>>, AsyncIterable<T> {
   #first: Promise<Page<T, Extra>> | undefined;
   readonly #load: () => Promise<Page<T, Extra>>;

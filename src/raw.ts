@@ -18,7 +18,15 @@ export interface RawClientOptions {
   fetch?: (request: Request) => Promise<Response>;
 }
 
-/** Creates a typed client for every endpoint of the spec. */
+/**
+ * Creates a typed client for every endpoint of the spec (openapi-fetch over the generated `paths`).
+ *
+ * @example
+ * ```ts
+ * const raw = createRawClient({ baseUrl: "http://127.0.0.1:8080" });
+ * const { data, error } = await raw.GET("/v1/sandbox/{id}", { params: { path: { id: "sbx_1" } } });
+ * ```
+ */
 export function createRawClient(options: RawClientOptions): RawClient {
   return createClient<paths>(options);
 }

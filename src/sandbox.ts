@@ -16,7 +16,18 @@ export interface LogsOptions {
   limit?: number;
 }
 
-/** The sandbox ended (or was terminated) while the caller waited for it to be `running`. */
+/**
+ * The sandbox ended (or was terminated) while the caller waited for it to be `running`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await sandbox.waitUntilRunning();
+ * } catch (error) {
+ *   if (error instanceof SandboxNotRunningError) console.log(error.phase, error.exit_code);
+ * }
+ * ```
+ */
 export class SandboxNotRunningError extends SandboxError {
   constructor(
     message: string,
@@ -29,6 +40,19 @@ export class SandboxNotRunningError extends SandboxError {
 
 export interface Sandbox extends Readonly<StatusResponse> {}
 
+/**
+ * A sandbox: its last-known status record (wire names: `id`, `name`, `phase`, `tags`, `exit_code`, ...)
+ * with bound helpers.
+ *
+ * @example
+ * ```ts
+ * const sandbox = await porter.sandboxes.get("my-sandbox");
+ * await sandbox.waitUntilRunning();
+ * const { stdout, exit_code } = await sandbox.exec(["python", "-c", "print('hi')"]);
+ * const logs = await sandbox.logs({ limit: 100 });
+ * await sandbox.terminate();
+ * ```
+ */
 export class Sandbox {
   readonly #transport: Transport;
   /** The HTTP exchange behind this handle's latest record: request id, attempts, idempotency key, replay. */

@@ -33,6 +33,7 @@ export type SandboxPage = Page<Sandbox, PageExtra>;
 // Characters no sandbox name can hold: such an argument can only be an id.
 const NOT_A_NAME = /[^a-z0-9-]/;
 
+/** `porter.sandboxes`: create, get, list, count and terminate sandboxes. */
 export class Sandboxes {
   readonly #transport: Transport;
   readonly #raw: () => RawClient;
@@ -55,6 +56,15 @@ export class Sandboxes {
    * or generated) on every attempt, so a retry never makes a second sandbox. If a retry of a named
    * create meets a name conflict, the call resolves to the sandbox its own earlier attempt made, but
    * only when that is certain: the same image, tags and mounts, created after this call began.
+   *
+   * @example
+   * ```ts
+   * const sandbox = await porter.sandboxes.create(
+   *   { image: "python:3.12-slim", name: "job-1", command: ["sleep", "infinity"], ttl_seconds: 600 },
+   *   { idempotencyKey: "job-1-attempt" },
+   * );
+   * console.log(sandbox.phase, sandbox.lastResponse?.idempotencyKey);
+   * ```
    */
   async create(spec: SandboxSpec, options?: RequestOptions): Promise<Sandbox> {
     const began = Date.now();
@@ -90,7 +100,14 @@ export class Sandboxes {
     return certain ? existing : undefined;
   }
 
-  /** Returns the handle of the sandbox with this name (or id). */
+  /**
+   * Returns the handle of the sandbox with this name (or id).
+   *
+   * @example
+   * ```ts
+   * const sandbox = await porter.sandboxes.get("my-sandbox");
+   * ```
+   */
   async get(nameOrId: string, options?: RequestOptions): Promise<Sandbox> {
     const id = await this.#resolve(nameOrId, options);
     const outcome = await invoke(this.#transport, "getSandbox", { path: { id } }, options, { read: "json" });
@@ -116,6 +133,12 @@ export class Sandboxes {
   /**
    * Lists sandboxes. `await` gives one page (an array of handles with `pagination`, `hasNextPage()`
    * and `getNextPage()`); `for await` walks every sandbox of every page, one request per page.
+   *
+   * @example
+   * ```ts
+   * const page = await porter.sandboxes.list({ tags: { workflow: "demo" }, page: 1 });
+   * for await (const sandbox of porter.sandboxes.list({ phase: ["succeeded", "failed"] })) console.log(sandbox.name);
+   * ```
    */
   list(params: ListSandboxesParams = {}, options?: RequestOptions): PagePromise<Sandbox, PageExtra> {
     const fetchPage = async (page: number): Promise<SandboxPage> => {
@@ -127,15 +150,30 @@ export class Sandboxes {
     return new PagePromise(() => fetchPage(params.page ?? 1));
   }
 
-  /** Counts of created sandboxes over time, with the same filters as `list`. */
+  /**
+   * Counts of created sandboxes over time, with the same filters as `list`.
+   *
+   * @example
+   * ```ts
+   * const { points, granularity_ms } = await porter.sandboxes.counts({ tags: { workflow: "demo" } });
+   * ```
+   */
   async counts(params: Omit<ListSandboxesParams, "page" | "include_filter_values"> = {}, options?: RequestOptions): Promise<WithResponse<CountResponse>> {
     const { page: _p, include_filter_values: _i, ...query } = toQuery(params, undefined);
     const outcome = await invoke(this.#transport, "countSandboxes", { query }, options, { read: "json", label: "count filters" });
     return attach(outcome.data, outcome);
   }
 
-  /** Terminates a sandbox by name or id and returns its ended record as a handle. Idempotent by
-   * state: terminating a sandbox that already ended succeeds and returns its record. */
+  /**
+   * Terminates a sandbox by name or id and returns its ended record as a handle. Idempotent by
+   * state: terminating a sandbox that already ended succeeds and returns its record.
+   *
+   * @example
+   * ```ts
+   * const ended = await porter.sandboxes.terminate("my-sandbox");
+   * console.log(ended.phase); // "terminated"
+   * ```
+   */
   async terminate(nameOrId: string, options?: RequestOptions): Promise<Sandbox> {
     const id = await this.#resolve(nameOrId, options);
     const handle = new Sandbox(this.#transport, { id, name: nameOrId } as StatusResponse);

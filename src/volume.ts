@@ -15,6 +15,17 @@ import { pollUntil, type WaitOptions } from "./wait.js";
 
 export interface Volume extends Readonly<VolumeRecord> {}
 
+/**
+ * A volume: its last-known record (`id`, `name`, `phase`, `attached_to`, `created_at`) and its files.
+ *
+ * @example
+ * ```ts
+ * const volume = await (await porter.volumes.create({ name: "my-data" })).waitUntilReady();
+ * await volume.writeText("notes/hello.txt", "hi");
+ * console.log(await volume.readText("notes/hello.txt"));
+ * for await (const entry of volume.iterdir()) console.log(entry.path, entry.size_bytes);
+ * ```
+ */
 export class Volume {
   readonly #transport: Transport;
   /** The HTTP exchange behind this handle's latest record: request id, attempts, idempotency key, replay. */

@@ -10,6 +10,15 @@ import { deleteVolume } from "./volume-errors.js";
 // Characters no volume name can hold: such an argument can only be an id.
 const NOT_A_NAME = /[^a-z0-9-]/;
 
+/**
+ * `porter.volumes`: persistent storage to mount into sandboxes.
+ *
+ * @example
+ * ```ts
+ * const volume = await porter.volumes.create({ name: "my-data" });
+ * const sandbox = await porter.sandboxes.create({ image: "python:3.12-slim", volume_mounts: { "/mnt/data": volume.id } });
+ * ```
+ */
 export class Volumes {
   readonly #transport: Transport;
   readonly #raw: () => RawClient;
