@@ -1,0 +1,90 @@
+// The options of the local server and the defaults it applies.
+import { operations } from "../../generated/request-rules.js";
+
+export type OperationId = keyof typeof operations;
+
+/** Failures the server injects on purpose, for reliability tests of clients. */
+export interface FaultOptions {
+  /** Delay added before every request is handled, in ms. */
+  latencyMs?: number;
+  /** Probability per HTTP status of answering it instead of handling the request, e.g. `{ 503: 0.2, 429: 0.1 }`. */
+  statusRates?: Record<number, number>;
+  /** `Retry-After` (and `retry-after-ms`) sent with injected 429 and 503 answers, in ms. Default: none sent. */
+  retryAfterMs?: number;
+  /** Probability that a create (sandbox or volume) is committed and then the connection is destroyed
+   * without an answer, as when a response is lost on the way back. */
+  dropAfterCommitRate?: number;
+  /** Only these operations (operationIds of the spec, e.g. `"createSandbox"`) get injected faults.
+   * Default: every operation. */
+  operations?: readonly string[];
+  /** Source of randomness in [0, 1), seedable for reproducible tests. Default: `Math.random`. */
+  random?: () => number;
+}
+
+export interface LocalServerOptions {
+  /** Port to listen on; 0 picks a free one. Default 0. */
+  port?: number;
+  /** Interface to bind. Default `127.0.0.1` (loopback only): commands run on this host without isolation. */
+  host?: string;
+  /** When set, every request must carry `Authorization: Bearer <token>`; others get 401. */
+  token?: string;
+  /** Directory for all state (sandbox working dirs, volumes, snapshots). It must not exist or be empty;
+   * it is removed on close. Default: a fresh temporary directory. */
+  stateDir?: string;
+  /** Sandboxes per page of `GET /v1/sandbox`. Default 50. */
+  pageSize?: number;
+  /** Time a new sandbox spends in phase `creating` before it runs, in ms. Default 20. */
+  startDelayMs?: number;
+  /** Largest file a volume write accepts, in bytes. Default 1 GiB, the API's limit; lower it in tests. */
+  maxFileBytes?: number;
+  /** Environment groups that `env_groups` may name, each a map of variables. Default: none. */
+  envGroups?: Record<string, Record<string, string>>;
+  /** Injected failures, for tests. Default: none. */
+  faults?: FaultOptions;
+  /** No start-up banner on stderr. Default false. */
+  quiet?: boolean;
+}
+
+export interface ResolvedOptions {
+  port: number;
+  host: string;
+  token: string | undefined;
+  pageSize: number;
+  startDelayMs: number;
+  maxFileBytes: number;
+  envGroups: Record<string, Record<string, string>>;
+  faults: FaultOptions & { random: () => number };
+  quiet: boolean;
+}
+
+function check(name: string, value: number | undefined, ok: (n: number) => boolean, rule: string): void {
+  if (value !== undefined && !(typeof value === "number" && ok(value))) throw new TypeError(`startLocalServer: ${name} ${rule}`);
+}
+
+export function resolveOptions(options: LocalServerOptions): ResolvedOptions {
+  check("port", options.port, (n) => Number.isInteger(n) && n >= 0 && n <= 65535, "must be a port number (0 for any)");
+  check("pageSize", options.pageSize, (n) => Number.isInteger(n) && n >= 1, "must be a whole number, 1 or more");
+  check("maxFileBytes", options.maxFileBytes, (n) => Number.isInteger(n) && n >= 0, "must be a whole number of bytes");
+  check("startDelayMs", options.startDelayMs, (n) => n >= 0, "must be 0 or more");
+  const faults = options.faults ?? {};
+  check("faults.latencyMs", faults.latencyMs, (n) => n >= 0, "must be 0 or more");
+  check("faults.dropAfterCommitRate", faults.dropAfterCommitRate, (n) => n >= 0 && n <= 1, "must be between 0 and 1");
+  for (const op of faults.operations ?? []) {
+    if (!(op in operations)) throw new TypeError(`startLocalServer: faults.operations: ${JSON.stringify(op)} is not an operationId of the spec`);
+  }
+  for (const [status, rate] of Object.entries(faults.statusRates ?? {})) {
+    check(`faults.statusRates[${status}]`, rate, (n) => n >= 0 && n <= 1, "must be between 0 and 1");
+    check(`faults.statusRates key ${status}`, Number(status), (n) => Number.isInteger(n) && n >= 400 && n <= 599, "must be an HTTP error status");
+  }
+  return {
+    port: options.port ?? 0,
+    host: options.host ?? "127.0.0.1",
+    token: options.token,
+    pageSize: options.pageSize ?? 50,
+    startDelayMs: options.startDelayMs ?? 20,
+    maxFileBytes: options.maxFileBytes ?? 1024 * 1024 * 1024,
+    envGroups: options.envGroups ?? {},
+    faults: { ...faults, random: faults.random ?? Math.random },
+    quiet: options.quiet ?? false,
+  };
+}
