@@ -1,7 +1,7 @@
 // Sends one logical call as one or more HTTP attempts: retries with backoff, an Idempotency-Key
 // made once before the first attempt, a timeout that aborts the fetch, cancellation, redirects
 // that never carry credentials to another origin, and log lines that never show a secret.
-import { AttemptSignal, sleep } from "./attempt-signal.js";
+import { AbortFanout, AttemptSignal, sleep, type Cancellers } from "./attempt-signal.js";
 import { readBody, readErrorBody, type ReadAs } from "./body.js";
 import {
   ClientClosedError,
@@ -16,6 +16,20 @@ import { fetchFollowingRedirects } from "./redirects.js";
 import { backoffMs, isRetryableNetworkError, isRetryableStatus, retryAfterMs, type RetryMode } from "./retry.js";
 import { VERSION } from "./version.js";
 
+/**
+ * Per-call options, the last argument of every method that sends a request. Each overrides the client's
+ * option of the same name for this call only.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * const sandbox = await porter.sandboxes.create(
+ *   { image: "python:3.12-slim", name: "nightly-eval" },
+ *   { idempotencyKey: "nightly-eval-2025-01-01", timeoutMs: 10_000, maxRetries: 5, signal: controller.signal },
+ * );
+ * const result = await sandbox.exec(["python", "eval.py"], { timeoutMs: 15 * 60_000 });
+ * ```
+ */
 export interface RequestOptions {
   /** Abort the call: the request in flight is aborted and `RequestAbortedError` is thrown at once. */
   signal?: AbortSignal | undefined;
@@ -48,10 +62,32 @@ export interface Call {
   passErrors?: boolean;
 }
 
+/**
+ * The result of one call through the SDK's transport: the decoded body with the final response's status
+ * and headers, and the attempts behind it. Methods hand out its summary as `lastResponse` (a
+ * `ResponseInfo`); the full type is exported for code that wraps or stubs the transport.
+ *
+ * @example
+ * ```ts
+ * const outcome: Outcome<HealthResponse> = {
+ *   data: { status: "ok" },
+ *   status: 200,
+ *   headers: new Headers({ "x-request-id": "req_8f2c" }),
+ *   requestId: "req_8f2c",
+ *   attempts: 1,
+ *   idempotencyKey: undefined,
+ *   replayed: false,
+ * };
+ * ```
+ */
 export interface Outcome<T = unknown> {
+  /** The decoded body of the final response. */
   data: T;
+  /** HTTP status of the final response. */
   status: number;
+  /** Headers of the final response. */
   headers: Headers;
+  /** The `X-Request-Id` the API answered with. */
   requestId: string | undefined;
   /** Attempts made, 1 when the first one succeeded. */
   attempts: number;
@@ -92,19 +128,22 @@ interface Plan {
 
 export class Transport {
   readonly #config: ResolvedConfig;
-  readonly #closing = new AbortController();
+  #closed = false;
+  // What aborts attempts in flight and retry waits: the callers' signals and close().
+  readonly #cancellers: Cancellers = { fanout: new AbortFanout(), onClose: new Set() };
 
   constructor(config: ResolvedConfig) {
     this.#config = config;
   }
 
   get closed(): boolean {
-    return this.#closing.signal.aborted;
+    return this.#closed;
   }
 
   /** Aborts every request in flight; later calls fail at once with `ClientClosedError`. */
   close(): void {
-    this.#closing.abort();
+    this.#closed = true;
+    for (const cancel of [...this.#cancellers.onClose]) cancel();
   }
 
   async send<T>(call: Call, options: RequestOptions = {}): Promise<Outcome<T>> {
@@ -150,7 +189,7 @@ export class Transport {
       p.headers["x-porter-retry-count"] = String(p.attempt - 1);
       const started = Date.now();
       const budget = Math.min(p.timeoutMs, p.deadline - started);
-      const attempt = new AttemptSignal(budget, options.signal, this.#closing.signal);
+      const attempt = new AttemptSignal(budget, options.signal, this.#cancellers);
       let failure: SandboxError;
       let waitMs: number | undefined;
       try {
@@ -176,7 +215,7 @@ export class Transport {
       const delay = backoffMs(p.attempt, waitMs, this.#config);
       if (Date.now() + delay >= p.deadline) throw failure;
       this.#log("info", `${what} retrying in ${Math.round(delay)} ms after ${failure.code} (attempt ${p.attempt} of ${p.maxRetries + 1})`);
-      await sleep(delay, [options.signal, this.#closing.signal]);
+      await sleep(delay, options.signal, this.#cancellers);
     }
   }
 

@@ -201,6 +201,32 @@ describe("timeouts and cancellation", () => {
     expect(s.requests).toHaveLength(1);
   });
 
+  test("close() also ends a retry's backoff wait at once", async () => {
+    const s = await serve((_req, res) => json(res, 503, { error: "busy" }, { "retry-after": "30" }));
+    const porter = new Porter({ baseUrl: s.url });
+    const pending = porter.sandboxes.get("sbx_1").catch((e) => e);
+    await expect.poll(() => s.requests.length).toBe(1);
+    const closedAt = Date.now();
+    porter.close();
+    expect(await pending).toBeInstanceOf(ClientClosedError);
+    expect(Date.now() - closedAt).toBeLessThan(5_000);
+    expect(s.requests).toHaveLength(1);
+  });
+
+  test("many calls in flight on one client add no listener per call (no MaxListenersExceededWarning)", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on("warning", onWarning);
+    const s = await serve((_req, res) => setTimeout(() => json(res, 200, status()), 20));
+    const porter = new Porter({ baseUrl: s.url });
+    const ctl = new AbortController();
+    await Promise.all(Array.from({ length: 40 }, () => porter.sandboxes.get("sbx_1", { signal: ctl.signal })));
+    await new Promise((r) => setTimeout(r, 10));
+    process.off("warning", onWarning);
+    expect(warnings).toEqual([]);
+    expect(s.requests).toHaveLength(40);
+  });
+
   test("await using closes the client at scope exit", async () => {
     const s = await serve(() => {});
     let pending: Promise<unknown>;
