@@ -1,7 +1,17 @@
 // One class per situation a caller branches on. Every error carries a stable `code`: from the API's
 // body when it sends one, derived from the HTTP status when it does not (Porter's API sends none today).
 
-/** Codes from the API (see `ErrorCode` in the spec) plus those the SDK raises itself. */
+/**
+ * The `code` of a `SandboxError`: the API's codes (see `ErrorCode`) plus those the SDK raises itself
+ * (`connection_error`, `timeout`, `aborted`, `client_closed`, `validation_error`, ...). Stable: branch on
+ * it rather than on messages.
+ *
+ * @example
+ * ```ts
+ * const retryable: SandboxErrorCode[] = ["rate_limited", "internal_error", "connection_error", "timeout"];
+ * if (error instanceof SandboxError && retryable.includes(error.code)) console.log("try again later");
+ * ```
+ */
 export type SandboxErrorCode =
   | "invalid_request"
   | "unauthenticated"
@@ -22,11 +32,26 @@ export type SandboxErrorCode =
   | "sandbox_not_running"
   | "volume_failed";
 
+/**
+ * What a `SandboxError` is built from besides its message. The SDK fills it from the response; tests and
+ * wrappers can build errors the same way.
+ *
+ * @example
+ * ```ts
+ * const init: SandboxErrorInit = { statusCode: 404, code: "not_found", requestId: "req_8f2c" };
+ * const error = new NotFoundError("404 not_found: sandbox not found", init);
+ * ```
+ */
 export interface SandboxErrorInit {
+  /** HTTP status of the response, when there was one. */
   statusCode?: number;
+  /** The error's code. Default `unexpected_status`. */
   code?: SandboxErrorCode;
+  /** The parsed response body, or an excerpt of a non-JSON one. */
   body?: unknown;
+  /** The `X-Request-Id` the API answered with. */
   requestId?: string;
+  /** The underlying error, kept as the standard `cause`. */
   cause?: unknown;
 }
 
@@ -64,35 +89,168 @@ export class SandboxError extends Error {
   }
 }
 
-/** 400 (and 413, 416, 422): the API rejected the request as invalid. */
+/**
+ * 400 (and 413, 416, 422): the API rejected the request as invalid. Code `invalid_request`, or
+ * `sandbox_ttl_exceeded` when `ttl_seconds` is over the plan's limit. Not retried: fix the input.
+ *
+ * @example
+ * ```ts
+ * await porter.sandboxes.create({ image: "alpine:3.20", ttl_seconds: 604_800 }).catch((error) => {
+ *   if (error instanceof BadRequestError && error.code === "sandbox_ttl_exceeded") console.log("ask for a shorter TTL");
+ *   else throw error;
+ * });
+ * ```
+ */
 export class BadRequestError extends SandboxError {}
-/** 401: missing or invalid API key. */
+/**
+ * 401: missing or invalid API key (code `unauthenticated`). Not retried.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await porter.sandboxes.list();
+ * } catch (error) {
+ *   if (error instanceof AuthenticationError) console.error("the API key is missing or expired: check PORTER_SANDBOX_API_KEY");
+ * }
+ * ```
+ */
 export class AuthenticationError extends SandboxError {}
-/** 403: the key is valid but not allowed to do this. */
+/**
+ * 403: the key is valid but not allowed to do this (code `forbidden`), or a plan quota is used up (code
+ * `quota_exceeded`; retrying does not help until usage drops).
+ *
+ * @example
+ * ```ts
+ * await porter.sandboxes.create({ image: "alpine:3.20" }).catch((error) => {
+ *   if (error instanceof PermissionDeniedError && error.code === "quota_exceeded") console.warn("terminate some sandboxes first");
+ *   else throw error;
+ * });
+ * ```
+ */
 export class PermissionDeniedError extends SandboxError {}
-/** 404: no such sandbox, volume, snapshot, file or name. */
+/**
+ * 404: no such sandbox, volume, snapshot, file or name (code `not_found`).
+ *
+ * @example
+ * ```ts
+ * const config = await volume.readText("config.json").catch((error) => {
+ *   if (error instanceof NotFoundError) return "{}";
+ *   throw error;
+ * });
+ * ```
+ */
 export class NotFoundError extends SandboxError {}
-/** 409: a name is taken, an idempotency key was reused with another body, or the state forbids it. */
+/**
+ * 409: a name is taken, an idempotency key was reused with another body (code `idempotency_key_reused`),
+ * or the resource's state forbids the call.
+ *
+ * @example
+ * ```ts
+ * const sandbox = await porter.sandboxes.create({ image: "alpine:3.20", name: "nightly-eval" }).catch((error) => {
+ *   if (error instanceof ConflictError) return porter.sandboxes.get("nightly-eval"); // the name is taken: use that one
+ *   throw error;
+ * });
+ * ```
+ */
 export class ConflictError extends SandboxError {}
-/** 429: slow down; `retryAfterMs` says for how long when the API said so. */
+/**
+ * 429: slow down (code `rate_limited`); `retryAfterMs` says for how long when the API said so. Raised once
+ * the retries allowed for the call are used up.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await porter.sandboxes.create({ image: "alpine:3.20" });
+ * } catch (error) {
+ *   if (error instanceof RateLimitError) await new Promise((r) => setTimeout(r, error.retryAfterMs ?? 1_000));
+ * }
+ * ```
+ */
 export class RateLimitError extends SandboxError {
+  /** How long the API asked to wait (`Retry-After`), in ms; undefined when it did not say. */
   readonly retryAfterMs: number | undefined;
   constructor(message: string, init: SandboxErrorInit & { retryAfterMs?: number }) {
     super(message, init);
     this.retryAfterMs = init.retryAfterMs;
   }
 }
-/** 5xx: the API failed. */
+/**
+ * 5xx: the API failed (code `internal_error`, unless the body says otherwise). Calls that are safe to
+ * repeat are retried first; this is raised once the retries are used up.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await porter.sandboxes.get("nightly-eval");
+ * } catch (error) {
+ *   if (error instanceof ServerError) console.error(`API failed after ${error.attempts} attempts (request ${error.requestId})`);
+ * }
+ * ```
+ */
 export class ServerError extends SandboxError {}
-/** A request (or a wait) exceeded its `timeoutMs` or `totalTimeoutMs`; the request was aborted. */
+/**
+ * A request (or a wait) exceeded its `timeoutMs` or `totalTimeoutMs`; the request was aborted (code
+ * `timeout`).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await sandbox.exec(["python", "train.py"], { timeoutMs: 60_000 });
+ * } catch (error) {
+ *   if (error instanceof SandboxTimeoutError) console.warn("still running after a minute; gave up waiting");
+ * }
+ * ```
+ */
 export class SandboxTimeoutError extends SandboxError {}
-/** The network failed: refused, reset, DNS, TLS. No HTTP response was received. */
+/**
+ * The network failed: refused, reset, DNS, TLS (code `connection_error`). No HTTP response was received;
+ * `cause` holds the runtime's error.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await new Porter({ baseUrl: "http://127.0.0.1:1" }).healthz.healthCheck();
+ * } catch (error) {
+ *   if (error instanceof ConnectionError) console.error("API unreachable:", error.cause);
+ * }
+ * ```
+ */
 export class ConnectionError extends SandboxError {}
-/** The caller's `AbortSignal` fired. */
+/**
+ * The caller's `AbortSignal` fired (code `aborted`); the request in flight was aborted.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * setTimeout(() => controller.abort(), 5_000);
+ * await sandbox.waitUntilRunning({ signal: controller.signal }).catch((error) => {
+ *   if (!(error instanceof RequestAbortedError)) throw error;
+ * });
+ * ```
+ */
 export class RequestAbortedError extends SandboxError {}
-/** The client was closed: requests in flight were aborted and new ones are refused. */
+/**
+ * The client was closed (code `client_closed`): requests in flight were aborted and new ones are refused.
+ * A `RequestAbortedError`, so one `instanceof` check covers both ways of cancelling.
+ *
+ * @example
+ * ```ts
+ * const running = sandbox.exec(["sleep", "60"]);
+ * porter.close();
+ * await running.catch((error) => console.log(error instanceof ClientClosedError)); // true
+ * ```
+ */
 export class ClientClosedError extends RequestAbortedError {}
 
+/**
+ * One broken rule in the input of a call, as listed by `ValidationError.issues`.
+ *
+ * @example
+ * ```ts
+ * const issue: ValidationIssue = { path: 'tags["team"]', message: "must be at most 512 characters" };
+ * console.log(`${issue.path}: ${issue.message}`);
+ * ```
+ */
 export interface ValidationIssue {
   /** Where in the input, e.g. `name`, `tags["team"]`, `command[0]`. */
   path: string;
@@ -110,6 +268,7 @@ export interface ValidationIssue {
  * ```
  */
 export class ValidationError extends SandboxError {
+  /** Every rule the input broke, each with where (`path`) and what (`message`). */
   readonly issues: readonly ValidationIssue[];
   constructor(what: string, issues: ValidationIssue[]) {
     const list = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");

@@ -4,7 +4,7 @@
 export { Porter } from "./client.js";
 export type { ClientOptions, Logger, LogLevel as ClientLogLevel } from "./options.js";
 export type { RequestOptions, Outcome } from "./transport.js";
-export { Sandboxes, type ListSandboxesParams, type SandboxPage } from "./sandboxes.js";
+export { Sandboxes, type ListSandboxesParams, type SandboxPage, type SandboxPageExtra } from "./sandboxes.js";
 export { Sandbox, SandboxNotRunningError, type LogsOptions } from "./sandbox.js";
 export { Volumes } from "./volumes.js";
 export { Volume } from "./volume.js";
@@ -30,6 +30,7 @@ export {
   ClientClosedError,
   ValidationError,
   type SandboxErrorCode,
+  type SandboxErrorInit,
   type ValidationIssue,
 } from "./errors.js";
 export type * from "./types.js";

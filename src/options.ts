@@ -4,14 +4,60 @@ import { readEnv, resolveLocation } from "./config.js";
 import { DEFAULTS } from "./defaults.js";
 import { SandboxError } from "./errors.js";
 
+/**
+ * How much the client logs (exported as `ClientLogLevel`): `debug` logs every HTTP attempt, `info` logs
+ * retries, `warn` and `error` log nothing in normal operation, `off` nothing at all.
+ *
+ * @example
+ * ```ts
+ * const logLevel: ClientLogLevel = process.env.CI ? "info" : "warn";
+ * const porter = new Porter({ logLevel });
+ * ```
+ */
 export type LogLevel = "off" | "error" | "warn" | "info" | "debug";
+/**
+ * Where the client's log lines go: `console` by default, or any object with these four methods (pino,
+ * winston and most loggers fit). Each line is one string, prefixed `porter-sandbox:`; secrets are never
+ * logged.
+ *
+ * @example
+ * ```ts
+ * const lines: string[] = [];
+ * const logger: Logger = {
+ *   error: (m) => lines.push(`ERROR ${m}`),
+ *   warn: (m) => lines.push(`WARN ${m}`),
+ *   info: (m) => lines.push(`INFO ${m}`),
+ *   debug: (m) => lines.push(`DEBUG ${m}`),
+ * };
+ * const porter = new Porter({ logger, logLevel: "debug" });
+ * ```
+ */
 export interface Logger {
+  /** Logs a line at level `error`. */
   error(message: string): void;
+  /** Logs a line at level `warn`. */
   warn(message: string): void;
+  /** Logs a line at level `info`: retries, with their delay and the failure that caused them. */
   info(message: string): void;
+  /** Logs a line at level `debug`: one per HTTP attempt (method, path, status, duration, request id). */
   debug(message: string): void;
 }
 
+/**
+ * Options of `new Porter(options)`. All are optional: where the API is and the key come from the
+ * environment when not given.
+ *
+ * @example
+ * ```ts
+ * const porter = new Porter({
+ *   baseUrl: "http://127.0.0.1:8080",
+ *   timeoutMs: 10_000,
+ *   maxRetries: 4,
+ *   defaultHeaders: { "x-team": "ml" },
+ *   logLevel: "info",
+ * });
+ * ```
+ */
 export interface ClientOptions {
   /** API key (a Porter API token). Only needed outside the cluster. Default: `PORTER_SANDBOX_API_KEY`. */
   apiKey?: string | undefined;

@@ -1,17 +1,44 @@
 // A list call's result: `await` gives one page, usable as an array that also carries the API's
 // pagination; `for await` walks every item of every page, fetching one page at a time, lazily.
 
+/**
+ * Where a page sits in a listing, as the API reports it (wire names).
+ *
+ * @example
+ * ```ts
+ * const page = await porter.sandboxes.list({ page: 2 });
+ * const { current_page, total_pages, has_next_page }: Pagination = page.pagination;
+ * console.log(`page ${current_page} of ${total_pages}`, has_next_page ? "more to come" : "last");
+ * ```
+ */
 export interface Pagination {
   /** 1-based number of this page. */
   current_page: number;
+  /** Number of pages; 0 when nothing matches. */
   total_pages: number;
+  /** Whether a page after this one exists. */
   has_next_page: boolean;
 }
 
-/** One page of results: an array of items with the page's pagination and a way to the next page. */
+/**
+ * One page of results: an array of items with the page's pagination and a way to the next page. The
+ * extra members are not enumerable, so the page prints, spreads and serialises as a plain array.
+ *
+ * @example
+ * ```ts
+ * const page: Page<Sandbox> = await porter.sandboxes.list();
+ * console.log(page.length, page.pagination.total_pages);
+ * if (page.hasNextPage()) {
+ *   const next = await page.getNextPage();
+ *   console.log(next.map((sandbox) => sandbox.name));
+ * }
+ * ```
+ */
 export type Page<T, Extra = {}> = T[] &
   Extra & {
+    /** Where this page sits: `current_page`, `total_pages`, `has_next_page`. */
     readonly pagination: Pagination;
+    /** Whether a page after this one exists. */
     hasNextPage(): boolean;
     /** Fetches the page after this one. Throws when there is none; check `hasNextPage()` first. */
     getNextPage(): Promise<Page<T, Extra>>;
@@ -79,6 +106,7 @@ export class PagePromise<T, Extra = {}> implements Promise<Page<T, Extra>>, Asyn
     return this.#page().finally(onfinally);
   }
 
+  /** Walks every item of every page from the list's starting page on, fetching each page only when the walk reaches it. */
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     let page = await this.#page();
     for (;;) {

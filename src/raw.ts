@@ -7,8 +7,33 @@ import { operations as rules } from "../generated/request-rules.js";
 import type { RetryMode } from "./retry.js";
 import type { Transport } from "./transport.js";
 
+/**
+ * The typed low-level client (openapi-fetch over the spec's `paths`): one method per HTTP verb, with
+ * paths, parameters, bodies and answers typed from the spec. Answers `{ data, error, response }`
+ * instead of throwing on 4xx and 5xx. `porter.raw` is one that sends through the SDK's transport.
+ *
+ * @example
+ * ```ts
+ * const raw: RawClient = porter.raw;
+ * const { data, error, response } = await raw.DELETE("/v1/snapshot/{id}", { params: { path: { id: "snap_01jc8m" } } });
+ * if (error) console.error(response.status, error.code, error.error);
+ * ```
+ */
 export type RawClient = Client<paths>;
 
+/**
+ * Options of `createRawClient`. A client made this way sends with plain `fetch`: no retries, timeouts
+ * or idempotency keys (use `porter.raw` for those).
+ *
+ * @example
+ * ```ts
+ * const options: RawClientOptions = {
+ *   baseUrl: "http://127.0.0.1:8080",
+ *   headers: { authorization: `Bearer ${process.env.PORTER_SANDBOX_API_KEY}` },
+ * };
+ * const raw = createRawClient(options);
+ * ```
+ */
 export interface RawClientOptions {
   /** Base URL every path is appended to. */
   baseUrl: string;

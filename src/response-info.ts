@@ -3,6 +3,17 @@
 // API's data alone.
 import type { Outcome } from "./transport.js";
 
+/**
+ * What the SDK learned from the HTTP exchange behind a result: found as `lastResponse` on every record
+ * and handle a method returns. Not enumerable, so records still print and serialise as the API's data.
+ *
+ * @example
+ * ```ts
+ * const sandbox = await porter.sandboxes.create({ image: "alpine:3.20" });
+ * const info: ResponseInfo | undefined = sandbox.lastResponse;
+ * console.log(info?.requestId, info?.attempts, info?.idempotencyKey, info?.replayed);
+ * ```
+ */
 export interface ResponseInfo {
   /** HTTP status of the final attempt. */
   status: number;
@@ -16,7 +27,19 @@ export interface ResponseInfo {
   replayed: boolean;
 }
 
-export type WithResponse<T> = T & { readonly lastResponse: ResponseInfo };
+/**
+ * A record the API returned, with the `lastResponse` of the exchange that fetched it.
+ *
+ * @example
+ * ```ts
+ * const result: WithResponse<ExecResponse> = await sandbox.exec(["echo", "hi"]);
+ * console.log(result.stdout, result.lastResponse.requestId);
+ * ```
+ */
+export type WithResponse<T> = T & {
+  /** The HTTP exchange behind this record: status, request id, attempts, idempotency key, replay. */
+  readonly lastResponse: ResponseInfo;
+};
 
 export function attach<T extends object>(target: T, outcome: Outcome<unknown>): WithResponse<T> {
   const { status, requestId, attempts, idempotencyKey, replayed } = outcome;

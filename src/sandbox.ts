@@ -9,6 +9,15 @@ import { pollUntil, type WaitOptions } from "./wait.js";
 /** Phases a sandbox never leaves. */
 export const ENDED_PHASES: readonly StatusResponsePhase[] = ["succeeded", "failed", "terminated"];
 
+/**
+ * Which log lines `sandbox.logs` fetches. Wire names.
+ *
+ * @example
+ * ```ts
+ * const recent = await sandbox.logs({ since: "30m", limit: 500 });
+ * const sinceStart = await sandbox.logs({ since: "2025-01-01T09:00:00Z" });
+ * ```
+ */
 export interface LogsOptions {
   /** A duration such as `"1h"` or `"30m"`, or an RFC 3339 timestamp. */
   since?: string;
@@ -31,7 +40,9 @@ export interface LogsOptions {
 export class SandboxNotRunningError extends SandboxError {
   constructor(
     message: string,
+    /** The final phase the sandbox reached instead: `succeeded`, `failed` or `terminated`. */
     readonly phase: StatusResponsePhase,
+    /** The main process's exit code, when it exited (null or undefined when terminated or unknown). */
     readonly exit_code: number | null | undefined,
   ) {
     super(message, { code: "sandbox_not_running" });

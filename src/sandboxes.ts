@@ -8,6 +8,20 @@ import { attach, type ResponseInfo, type WithResponse } from "./response-info.js
 import type { Outcome, RequestOptions, Transport } from "./transport.js";
 import type { CountResponse, CreateResponse, FilterValues, SandboxSpec, StatusResponse, StatusResponsePhase } from "./types.js";
 
+/**
+ * Filters and paging of `porter.sandboxes.list` (and, without `page` and `include_filter_values`, of
+ * `counts`). Fields keep the API's query parameter names; `tags` is sent as one `tag=key=value` each.
+ *
+ * @example
+ * ```ts
+ * const params: ListSandboxesParams = {
+ *   tags: { workflow: "nightly-eval" },
+ *   phase: ["succeeded", "failed"],
+ *   start_time: "2025-01-01T00:00:00Z",
+ * };
+ * for await (const sandbox of porter.sandboxes.list(params)) console.log(sandbox.name, sandbox.exit_code);
+ * ```
+ */
 export interface ListSandboxesParams {
   /** Only sandboxes carrying every one of these tags. */
   tags?: Record<string, string>;
@@ -27,13 +41,52 @@ export interface ListSandboxesParams {
   include_filter_values?: boolean;
 }
 
-type PageExtra = { readonly filter_values: FilterValues | undefined; readonly lastResponse?: ResponseInfo };
-export type SandboxPage = Page<Sandbox, PageExtra>;
+/**
+ * What a page of sandboxes carries besides its items and pagination.
+ *
+ * @example
+ * ```ts
+ * const page = await porter.sandboxes.list({ include_filter_values: true });
+ * const { filter_values, lastResponse }: SandboxPageExtra = page;
+ * console.log(filter_values?.phases, lastResponse?.requestId);
+ * ```
+ */
+export type SandboxPageExtra = {
+  /** The phases, images and tags present among the listed sandboxes; only when `include_filter_values` was set. */
+  readonly filter_values: FilterValues | undefined;
+  /** The HTTP exchange that fetched this page. */
+  readonly lastResponse?: ResponseInfo;
+};
+/**
+ * One page of `porter.sandboxes.list`: an array of `Sandbox` handles with `pagination`,
+ * `hasNextPage()`, `getNextPage()` and `filter_values`.
+ *
+ * @example
+ * ```ts
+ * let page: SandboxPage = await porter.sandboxes.list({ tags: { workflow: "nightly-eval" } });
+ * for (;;) {
+ *   for (const sandbox of page) console.log(sandbox.name, sandbox.phase);
+ *   if (!page.hasNextPage()) break;
+ *   page = await page.getNextPage();
+ * }
+ * ```
+ */
+export type SandboxPage = Page<Sandbox, SandboxPageExtra>;
 
 // Characters no sandbox name can hold: such an argument can only be an id.
 const NOT_A_NAME = /[^a-z0-9-]/;
 
-/** `porter.sandboxes`: create, get, list, count and terminate sandboxes. */
+/**
+ * `porter.sandboxes`: create, get, list, count and terminate sandboxes. Methods that take a sandbox
+ * accept its name or its id.
+ *
+ * @example
+ * ```ts
+ * const sandbox = await porter.sandboxes.create({ image: "python:3.12-slim", name: "nightly-eval", command: ["sleep", "infinity"] });
+ * const same = await porter.sandboxes.get("nightly-eval");
+ * await porter.sandboxes.terminate(same.id);
+ * ```
+ */
 export class Sandboxes {
   readonly #transport: Transport;
   readonly #raw: () => RawClient;
@@ -140,7 +193,7 @@ export class Sandboxes {
    * for await (const sandbox of porter.sandboxes.list({ phase: ["succeeded", "failed"] })) console.log(sandbox.name);
    * ```
    */
-  list(params: ListSandboxesParams = {}, options?: RequestOptions): PagePromise<Sandbox, PageExtra> {
+  list(params: ListSandboxesParams = {}, options?: RequestOptions): PagePromise<Sandbox, SandboxPageExtra> {
     const fetchPage = async (page: number): Promise<SandboxPage> => {
       const outcome = await invoke(this.#transport, "listSandboxes", { query: toQuery(params, page) }, options, { read: "json", label: "list filters" });
       const { sandboxes, pagination, filter_values } = outcome.data;

@@ -3,7 +3,21 @@ import { ConflictError, SandboxError, type SandboxErrorInit } from "./errors.js"
 import { invoke } from "./operation.js";
 import type { RequestOptions, Transport } from "./transport.js";
 
-/** 409 on delete: the volume is still mounted into sandboxes that have not ended. */
+/**
+ * 409 on delete: the volume is still mounted into sandboxes that have not ended. `attached_to` names
+ * them; terminate them and delete again.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await porter.volumes.delete("data-cache");
+ * } catch (error) {
+ *   if (!(error instanceof VolumeInUseError)) throw error;
+ *   for (const id of error.attached_to) await porter.sandboxes.terminate(id);
+ *   await porter.volumes.delete("data-cache");
+ * }
+ * ```
+ */
 export class VolumeInUseError extends ConflictError {
   /** The volume that could not be deleted. */
   readonly volumeId: string | undefined;
@@ -17,10 +31,26 @@ export class VolumeInUseError extends ConflictError {
   }
 }
 
-/** `waitUntilReady` saw the volume's provisioning fail; it will never be ready. */
+/**
+ * `waitUntilReady` saw the volume's provisioning fail (code `volume_failed`); it will never be ready.
+ * Delete it and create another.
+ *
+ * @example
+ * ```ts
+ * const volume = await porter.volumes.create({ name: "data-cache" });
+ * try {
+ *   await volume.waitUntilReady();
+ * } catch (error) {
+ *   if (!(error instanceof VolumeFailedError)) throw error;
+ *   console.error(`volume ${error.volumeId} is ${error.phase}; deleting it`);
+ *   await volume.delete();
+ * }
+ * ```
+ */
 export class VolumeFailedError extends SandboxError {
   /** The volume that failed. */
   readonly volumeId: string | undefined;
+  /** The volume's phase: always `failed`. */
   readonly phase = "failed" as const;
 
   constructor(message: string, init: SandboxErrorInit & { volumeId?: string } = {}) {

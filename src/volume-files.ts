@@ -9,7 +9,15 @@ import type { RequestOptions, Transport } from "./transport.js";
 import type { VolumeFileEntry, VolumeFileListResponse } from "./types.js";
 import { check } from "./validate.js";
 
-/** A byte range of a file: `length` bytes from `offset`. Both default to the whole file. */
+/**
+ * A byte range of a file: `length` bytes from `offset`. Both default to the whole file.
+ *
+ * @example
+ * ```ts
+ * const header = await volume.readFile("datasets/train-000.parquet", { offset: 0, length: 4 }); // "PAR1"
+ * const rest = await volume.readFile("logs/run.log", { offset: 1_048_576 }); // from 1 MiB to the end
+ * ```
+ */
 export interface ByteRange {
   /** First byte to read, 0-based. Default 0. */
   offset?: number | undefined;
@@ -17,11 +25,29 @@ export interface ByteRange {
   length?: number | undefined;
 }
 
-/** What `writeFile` accepts. A stream is sent as it is read, so its size is unknown until sent and it is
- * never retried; the API answers 413 past 1 GiB. */
+/**
+ * What `writeFile` accepts. A string is written as UTF-8. A stream is sent as it is read, so its size is
+ * unknown until sent and it is never retried; the API answers 413 past 1 GiB.
+ *
+ * @example
+ * ```ts
+ * const data: FileData = JSON.stringify({ accuracy: 0.93 });
+ * await volume.writeFile("results/metrics.json", data);
+ * await volume.writeFile("results/weights.bin", new Uint8Array([0x00, 0x01, 0x02]));
+ * ```
+ */
 export type FileData = Uint8Array | string | Blob | ReadableStream<Uint8Array>;
 
-/** An entry met by `iterdir`: the API's entry (wire names) with its full path on the volume. */
+/**
+ * An entry met by `iterdir`: the API's entry (wire names) with its full path on the volume.
+ *
+ * @example
+ * ```ts
+ * for await (const entry of volume.iterdir("datasets")) {
+ *   if (entry.type === "file" && entry.name.endsWith(".parquet")) console.log(entry.path, entry.size_bytes);
+ * }
+ * ```
+ */
 export interface VolumeTreeEntry extends Omit<VolumeFileEntry, "entries" | "truncated"> {
   /** The entry's path: the walk's starting directory joined with each name down to this one. */
   path: string;

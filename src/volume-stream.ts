@@ -7,12 +7,32 @@ import { invoke } from "./operation.js";
 import type { RequestOptions, Transport } from "./transport.js";
 import { fileIssues, rangeHeader, type ByteRange } from "./volume-files.js";
 
+/**
+ * Options of `volume.stream`: the byte range to stream, and the size of each ranged request.
+ *
+ * @example
+ * ```ts
+ * const tail = volume.stream("logs/run.log", { offset: 10 * 1024 * 1024, chunkBytes: 1024 * 1024 });
+ * ```
+ */
 export interface StreamOptions extends ByteRange {
   /** Bytes asked for per request, and the largest chunk the stream yields. Default 4 MiB. */
   chunkBytes?: number | undefined;
 }
 
-/** A web `ReadableStream` of the file's bytes that is also async-iterable in every runtime. */
+/**
+ * A web `ReadableStream` of the file's bytes that is also async-iterable in every runtime. Cancelling it,
+ * or leaving a `for await` loop early, aborts the request in flight.
+ *
+ * @example
+ * ```ts
+ * let bytes = 0;
+ * for await (const chunk of volume.stream("datasets/train-000.parquet")) bytes += chunk.byteLength;
+ *
+ * // Or hand it to anything that takes a web stream:
+ * const response = new Response(volume.stream("results/report.html"), { headers: { "content-type": "text/html" } });
+ * ```
+ */
 export type VolumeFileStream = ReadableStream<Uint8Array> & AsyncIterable<Uint8Array>;
 
 const CONTENT_RANGE = /^bytes \d+-\d+\/(\d+)$/;

@@ -3,6 +3,17 @@ import { DEFAULTS } from "./defaults.js";
 import { RequestAbortedError, SandboxTimeoutError } from "./errors.js";
 import { checkMs } from "./options.js";
 
+/**
+ * Options of the wait helpers, `sandbox.waitUntilRunning` and `volume.waitUntilReady`, which poll at a
+ * growing interval until the state is reached.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController(); // abort it to stop waiting early
+ * await sandbox.waitUntilRunning({ timeoutMs: 5 * 60_000, pollIntervalMs: 1_000, signal: controller.signal });
+ * await volume.waitUntilReady({ timeoutMs: 60_000 });
+ * ```
+ */
 export interface WaitOptions {
   /** Give up after this long, in ms, with `SandboxTimeoutError`. Default 120 000. */
   timeoutMs?: number | undefined;

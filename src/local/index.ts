@@ -15,6 +15,24 @@ import { Store } from "./store.js";
 
 export type { FaultOptions, LocalServerOptions } from "./options.js";
 
+/**
+ * A running local server, as `startLocalServer` returns it. Close it (or declare it with `await using`)
+ * to stop it, kill the processes its sandboxes started and remove its state.
+ *
+ * @example
+ * ```ts
+ * const server = await startLocalServer({ quiet: true });
+ * const porter = new Porter({ baseUrl: server.url });
+ * try {
+ *   const sandbox = await porter.sandboxes.create({ image: "alpine:3.20", command: ["sleep", "infinity"] });
+ *   await sandbox.waitUntilRunning();
+ *   console.log((await sandbox.exec(["echo", "hi"])).stdout); // "hi\n"
+ * } finally {
+ *   porter.close();
+ *   await server.close();
+ * }
+ * ```
+ */
 export interface LocalServer {
   /** The base URL to point the SDK at, e.g. `http://127.0.0.1:54321`. */
   url: string;
@@ -24,6 +42,7 @@ export interface LocalServer {
   stateDir: string;
   /** Stops the server, kills every process its sandboxes started, and removes the state directory. */
   close(): Promise<void>;
+  /** `await using server = await startLocalServer()` closes the server at scope exit, as `close()` does. */
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -33,7 +52,20 @@ function urlHost(host: string): string {
   return host.includes(":") ? `[${host}]` : host;
 }
 
-/** Starts the local server. Binds to 127.0.0.1 on a free port unless told otherwise. */
+/**
+ * Starts the local server: a stateful implementation of the Porter Sandbox API on this machine, for
+ * offline development and tests. Binds to 127.0.0.1 on a free port unless told otherwise. Commands run
+ * on the host, as the current user, without isolation.
+ *
+ * @example
+ * ```ts
+ * await using server = await startLocalServer({ port: 0 });
+ * await using porter = new Porter({ baseUrl: server.url });
+ * await using sandbox = await porter.sandboxes.create({ image: "alpine:3.20", command: ["sleep", "infinity"] });
+ * await sandbox.waitUntilRunning();
+ * const { stdout } = await sandbox.exec(["uname", "-s"]);
+ * ```
+ */
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
   const resolved = resolveOptions(options);
   const dirs = await createStateDir(options.stateDir);

@@ -3,7 +3,22 @@ import { operations } from "../../generated/request-rules.js";
 
 export type OperationId = keyof typeof operations;
 
-/** Failures the server injects on purpose, for reliability tests of clients. */
+/**
+ * Failures the server injects on purpose, for reliability tests of clients: latency, error statuses
+ * (with or without `Retry-After`) and answers lost after the work was done.
+ *
+ * @example
+ * ```ts
+ * const faults: FaultOptions = {
+ *   latencyMs: 25,
+ *   statusRates: { 503: 0.2, 429: 0.1 },
+ *   retryAfterMs: 50,
+ *   dropAfterCommitRate: 0.3,
+ *   operations: ["createSandbox", "getSandbox"],
+ * };
+ * const server = await startLocalServer({ quiet: true, faults });
+ * ```
+ */
 export interface FaultOptions {
   /** Delay added before every request is handled, in ms. */
   latencyMs?: number;
@@ -21,6 +36,22 @@ export interface FaultOptions {
   random?: () => number;
 }
 
+/**
+ * Options of `startLocalServer`. All are optional: by default it listens on a free port of 127.0.0.1,
+ * with no token, in a fresh temporary state directory.
+ *
+ * @example
+ * ```ts
+ * const server = await startLocalServer({
+ *   port: 0,
+ *   token: "dev-token",
+ *   pageSize: 10,
+ *   envGroups: { "ml-secrets": { HF_TOKEN: "hf_test" } },
+ *   quiet: true,
+ * });
+ * const porter = new Porter({ baseUrl: server.url, apiKey: "dev-token" });
+ * ```
+ */
 export interface LocalServerOptions {
   /** Port to listen on; 0 picks a free one. Default 0. */
   port?: number;

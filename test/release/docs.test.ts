@@ -70,7 +70,8 @@ describe("API reference (TypeDoc)", () => {
     expect(problems).toEqual([]);
     expect(result.status, result.output).toBe(0);
     expect(existsSync(path.join(dir, "html/index.html"))).toBe(true);
-    expect(existsSync(path.join(dir, "html/classes/Porter.html"))).toBe(true);
+    // With two entry points TypeDoc names class pages after their module.
+    expect(existsSync(path.join(dir, "html/classes/index.Porter.html"))).toBe(true);
   });
 
   test("documents both entries of the package: porter-sandbox and porter-sandbox/local", () => {

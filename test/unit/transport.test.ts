@@ -217,7 +217,7 @@ describe("timeouts and cancellation", () => {
     const warnings: string[] = [];
     const onWarning = (w: Error) => warnings.push(w.name);
     process.on("warning", onWarning);
-    const s = await serve((_req, res) => setTimeout(() => json(res, 200, status()), 20));
+    const s = await serve((_req, res) => void setTimeout(() => json(res, 200, status()), 20));
     const porter = new Porter({ baseUrl: s.url });
     const ctl = new AbortController();
     await Promise.all(Array.from({ length: 40 }, () => porter.sandboxes.get("sbx_1", { signal: ctl.signal })));
