@@ -277,7 +277,9 @@ export class ValidationError extends SandboxError {
   }
 }
 
-const CODE_BY_STATUS: Record<number, SandboxErrorCode> = {
+/** The code a status stands for when a body carries none (see `ErrorCode` in the spec); the local server
+ * answers with the same codes. */
+export const CODE_BY_STATUS: Readonly<Record<number, SandboxErrorCode>> = {
   400: "invalid_request",
   401: "unauthenticated",
   403: "forbidden",

@@ -1,4 +1,5 @@
 // Answers and errors as the handlers produce them, and how they go over the wire.
+import { CODE_BY_STATUS } from "../errors.js";
 import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
@@ -14,19 +15,8 @@ export interface Reply {
   headers?: Record<string, string>;
 }
 
-const CODE_BY_STATUS: Record<number, ErrorCode> = {
-  400: "invalid_request",
-  401: "unauthenticated",
-  403: "forbidden",
-  404: "not_found",
-  409: "conflict",
-  413: "invalid_request",
-  416: "invalid_request",
-  429: "rate_limited",
-};
-
 export function codeFor(status: number): ErrorCode {
-  return CODE_BY_STATUS[status] ?? (status >= 500 ? "internal_error" : "invalid_request");
+  return (CODE_BY_STATUS[status] as ErrorCode | undefined) ?? (status >= 500 ? "internal_error" : "invalid_request");
 }
 
 /** An error answer: the spec's `{error, code}` body with its status. */
