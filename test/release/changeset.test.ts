@@ -238,8 +238,13 @@ describe("this repository", () => {
     expect(changelog).toMatch(new RegExp(`^# porter-sandbox\\n\\n## ${expected.replace(/\./g, "\\.")}\\n`));
     expect(changelog).toContain("Release-flow fixture entry.");
     for (const file of pending) {
-      const summary = readFileSync(path.join(root, ".changeset", file), "utf8").split(/\n---\n/)[1]!.trim().split("\n")[0]!;
-      expect(changelog).toContain(summary);
+      const text = readFileSync(path.join(root, ".changeset", file), "utf8");
+      // An empty changeset (no package in its front matter) marks a change users cannot see: it is
+      // consumed by the release but, by design, says nothing in the changelog.
+      const empty = !/"porter-sandbox":/.test(text);
+      const summary = text.slice(text.indexOf("---", 3) + 3).trim().split("\n")[0]!;
+      if (!empty) expect(changelog).toContain(summary);
+      else expect(changelog).not.toContain(summary);
       expect(existsSync(path.join(dir, ".changeset", file))).toBe(false);
     }
   }, 60_000);
