@@ -16,11 +16,14 @@ export const operations = {
     "route": "/v1/sandbox/run",
     "header": {
       "type": "object",
+      "additionalProperties": false,
       "properties": {
         "Idempotency-Key": {
           "type": "string",
           "minLength": 1,
-          "maxLength": 255
+          "maxLength": 255,
+          "pattern": "^[\\x21-\\x7E]+$",
+          "x-rule": "visible ASCII characters without spaces (it is sent as a header)"
         }
       },
       "required": []
@@ -35,6 +38,7 @@ export const operations = {
     "route": "/v1/sandbox",
     "query": {
       "type": "object",
+      "additionalProperties": false,
       "properties": {
         "tag": {
           "type": "array",
@@ -80,6 +84,7 @@ export const operations = {
     "route": "/v1/sandbox/counts",
     "query": {
       "type": "object",
+      "additionalProperties": false,
       "properties": {
         "tag": {
           "type": "array",
@@ -118,6 +123,7 @@ export const operations = {
     "route": "/v1/sandbox/lookup",
     "query": {
       "type": "object",
+      "additionalProperties": false,
       "properties": {
         "name": {
           "$ref": "Name"
@@ -133,6 +139,7 @@ export const operations = {
     "route": "/v1/sandbox/{id}",
     "path": {
       "type": "object",
+      "additionalProperties": false,
       "properties": {
         "id": {
           "$ref": "Id"
@@ -148,6 +155,7 @@ export const operations = {
     "route": "/v1/sandbox/{id}",
     "path": {
       "type": "object",
+      "additionalProperties": false,
       "properties": {
         "id": {
           "$ref": "Id"
@@ -163,6 +171,7 @@ export const operations = {
     "route": "/v1/sandbox/{id}/exec",
     "path": {
       "type": "object",
+      "additionalProperties": false,
       "properties": {
         "id": {
           "$ref": "Id"
@@ -182,6 +191,7 @@ export const operations = {
     "route": "/v1/sandbox/{id}/logs",
     "path": {
       "type": "object",
+      "additionalProperties": false,
       "properties": {
         "id": {
           "$ref": "Id"
@@ -193,6 +203,7 @@ export const operations = {
     },
     "query": {
       "type": "object",
+      "additionalProperties": false,
       "properties": {
         "since": {
           "type": "string",
@@ -213,6 +224,7 @@ export const operations = {
     "route": "/v1/sandbox/{id}/snapshot",
     "path": {
       "type": "object",
+      "additionalProperties": false,
       "properties": {
         "id": {
           "$ref": "Id"
@@ -232,6 +244,7 @@ export const operations = {
     "route": "/v1/snapshot",
     "query": {
       "type": "object",
+      "additionalProperties": false,
       "properties": {
         "sandbox_id": {
           "$ref": "Id"
@@ -245,6 +258,7 @@ export const operations = {
     "route": "/v1/snapshot/{id}",
     "path": {
       "type": "object",
+      "additionalProperties": false,
       "properties": {
         "id": {
           "$ref": "Id"
@@ -264,11 +278,14 @@ export const operations = {
     "route": "/v1/volume",
     "header": {
       "type": "object",
+      "additionalProperties": false,
       "properties": {
         "Idempotency-Key": {
           "type": "string",
           "minLength": 1,
-          "maxLength": 255
+          "maxLength": 255,
+          "pattern": "^[\\x21-\\x7E]+$",
+          "x-rule": "visible ASCII characters without spaces (it is sent as a header)"
         }
       },
       "required": []
@@ -283,6 +300,7 @@ export const operations = {
     "route": "/v1/volume/lookup",
     "query": {
       "type": "object",
+      "additionalProperties": false,
       "properties": {
         "name": {
           "$ref": "Name"
@@ -298,6 +316,7 @@ export const operations = {
     "route": "/v1/volume/{id}",
     "path": {
       "type": "object",
+      "additionalProperties": false,
       "properties": {
         "id": {
           "$ref": "Id"
@@ -313,6 +332,7 @@ export const operations = {
     "route": "/v1/volume/{id}",
     "path": {
       "type": "object",
+      "additionalProperties": false,
       "properties": {
         "id": {
           "$ref": "Id"
@@ -328,6 +348,7 @@ export const operations = {
     "route": "/v1/volume/{id}/files",
     "path": {
       "type": "object",
+      "additionalProperties": false,
       "properties": {
         "id": {
           "$ref": "Id"
@@ -339,6 +360,7 @@ export const operations = {
     },
     "query": {
       "type": "object",
+      "additionalProperties": false,
       "properties": {
         "path": {
           "$ref": "VolumeFilePath"
@@ -356,6 +378,7 @@ export const operations = {
     "route": "/v1/volume/{id}/files/content",
     "path": {
       "type": "object",
+      "additionalProperties": false,
       "properties": {
         "id": {
           "$ref": "Id"
@@ -367,6 +390,7 @@ export const operations = {
     },
     "query": {
       "type": "object",
+      "additionalProperties": false,
       "properties": {
         "path": {
           "$ref": "VolumeFilePath"
@@ -378,6 +402,7 @@ export const operations = {
     },
     "header": {
       "type": "object",
+      "additionalProperties": false,
       "properties": {
         "Range": {
           "type": "string",
@@ -393,6 +418,7 @@ export const operations = {
     "route": "/v1/volume/{id}/files/content",
     "path": {
       "type": "object",
+      "additionalProperties": false,
       "properties": {
         "id": {
           "$ref": "Id"
@@ -404,6 +430,7 @@ export const operations = {
     },
     "query": {
       "type": "object",
+      "additionalProperties": false,
       "properties": {
         "path": {
           "$ref": "VolumeFilePath"
@@ -419,6 +446,7 @@ export const operations = {
     "route": "/v1/volume/{id}/files/move",
     "path": {
       "type": "object",
+      "additionalProperties": false,
       "properties": {
         "id": {
           "$ref": "Id"

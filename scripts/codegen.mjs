@@ -71,7 +71,9 @@ function requestRules(spec) {
       for (const raw of [...(item.parameters ?? []), ...(op.parameters ?? [])]) {
         const p = resolveParam(spec, raw);
         if (!["path", "query", "header"].includes(p.in)) continue;
-        const bucket = (rules[p.in] ??= { type: "object", properties: {}, required: [] });
+        // Closed: a parameter the operation does not declare (a typo such as `phases`) is refused
+        // rather than sent and silently ignored by the server.
+        const bucket = (rules[p.in] ??= { type: "object", additionalProperties: false, properties: {}, required: [] });
         bucket.properties[p.name] = reduce(p.schema, `${op.operationId}.${p.in}.${p.name}`);
         if (p.required) bucket.required.push(p.name);
       }

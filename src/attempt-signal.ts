@@ -27,6 +27,9 @@ export class AbortFanout {
   }
 }
 
+/** One fan-out for every client, wait and stream in the process: a signal shared by many calls keeps one listener. */
+export const callerSignals = new AbortFanout();
+
 export interface Cancellers {
   /** The caller's signals. */
   fanout: AbortFanout;

@@ -4,7 +4,7 @@ import { SandboxError } from "./errors.js";
 export type ReadAs = "json" | "bytes" | "none" | "response";
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
-export async function readBody(res: Response, read: ReadAs): Promise<unknown> {
+export async function readBody(res: Response, read: ReadAs, requestId?: string): Promise<unknown> {
   if (read === "response") {
     // The raw client gets a fresh, fully read Response, so it is not cut by the attempt's timer.
     const bytes = NULL_BODY.has(res.status) ? null : await res.arrayBuffer();
@@ -17,7 +17,7 @@ export async function readBody(res: Response, read: ReadAs): Promise<unknown> {
     return JSON.parse(text);
   } catch (cause) {
     throw new SandboxError(`${res.status} response is not JSON: ${excerpt(text)}`, {
-      statusCode: res.status, code: "unexpected_status", body: excerpt(text), cause,
+      statusCode: res.status, code: "unexpected_status", body: excerpt(text), requestId, cause,
     });
   }
 }

@@ -46,10 +46,20 @@ export function projectIdFromToken(token: string): number {
 
 export function resolveLocation(options: { baseUrl?: string | undefined; apiKey?: string | undefined }): Location {
   const apiKey = options.apiKey ?? readEnv("PORTER_SANDBOX_API_KEY");
+  // A key goes into a header: a pasted line break or space would make every request fail with the
+  // key quoted in the fetch error. Its value is never echoed.
+  if (apiKey !== undefined && !/^[\x21-\x7e]+$/.test(apiKey)) {
+    throw configError("the API key may hold only visible ASCII characters (no spaces or line breaks): check how it was pasted");
+  }
   const explicit = options.baseUrl ?? readEnv("PORTER_SANDBOX_BASE_URL");
   if (explicit !== undefined) {
     if (!/^https?:\/\/[^/]/.test(explicit)) {
       throw configError(`baseUrl must be an absolute http(s) URL, got ${JSON.stringify(explicit)}`);
+    }
+    // Credentials belong in apiKey, where they are never shown; a query or fragment cannot prefix paths.
+    const url = new URL(explicit);
+    if (url.username || url.password || url.search || url.hash) {
+      throw configError("baseUrl must not hold a user name, password, query or fragment (pass credentials as apiKey)");
     }
     return { baseUrl: explicit.replace(/\/+$/, ""), apiKey };
   }

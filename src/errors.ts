@@ -78,6 +78,9 @@ export class SandboxError extends Error {
   readonly requestId: string | undefined;
   /** HTTP attempts made before this error was raised (set by the transport; 0 when none was sent). */
   attempts = 0;
+  /** Of those, attempts whose outcome is unknown: they timed out or lost the connection after the
+   * request was sent, so the server may have carried them out. */
+  uncertainAttempts = 0;
 
   constructor(message: string, init: SandboxErrorInit = {}) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });

@@ -51,6 +51,17 @@ export type Behaviour = Pick<Call, "read" | "idempotent" | "timeoutMs"> & {
 // because URL parsers treat even "%2E%2E" as a parent segment.
 const encode = (value: unknown) => encodeURIComponent(String(value));
 
+/**
+ * For methods that make several requests (a lookup, then the call, then a poll): the caller's
+ * `totalTimeoutMs` bounds the whole method, so each request gets what is left of it.
+ */
+export function deadlineFor(options: RequestOptions | undefined): () => RequestOptions | undefined {
+  const total = options?.totalTimeoutMs;
+  if (total === undefined || total === Infinity) return () => options;
+  const deadline = Date.now() + total;
+  return () => ({ ...options, totalTimeoutMs: Math.max(1, deadline - Date.now()) });
+}
+
 export function buildQuery(query: Record<string, unknown> | undefined): string {
   if (!query) return "";
   const out = new URLSearchParams();

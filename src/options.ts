@@ -109,14 +109,17 @@ function optionError(name: string, rule: string): SandboxError {
 }
 
 /** Checks a duration option: a positive number of milliseconds, or `Infinity` for none. */
+// Timers hold a signed 32-bit delay; a longer one fires at once in Node and browsers alike.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export function checkMs(name: string, value: number | undefined): void {
-  if (value !== undefined && !(typeof value === "number" && value > 0)) {
-    throw optionError(name, "must be a positive number of milliseconds (or Infinity for none)");
+  if (value !== undefined && !(typeof value === "number" && value > 0 && (value <= MAX_TIMER_MS || value === Infinity))) {
+    throw optionError(name, `must be a positive number of milliseconds, at most ${MAX_TIMER_MS} (about 24.8 days), or Infinity for none`);
   }
 }
 
 export function checkRetries(value: number | undefined): void {
-  if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
+  if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) {
     throw optionError("maxRetries", "must be a whole number, 0 or more");
   }
 }

@@ -112,7 +112,12 @@ export class PagePromise<T, Extra = {}> implements Promise<Page<T, Extra>>, Asyn
     for (;;) {
       yield* page;
       if (!page.hasNextPage()) return;
-      page = await page.getNextPage();
+      const next = await page.getNextPage();
+      // A server that ignores `page` but says there is more would otherwise loop forever.
+      if (next.pagination.current_page <= page.pagination.current_page) {
+        throw new RangeError(`asked for page ${page.pagination.current_page + 1}, got page ${next.pagination.current_page}`);
+      }
+      page = next;
     }
   }
 }

@@ -9,15 +9,21 @@ export interface Outgoing {
   body: BodyInit | null;
 }
 
+// Browsers answer a manual redirect with an opaque response that hides where it goes, and sending the
+// request again to follow it would repeat it; there the Fetch standard's own cross-origin rule protects
+// the credentials, so the browser follows. Server runtimes show the Location and we follow by hand.
+let manual: boolean | undefined;
+const canFollowByHand = () =>
+  (manual ??= ["process", "Deno", "Bun"].some((name) => (globalThis as Record<string, unknown>)[name] !== undefined));
+
 export async function fetchFollowingRedirects(fetchImpl: typeof fetch, url: string, request: Outgoing, signal: AbortSignal): Promise<Response> {
   let { method, headers, body } = request;
+  const redirect: RequestRedirect = canFollowByHand() ? "manual" : "follow";
   for (let hop = 0; ; hop++) {
-    const init: RequestInit & { duplex?: "half" } = { method, headers, body, signal, redirect: "manual" };
+    const init: RequestInit & { duplex?: "half" } = { method, headers, body, signal, redirect };
     if (body instanceof ReadableStream) init.duplex = "half";
     const res = await fetchImpl(url, init);
-    // Browsers hide manual redirects behind an opaque response; there the Fetch standard's own
-    // cross-origin rule protects the credentials, so let the browser follow.
-    if (res.type === "opaqueredirect") return fetchImpl(url, { ...init, redirect: "follow" });
+    if (res.type === "opaqueredirect") return res;
     const location = res.status >= 300 && res.status < 400 ? res.headers.get("location") : null;
     if (location === null) return res;
     if (hop >= DEFAULTS.maxRedirects) throw new ConnectionError(`${request.method} gave up after ${hop} redirects`, { code: "connection_error" });

@@ -1,6 +1,6 @@
 // The `Sandbox` handle: the last-known status record (wire names unchanged) with bound helpers.
 import { SandboxError, NotFoundError } from "./errors.js";
-import { invoke } from "./operation.js";
+import { deadlineFor, invoke } from "./operation.js";
 import { attach, type ResponseInfo, type WithResponse } from "./response-info.js";
 import type { Outcome, RequestOptions, Transport } from "./transport.js";
 import type { ExecResponse, LogLine, StatusResponse, StatusResponsePhase } from "./types.js";
@@ -109,20 +109,23 @@ export class Sandbox {
   /** Terminates the sandbox and returns this handle with the ended record. Terminating a sandbox
    * that already ended succeeds and returns its record. */
   async terminate(options?: RequestOptions): Promise<this> {
-    await invoke(this.#transport, "terminateSandbox", { path: { id: this.id } }, options, { read: "none" });
+    const remaining = deadlineFor(options);
+    await invoke(this.#transport, "terminateSandbox", { path: { id: this.id } }, remaining(), { read: "none" });
     // Termination can take a moment on the server; report the record once it has ended.
-    await pollUntil(`sandbox ${this.name} to end`, async (signal) => {
-      const record = await this.refresh({ ...options, signal: signal ?? options?.signal });
+    await pollUntil(`sandbox ${this.name} to end`, async (signal, left) => {
+      const record = await this.refresh({ ...options, signal, totalTimeoutMs: left });
       return ENDED_PHASES.includes(record.phase) ? record : undefined;
-    }, { signal: options?.signal, timeoutMs: options?.totalTimeoutMs ?? 30_000, pollIntervalMs: 100 });
+    }, { signal: options?.signal, timeoutMs: remaining()?.totalTimeoutMs ?? 30_000, pollIntervalMs: 100 });
     return this;
   }
+
 
   /** Resolves with this handle once the sandbox is `running`; fails at once with
    * `SandboxNotRunningError` if it ends instead, and with `SandboxTimeoutError` after `timeoutMs`. */
   async waitUntilRunning(options: WaitOptions = {}): Promise<this> {
-    await pollUntil(`sandbox ${this.name} to be running`, async (signal) => {
-      if (this.phase !== "running") await this.refresh({ signal });
+    await pollUntil(`sandbox ${this.name} to be running`, async (signal, left) => {
+      // Always asked afresh: a handle from an old page may say running of a sandbox that has ended.
+      await this.refresh({ signal, totalTimeoutMs: left });
       if (this.phase === "running") return true;
       if (ENDED_PHASES.includes(this.phase)) {
         const exit = this.exit_code === null || this.exit_code === undefined ? "" : ` with exit code ${this.exit_code}`;

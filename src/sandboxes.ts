@@ -1,6 +1,7 @@
 // `porter.sandboxes`: create, get (by name or id), list (paged and iterable), counts, terminate.
 import { ConflictError, NotFoundError } from "./errors.js";
-import { invoke, type Input } from "./operation.js";
+import { deadlineFor, invoke, type Input } from "./operation.js";
+import { matches } from "./validate.js";
 import { makePage, PagePromise, type Page } from "./pagination.js";
 import type { RawClient } from "./raw.js";
 import { Sandbox } from "./sandbox.js";
@@ -73,9 +74,6 @@ export type SandboxPageExtra = {
  */
 export type SandboxPage = Page<Sandbox, SandboxPageExtra>;
 
-// Characters no sandbox name can hold: such an argument can only be an id.
-const NOT_A_NAME = /[^a-z0-9-]/;
-
 /**
  * `porter.sandboxes`: create, get, list, count and terminate sandboxes. Methods that take a sandbox
  * accept its name or its id.
@@ -121,27 +119,41 @@ export class Sandboxes {
    */
   async create(spec: SandboxSpec, options?: RequestOptions): Promise<Sandbox> {
     const began = Date.now();
+    const remaining = deadlineFor(options);
+    let created: Outcome<CreateResponse>;
     try {
-      const created = await invoke(this.#transport, "createSandbox", { body: spec }, options, { read: "json", idempotent: true, label: "sandbox spec" });
-      if (created.data.name) this.#ids.set(created.data.name, created.data.id);
-      return await this.#fromCreate(created, options);
+      created = await invoke(this.#transport, "createSandbox", { body: spec }, remaining(), { read: "json", idempotent: true, label: "sandbox spec" });
     } catch (error) {
-      const mine = await this.#ownEarlierAttempt(error, spec, began, options);
+      const mine = await this.#ownEarlierAttempt(error, spec, began, remaining());
       if (mine) return mine;
       throw error;
     }
+    if (created.data.name) this.#ids.set(created.data.name, created.data.id);
+    return this.#fromCreate(created, spec, remaining());
   }
 
-  async #fromCreate(created: Outcome<CreateResponse>, options?: RequestOptions): Promise<Sandbox> {
+  async #fromCreate(created: Outcome<CreateResponse>, spec: SandboxSpec, options?: RequestOptions): Promise<Sandbox> {
     // Porter's API answers a create with the id and name only; a server that embeds the status
     // record saves the GET. Either way the handle reports the create's exchange (key, replay).
     let record = created.data.status;
-    if (!record) record = (await invoke(this.#transport, "getSandbox", { path: { id: created.data.id } }, options, { read: "json" })).data;
+    if (!record) {
+      try {
+        record = (await invoke(this.#transport, "getSandbox", { path: { id: created.data.id } }, options, { read: "json" })).data;
+      } catch {
+        // The sandbox exists: an error here would hide its id and invite a second create. Report what
+        // the create told, as not yet started; `refresh()` or `waitUntilRunning()` fetch the rest.
+        const { id, name, volume_mounts } = created.data;
+        record = { id, name, image: spec.image, tags: spec.tags, volume_mounts, phase: "queued" } as StatusResponse;
+      }
+    }
     return new Sandbox(this.#transport, record, created);
   }
 
+  // Only after an attempt whose outcome is unknown (timed out, or lost after sending) can a name
+  // conflict be this call's own doing; even then only a sandbox that matches everything its status
+  // shows of the spec, created after the call began, is taken for it.
   async #ownEarlierAttempt(error: unknown, spec: SandboxSpec, began: number, options?: RequestOptions): Promise<Sandbox | undefined> {
-    if (!(error instanceof ConflictError) || error.code !== "conflict" || error.attempts < 2 || !spec.name) return undefined;
+    if (!(error instanceof ConflictError) || error.code !== "conflict" || error.uncertainAttempts < 1 || !spec.name) return undefined;
     const existing = await this.get(spec.name, options).catch(() => undefined);
     if (!existing) return undefined;
     const same = (a: unknown, b: unknown) => JSON.stringify(sortKeys(a ?? {})) === JSON.stringify(sortKeys(b ?? {}));
@@ -149,6 +161,7 @@ export class Sandboxes {
       existing.image === spec.image &&
       same(existing.tags, spec.tags) &&
       same(existing.volume_mounts, spec.volume_mounts) &&
+      (existing.ttl_seconds === undefined || existing.ttl_seconds === spec.ttl_seconds) &&
       Date.parse(existing.created_at) >= began;
     return certain ? existing : undefined;
   }
@@ -162,8 +175,9 @@ export class Sandboxes {
    * ```
    */
   async get(nameOrId: string, options?: RequestOptions): Promise<Sandbox> {
-    const id = await this.#resolve(nameOrId, options);
-    const outcome = await invoke(this.#transport, "getSandbox", { path: { id } }, options, { read: "json" });
+    const remaining = deadlineFor(options);
+    const id = await this.#resolve(nameOrId, remaining());
+    const outcome = await invoke(this.#transport, "getSandbox", { path: { id } }, remaining(), { read: "json" });
     return new Sandbox(this.#transport, outcome.data, outcome);
   }
 
@@ -171,7 +185,7 @@ export class Sandboxes {
   async #resolve(nameOrId: string, options?: RequestOptions): Promise<string> {
     const known = this.#ids.get(nameOrId);
     if (known) return known;
-    if (typeof nameOrId === "string" && NOT_A_NAME.test(nameOrId)) return nameOrId;
+    if (!matches("Name", nameOrId)) return nameOrId;
     try {
       const { data } = await invoke(this.#transport, "lookupSandbox", { query: { name: nameOrId } }, options, { read: "json", label: "sandbox name" });
       this.#ids.set(nameOrId, data.id);
@@ -228,9 +242,10 @@ export class Sandboxes {
    * ```
    */
   async terminate(nameOrId: string, options?: RequestOptions): Promise<Sandbox> {
-    const id = await this.#resolve(nameOrId, options);
+    const remaining = deadlineFor(options);
+    const id = await this.#resolve(nameOrId, remaining());
     const handle = new Sandbox(this.#transport, { id, name: nameOrId } as StatusResponse);
-    return handle.terminate(options);
+    return handle.terminate(remaining());
   }
 }
 

@@ -1,7 +1,7 @@
 // Sends one logical call as one or more HTTP attempts: retries with backoff, an Idempotency-Key
 // made once before the first attempt, a timeout that aborts the fetch, cancellation, redirects
 // that never carry credentials to another origin, and log lines that never show a secret.
-import { AbortFanout, AttemptSignal, sleep, type Cancellers } from "./attempt-signal.js";
+import { AttemptSignal, callerSignals, sleep, type Cancellers } from "./attempt-signal.js";
 import { readBody, readErrorBody, type ReadAs } from "./body.js";
 import {
   ClientClosedError,
@@ -11,7 +11,7 @@ import {
   SandboxTimeoutError,
   errorFromResponse,
 } from "./errors.js";
-import type { ResolvedConfig } from "./options.js";
+import { checkMs, checkRetries, type ResolvedConfig } from "./options.js";
 import { fetchFollowingRedirects } from "./redirects.js";
 import { backoffMs, isRetryableNetworkError, isRetryableStatus, retryAfterMs, type RetryMode } from "./retry.js";
 import { VERSION } from "./version.js";
@@ -124,16 +124,21 @@ interface Plan {
   deadline: number;
   idempotencyKey: string | undefined;
   attempt: number;
+  /** Attempts that timed out or lost the connection after sending: the server may have done them. */
+  uncertain: number;
 }
 
 export class Transport {
   readonly #config: ResolvedConfig;
   #closed = false;
   // What aborts attempts in flight and retry waits: the callers' signals and close().
-  readonly #cancellers: Cancellers = { fanout: new AbortFanout(), onClose: new Set() };
+  readonly #cancellers: Cancellers = { fanout: callerSignals, onClose: new Set() };
+
+  readonly #origin: string;
 
   constructor(config: ResolvedConfig) {
     this.#config = config;
+    this.#origin = originOf(config.baseUrl);
   }
 
   get closed(): boolean {
@@ -148,21 +153,26 @@ export class Transport {
 
   async send<T>(call: Call, options: RequestOptions = {}): Promise<Outcome<T>> {
     const c = this.#config;
+    checkMs("timeoutMs", options.timeoutMs);
+    checkMs("totalTimeoutMs", options.totalTimeoutMs);
+    checkRetries(options.maxRetries);
+    // Header names are case-insensitive (RFC 9110 §5.1): merged lowercased, so no spelling of a name
+    // can add a second value or slip past the checks below.
+    const headers: Record<string, string> = { accept: ACCEPT[call.read], "user-agent": `porter-sandbox-typescript/${VERSION}` };
+    for (const source of [c.headers, call.headers, options.headers]) {
+      for (const [name, value] of Object.entries(source ?? {})) headers[name.toLowerCase()] = value;
+    }
     // Made once, before the first attempt, and sent unchanged on every retry.
-    const idempotencyKey = call.idempotent ? (options.idempotencyKey ?? newIdempotencyKey()) : undefined;
-    const headers: Record<string, string> = {
-      accept: ACCEPT[call.read],
-      "user-agent": `porter-sandbox-typescript/${VERSION}`,
-      ...c.headers,
-      ...call.headers,
-      ...options.headers,
-    };
-    if (c.apiKey !== undefined) headers.authorization = `Bearer ${c.apiKey}`;
+    const idempotencyKey = call.idempotent ? (options.idempotencyKey ?? headers["idempotency-key"] ?? newIdempotencyKey()) : undefined;
     if (idempotencyKey !== undefined) headers["idempotency-key"] = idempotencyKey;
+    const url = call.path.startsWith("/") ? c.baseUrl + call.path : call.path;
+    // Credentials go to the API's own origin only (a raw call may name another base URL).
+    if (this.#origin !== originOf(url)) delete headers.authorization;
+    else if (c.apiKey !== undefined) headers.authorization = `Bearer ${c.apiKey}`;
     const plan: Plan = {
       call,
       options,
-      url: call.path.startsWith("/") ? c.baseUrl + call.path : call.path,
+      url,
       what: `${call.method} ${call.path.split("?")[0]}`,
       headers,
       // A stream body can be read only once, so it cannot be sent again.
@@ -171,11 +181,15 @@ export class Transport {
       deadline: Date.now() + (options.totalTimeoutMs ?? c.totalTimeoutMs ?? Infinity),
       idempotencyKey,
       attempt: 0,
+      uncertain: 0,
     };
     try {
       return await this.#attempts<T>(plan);
     } catch (error) {
-      if (error instanceof SandboxError) error.attempts = plan.attempt;
+      if (error instanceof SandboxError) {
+        error.attempts = plan.attempt;
+        error.uncertainAttempts = plan.uncertain;
+      }
       throw error;
     }
   }
@@ -197,7 +211,7 @@ export class Transport {
         const requestId = res.headers.get("x-request-id") ?? undefined;
         const retryable = !res.ok && isRetryableStatus(res.status, call.retry, res.headers);
         if (res.ok || (call.passErrors && (!retryable || p.attempt > p.maxRetries))) {
-          const data = (await readBody(res, call.read)) as T;
+          const data = (await readBody(res, call.read, requestId)) as T;
           this.#logAttempt(p, res.status, started, requestId);
           const replayed = res.headers.get("idempotent-replayed") === "true";
           return { data, status: res.status, headers: res.headers, requestId, attempts: p.attempt, idempotencyKey: p.idempotencyKey, replayed };
@@ -226,6 +240,7 @@ export class Transport {
     if (reason === "abort") throw aborted(what, p.options.signal!);
     if (error instanceof SandboxError && reason === undefined) throw error;
     if (reason === "timeout") {
+      p.uncertain++;
       const overall = p.deadline - started <= p.timeoutMs;
       const failure = new SandboxTimeoutError(
         `${what} timed out after ${Math.round(budget)} ms (${overall ? "totalTimeoutMs" : "timeoutMs"}, attempt ${p.attempt})`,
@@ -235,9 +250,18 @@ export class Transport {
       if (overall || call.retry !== "idempotent") throw failure;
       return failure;
     }
-    const failure = new ConnectionError(`${what} failed: ${describe(error)}`, { code: "connection_error", cause: error });
+    const neverConnected = isRetryableNetworkError(error, "unstarted");
+    if (!neverConnected) p.uncertain++;
+    const failure = new ConnectionError(`${what} failed: ${this.#redact(describe(error))}`, { code: "connection_error", cause: error });
     if (!isRetryableNetworkError(error, call.retry)) throw failure;
     return failure;
+  }
+
+  // A fetch implementation may quote a header value in its error (an API key with a line break in
+  // it, say): never let the key through.
+  #redact(text: string): string {
+    const key = this.#config.apiKey;
+    return key ? text.split(key).join("[redacted]") : text;
   }
 
   #logAttempt(p: Plan, status: number, started: number, requestId: string | undefined): void {
@@ -247,7 +271,20 @@ export class Transport {
 
   #log(level: "debug" | "info", line: string): void {
     const { logger, logLevel } = this.#config;
-    if (logLevel === "debug" || (logLevel === "info" && level === "info")) logger[level](`porter-sandbox: ${line}`);
+    if (logLevel !== "debug" && (logLevel !== "info" || level !== "info")) return;
+    try {
+      logger[level](`porter-sandbox: ${line}`);
+    } catch {
+      // A failing logger must not turn a request that succeeded into an error.
+    }
+  }
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return "";
   }
 }
 

@@ -61,7 +61,8 @@ export function check(schema: Schema, value: unknown, path: string, issues: Vali
   if (schema.enum && !schema.enum.includes(value)) return add(`must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}`);
   if ("const" in schema && value !== schema.const) return add(`must be ${JSON.stringify(schema.const)}`);
   if (typeof value === "string") {
-    if (schema.minLength !== undefined && chars(value) < schema.minLength) add(schema.minLength === 1 ? "must not be empty" : `must be at least ${schema.minLength} characters`);
+    // An empty string is reported as empty only: that it also breaks the pattern says nothing more.
+    if (schema.minLength !== undefined && chars(value) < schema.minLength) return add(schema.minLength === 1 ? "must not be empty" : `must be at least ${schema.minLength} characters`);
     if (schema.maxLength !== undefined && chars(value) > schema.maxLength) add(`must be at most ${schema.maxLength} characters`);
     if (schema.pattern !== undefined && !regex(schema.pattern).test(value)) add(`must be ${schema["x-rule"] ?? `text matching /${schema.pattern}/`}`);
   } else if (typeof value === "number") {
@@ -96,7 +97,8 @@ function checkObject(schema: Schema, value: Record<string, unknown>, path: strin
       check(schema.propertyNames, key, at, issues);
       for (let i = before; i < issues.length; i++) issues[i]!.message = `key ${issues[i]!.message}`;
     }
-    const declared = schema.properties?.[key];
+    // Own properties only: "constructor" or "toString" must not pass for declared fields.
+    const declared = schema.properties && Object.hasOwn(schema.properties, key) ? schema.properties[key] : undefined;
     if (declared) check(declared, value[key], at, issues);
     else if (schema.additionalProperties === false) issues.push({ path: at, message: unknownField(key, schema) });
     else if (typeof schema.additionalProperties === "object") check(schema.additionalProperties, value[key], at, issues);
@@ -106,8 +108,15 @@ function checkObject(schema: Schema, value: Record<string, unknown>, path: strin
 // A camelCase spelling of a wire field (`volumeMounts`) is the likeliest typo; say which was meant.
 function unknownField(key: string, schema: Schema): string {
   const snake = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-  const hint = snake !== key && schema.properties?.[snake] ? ` (did you mean ${snake}?)` : "";
+  const hint = snake !== key && schema.properties && Object.hasOwn(schema.properties, snake) ? ` (did you mean ${snake}?)` : "";
   return `is not a known field${hint}`;
+}
+
+/** Whether `value` satisfies the spec's schema `name` (e.g. "Name": is this a name or an id?). */
+export function matches(name: string, value: unknown): boolean {
+  const issues: ValidationIssue[] = [];
+  check({ $ref: name }, value, "", issues);
+  return issues.length === 0;
 }
 
 /** Throws `ValidationError` naming every field that breaks the schema; returns the value unchanged. */

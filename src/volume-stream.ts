@@ -1,6 +1,7 @@
 // Streams a volume file in bounded chunks: one `Range` request per chunk, sent only when the consumer
 // asks for the next chunk (a pull-based stream with a high-water mark of 0), so the stream never holds
 // more than one chunk whatever the file's size.
+import { callerSignals } from "./attempt-signal.js";
 import { DEFAULTS } from "./defaults.js";
 import { SandboxError, type ValidationIssue } from "./errors.js";
 import { invoke } from "./operation.js";
@@ -51,8 +52,10 @@ export function stream(t: Transport, id: string, path: string, opts: StreamOptio
   let first: { modified: string | null; size: string | undefined } | undefined;
   const ctl = new AbortController();
   const forward = () => ctl.abort(options?.signal?.reason);
-  options?.signal?.addEventListener("abort", forward, { once: true });
-  const finish = () => options?.signal?.removeEventListener("abort", forward);
+  // Through the shared fan-out: many streams under one signal keep one listener on it.
+  if (options?.signal?.aborted) forward();
+  else callerSignals.add(options?.signal, forward);
+  const finish = () => callerSignals.delete(options?.signal, forward);
   const close = (controller: ReadableStreamDefaultController<Uint8Array>) => (finish(), controller.close());
 
   const read = async (controller: ReadableStreamDefaultController<Uint8Array>) => {

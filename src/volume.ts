@@ -55,8 +55,8 @@ export class Volume {
   /** Resolves with this handle once the volume is `ready`; fails at once with `VolumeFailedError` if
    * provisioning failed, and with `SandboxTimeoutError` after `timeoutMs` (default 120 s). */
   async waitUntilReady(options: WaitOptions = {}): Promise<this> {
-    await pollUntil(`volume ${this.name} to be ready`, async (signal) => {
-      if (this.phase !== "ready") await this.refresh({ signal });
+    await pollUntil(`volume ${this.name} to be ready`, async (signal, left) => {
+      if (this.phase !== "ready") await this.refresh({ signal, totalTimeoutMs: left });
       if (this.phase === "ready") return true;
       if (this.phase === "failed") throw new VolumeFailedError(`volume ${this.name} (${this.id}) failed to provision and will never be ready; delete it and create another`, { volumeId: this.id });
       return undefined;

@@ -1,14 +1,12 @@
 // `porter.volumes`: create, get, list and delete volumes.
 import { NotFoundError } from "./errors.js";
-import { invoke } from "./operation.js";
+import { deadlineFor, invoke } from "./operation.js";
+import { matches } from "./validate.js";
 import type { RawClient } from "./raw.js";
 import type { RequestOptions, Transport } from "./transport.js";
 import type { VolumeSpec } from "./types.js";
 import { Volume } from "./volume.js";
 import { deleteVolume } from "./volume-errors.js";
-
-// Characters no volume name can hold: such an argument can only be an id.
-const NOT_A_NAME = /[^a-z0-9-]/;
 
 /**
  * `porter.volumes`: persistent storage to mount into sandboxes.
@@ -49,21 +47,23 @@ export class Volumes {
 
   /** Fetches a volume by name (or id). */
   async get(nameOrId: string, options?: RequestOptions): Promise<Volume> {
-    const id = await this.#resolve(nameOrId, options);
-    const outcome = await invoke(this.#transport, "getVolume", { path: { id } }, options, { read: "json", label: "volume name or id" });
+    const remaining = deadlineFor(options);
+    const id = await this.#resolve(nameOrId, remaining());
+    const outcome = await invoke(this.#transport, "getVolume", { path: { id } }, remaining(), { read: "json", label: "volume name or id" });
     return new Volume(this.#transport, outcome.data, outcome);
   }
 
   /** Deletes a volume by name (or id). While a sandbox that has not ended has it mounted, fails with
    * `VolumeInUseError`, whose `attached_to` names those sandboxes. */
   async delete(nameOrId: string, options?: RequestOptions): Promise<void> {
-    await deleteVolume(this.#transport, await this.#resolve(nameOrId, options), options);
+    const remaining = deadlineFor(options);
+    await deleteVolume(this.#transport, await this.#resolve(nameOrId, remaining()), remaining());
   }
 
   // Volume names can be reused after deletion, so a name is resolved afresh on every call: a cached
   // mapping could point at a deleted volume while a new one holds the name.
   async #resolve(nameOrId: string, options?: RequestOptions): Promise<string> {
-    if (typeof nameOrId === "string" && NOT_A_NAME.test(nameOrId)) return nameOrId;
+    if (!matches("Name", nameOrId)) return nameOrId;
     try {
       const { data } = await invoke(this.#transport, "lookupVolume", { query: { name: nameOrId } }, options, { read: "json", label: "volume name" });
       return data.id;

@@ -1,4 +1,5 @@
 // Polls until a condition holds, with a growing interval, a timeout and an AbortSignal.
+import { callerSignals } from "./attempt-signal.js";
 import { DEFAULTS } from "./defaults.js";
 import { RequestAbortedError, SandboxTimeoutError } from "./errors.js";
 import { checkMs } from "./options.js";
@@ -23,23 +24,36 @@ export interface WaitOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** Calls `probe` until it returns a value other than `undefined` (or throws), and returns that value. */
-export async function pollUntil<T>(what: string, probe: (signal: AbortSignal | undefined) => Promise<T | undefined>, options: WaitOptions = {}): Promise<T> {
+/** Calls `probe` until it returns a value other than `undefined` (or throws), and returns that value.
+ * Each probe is given what is left of the wait, so that a slow request cannot overrun it. */
+export async function pollUntil<T>(
+  what: string,
+  probe: (signal: AbortSignal | undefined, remainingMs: number) => Promise<T | undefined>,
+  options: WaitOptions = {},
+): Promise<T> {
   checkMs("timeoutMs", options.timeoutMs);
   checkMs("pollIntervalMs", options.pollIntervalMs);
   const timeoutMs = options.timeoutMs ?? DEFAULTS.waitTimeoutMs;
   const deadline = Date.now() + timeoutMs;
+  const timedOut = () => new SandboxTimeoutError(`${what}: still waiting after ${timeoutMs} ms`, { code: "timeout" });
   let interval = options.pollIntervalMs ?? DEFAULTS.pollIntervalMs;
   for (;;) {
     if (options.signal?.aborted) throw new RequestAbortedError(`${what}: aborted by the caller's signal`, { code: "aborted", cause: options.signal.reason });
-    const result = await probe(options.signal);
+    let result: T | undefined;
+    try {
+      result = await probe(options.signal, Math.max(1, deadline - Date.now()));
+    } catch (error) {
+      // A probe cut short by the wait's own deadline is the wait timing out.
+      if (error instanceof SandboxTimeoutError && Date.now() >= deadline) throw timedOut();
+      throw error;
+    }
     if (result !== undefined) return result;
     const left = deadline - Date.now();
-    if (left <= 0) throw new SandboxTimeoutError(`${what}: still waiting after ${timeoutMs} ms`, { code: "timeout" });
+    if (left <= 0) throw timedOut();
     await new Promise<void>((resolve) => {
-      const done = () => (clearTimeout(timer), options.signal?.removeEventListener("abort", done), resolve());
+      const done = () => (clearTimeout(timer), callerSignals.delete(options.signal, done), resolve());
       const timer = setTimeout(done, Math.min(interval, left));
-      options.signal?.addEventListener("abort", done, { once: true });
+      callerSignals.add(options.signal, done);
     });
     interval = Math.min(interval * 1.5, DEFAULTS.maxPollIntervalMs);
   }

@@ -136,7 +136,7 @@ describe("porter.volumes.get and delete", () => {
   });
 
   it.each([
-    ["", "name: must not be empty"],
+    ["", "invalid volume name or id: id: must not be empty"],
     ["../x", "invalid volume name or id: id: must be an id"],
   ])("refuses the name %j before any request", async (name, message) => {
     for (const call of [() => porter.volumes.get(name), () => porter.volumes.delete(name)]) {
