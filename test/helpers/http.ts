@@ -2,6 +2,7 @@
 // answers through a handler the test writes. Nothing is mocked below `fetch`.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { afterEach } from "vitest";
 
 export interface Recorded {
   method: string;
@@ -63,5 +64,18 @@ export async function startServer(handler: Handler = (_req, res) => json(res, 40
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** For one test file: a `serve` that starts a server and closes it after the test that started it. */
+export function useServers(): (handler?: Handler) => Promise<TestServer> {
+  const open: TestServer[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((server) => server.close()));
+  });
+  return async (handler) => {
+    const server = await startServer(handler);
+    open.push(server);
+    return server;
   };
 }

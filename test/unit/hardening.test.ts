@@ -1,17 +1,9 @@
 // Regression tests for defects a review found: each one failed before its fix.
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { ConflictError, Porter, SandboxError, SandboxTimeoutError, ValidationError } from "../../src/index.js";
-import { json, startServer, type TestServer } from "../helpers/http.js";
+import { json, useServers } from "../helpers/http.js";
 
-const servers: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-async function serve(...args: Parameters<typeof startServer>): Promise<TestServer> {
-  const s = await startServer(...args);
-  servers.push(s);
-  return s;
-}
+const serve = useServers();
 const record = (over: object = {}) => ({ id: "sbx_1", name: "box", image: "alpine", phase: "running", created_at: new Date().toISOString(), host: "", ...over });
 
 describe("creates", () => {

@@ -1,14 +1,11 @@
 // Creates under injected faults never make two sandboxes. The server here keeps real state and
 // honours Idempotency-Key like the API does; faults land before and after a create is committed.
 import type { ServerResponse } from "node:http";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { ConflictError, Porter, SandboxError } from "../../src/index.js";
-import { json, startServer, type Recorded, type TestServer } from "../helpers/http.js";
+import { json, useServers, type Recorded } from "../helpers/http.js";
 
-const servers: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const serve = useServers();
 
 // A small deterministic PRNG, so a failure replays the same fault sequence.
 function mulberry32(seed: number): () => number {
@@ -69,8 +66,7 @@ function sandboxServer(random: () => number) {
 describe("creates under faults", () => {
   test("500 creates with a mix of faults: one sandbox per call, one key per call, every call settles typed", async () => {
     const state = sandboxServer(mulberry32(20261122));
-    const s = await startServer(state.handler);
-    servers.push(s);
+    const s = await serve(state.handler);
     const porter = new Porter({ baseUrl: s.url, maxRetries: 20, timeoutMs: 1_000, retryDelayMs: 1, maxRetryDelayMs: 4 });
     const calls = Array.from({ length: 500 }, (_, i) => String(i));
     const results: (Awaited<ReturnType<typeof porter.sandboxes.create>> | SandboxError)[] = [];
@@ -119,8 +115,7 @@ describe("a named create against a server without idempotency keys", () => {
   }
 
   test("resolves to the sandbox its own lost attempt made", async () => {
-    const s = await startServer(forgetfulServer());
-    servers.push(s);
+    const s = await serve(forgetfulServer());
     const porter = new Porter({ baseUrl: s.url, retryDelayMs: 1 });
     const box = await porter.sandboxes.create({ image: "alpine", name: "job-1", tags: { run: "a" } });
     expect([box.id, box.name, box.phase]).toEqual(["sbx_7", "job-1", "running"]);
@@ -133,24 +128,21 @@ describe("a named create against a server without idempotency keys", () => {
   });
 
   test("reports the conflict when the sandbox holding the name differs from the spec", async () => {
-    const s = await startServer(forgetfulServer({ image: "other" }));
-    servers.push(s);
+    const s = await serve(forgetfulServer({ image: "other" }));
     const err = await new Porter({ baseUrl: s.url, retryDelayMs: 1 }).sandboxes.create({ image: "alpine", name: "job-1" }).catch((e) => e);
     expect(err).toBeInstanceOf(ConflictError);
     expect(err.message).toContain("name job-1 is taken");
   });
 
   test("reports the conflict when the sandbox holding the name predates the call", async () => {
-    const s = await startServer(forgetfulServer({ createdAt: () => new Date(Date.now() - 60_000).toISOString() }));
-    servers.push(s);
+    const s = await serve(forgetfulServer({ createdAt: () => new Date(Date.now() - 60_000).toISOString() }));
     await expect(new Porter({ baseUrl: s.url, retryDelayMs: 1 }).sandboxes.create({ image: "alpine", name: "job-1" })).rejects.toBeInstanceOf(ConflictError);
   });
 
   test("a conflict on the first attempt is never taken for the caller's own sandbox", async () => {
-    const s = await startServer((req, res) =>
+    const s = await serve((req, res) =>
       req.method === "POST" ? json(res, 409, { error: "taken" }) : json(res, 200, { id: "sbx_1", name: "job-1", image: "alpine", phase: "running", created_at: new Date(Date.now() + 1000).toISOString(), host: "" }),
     );
-    servers.push(s);
     await expect(new Porter({ baseUrl: s.url }).sandboxes.create({ image: "alpine", name: "job-1" })).rejects.toBeInstanceOf(ConflictError);
     expect(s.requests).toHaveLength(1);
   });

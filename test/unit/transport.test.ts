@@ -1,6 +1,6 @@
 // The transport on real sockets: retries and their limits, idempotency keys, Retry-After, timeouts
 // that abort the socket, cancellation, close, redirects, and error typing.
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import {
   ClientClosedError,
   ConnectionError,
@@ -12,18 +12,9 @@ import {
   ServerError,
   type ClientOptions,
 } from "../../src/index.js";
-import { json, startServer, type TestServer } from "../helpers/http.js";
+import { json, useServers } from "../helpers/http.js";
 
-const servers: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-async function serve(...args: Parameters<typeof startServer>): Promise<TestServer> {
-  const s = await startServer(...args);
-  servers.push(s);
-  return s;
-}
+const serve = useServers();
 
 const status = (id = "sbx_1", extra: object = {}) => ({
   id, name: "box", image: "alpine", phase: "running", created_at: new Date().toISOString(), host: "", ...extra,
