@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { benchDist, buildMain, root } from "./build.mjs";
-import { CREATE_JSON, GET_JSON, jsonHeaders } from "./fixtures.mjs";
+import { CREATE_JSON, GET_JSON, SPEC, jsonHeaders } from "./fixtures.mjs";
 
 export { root };
 export * from "./fixtures.mjs";
@@ -121,4 +121,43 @@ export function printResult(r) {
   const ratio = (x) => x.ratioText ?? (x.ratio === undefined || !Number.isFinite(x.ratio) ? "" : fmt.x(x.ratio));
   console.log(table(["", "SDK", "openapi-fetch", "plain fetch", "SDK/openapi-fetch", "target", "met"], r.rows.map((x) => [x.what, x.sdk, x.openapiFetch, x.plainFetch, ratio(x), x.target, x.met === undefined ? "" : x.met ? "yes" : "NO"])));
   for (const x of r.rows) if (x.note) console.log(`note: ${x.note}`);
+}
+
+/**
+ * The same GET and create through the SDK, raw openapi-fetch and plain `fetch`, against `base` with
+ * `fetchImpl` (a stub for per-call CPU, the real one for throughput): every benchmark compares these.
+ */
+export function contenders({ porter, raw, base, fetchImpl = (url, init) => fetch(url, init) }) {
+  return {
+    get: {
+      sdk: () => porter.sandboxes.get("sbx_1"),
+      "openapi-fetch": async () => {
+        const { data, error } = await raw.GET("/v1/sandbox/{id}", { params: { path: { id: "sbx_1" } } });
+        if (error) throw new Error("GET failed");
+        return data;
+      },
+      "plain fetch": async () => {
+        const res = await fetchImpl(`${base}/v1/sandbox/${encodeURIComponent("sbx_1")}`, { method: "GET", headers: { accept: "application/json" } });
+        if (!res.ok) throw new Error("GET failed");
+        return res.json();
+      },
+    },
+    create: {
+      sdk: () => porter.sandboxes.create(SPEC),
+      "openapi-fetch": async () => {
+        const { data, error } = await raw.POST("/v1/sandbox/run", { body: SPEC, params: { header: { "Idempotency-Key": crypto.randomUUID() } } });
+        if (error) throw new Error("POST failed");
+        return data;
+      },
+      "plain fetch": async () => {
+        const res = await fetchImpl(`${base}/v1/sandbox/run`, {
+          method: "POST",
+          headers: { accept: "application/json", "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
+          body: JSON.stringify(SPEC),
+        });
+        if (!res.ok) throw new Error("POST failed");
+        return res.json();
+      },
+    },
+  };
 }

@@ -2,7 +2,7 @@
 // The same GET and the same create through the SDK (retries on, at their defaults), the raw
 // openapi-fetch client, and the stub called directly; interleaved rounds, median ratio.
 import createClient from "openapi-fetch";
-import { BASE_URL, SPEC, fmt, importSdk, importSdkAlt, interleave, isMain, printResult, stubFetch } from "./lib.mjs";
+import { BASE_URL, SPEC, contenders, fmt, importSdk, importSdkAlt, interleave, isMain, printResult, stubFetch } from "./lib.mjs";
 
 const TARGET = 1.15;
 
@@ -20,38 +20,7 @@ export async function run(args = []) {
   const made = await counting.sandboxes.create(SPEC);
   if (requests !== 2 || got.id !== "sbx_1" || made.name !== "my-sandbox") throw new Error(`SDK made ${requests} requests for one get and one create`);
 
-  const calls = {
-    get: {
-      sdk: () => porter.sandboxes.get("sbx_1"),
-      "openapi-fetch": async () => {
-        const { data, error } = await raw.GET("/v1/sandbox/{id}", { params: { path: { id: "sbx_1" } } });
-        if (error) throw new Error("GET failed");
-        return data;
-      },
-      "plain fetch": async () => {
-        const res = await stub(`${BASE_URL}/v1/sandbox/${encodeURIComponent("sbx_1")}`, { method: "GET", headers: { accept: "application/json" } });
-        if (!res.ok) throw new Error("GET failed");
-        return res.json();
-      },
-    },
-    create: {
-      sdk: () => porter.sandboxes.create(SPEC),
-      "openapi-fetch": async () => {
-        const { data, error } = await raw.POST("/v1/sandbox/run", { body: SPEC, params: { header: { "Idempotency-Key": crypto.randomUUID() } } });
-        if (error) throw new Error("POST failed");
-        return data;
-      },
-      "plain fetch": async () => {
-        const res = await stub(`${BASE_URL}/v1/sandbox/run`, {
-          method: "POST",
-          headers: { accept: "application/json", "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
-          body: JSON.stringify(SPEC),
-        });
-        if (!res.ok) throw new Error("POST failed");
-        return res.json();
-      },
-    },
-  };
+  const calls = contenders({ porter, raw, base: BASE_URL, fetchImpl: stub });
 
   const names = ["sdk", "openapi-fetch", "plain fetch"];
   const Alt = (await importSdkAlt())?.Porter;

@@ -4,7 +4,7 @@
 import { fork } from "node:child_process";
 import path from "node:path";
 import createClient from "openapi-fetch";
-import { SPEC, fmt, importSdk, importSdkAlt, interleave, isMain, median, printResult } from "./lib.mjs";
+import { SPEC, contenders, fmt, importSdk, importSdkAlt, interleave, isMain, median, printResult } from "./lib.mjs";
 
 const TARGET = 0.95;
 const IN_FLIGHT = 64;
@@ -40,38 +40,7 @@ export async function run(args = []) {
     const { Porter } = await importSdk();
     const porter = new Porter({ baseUrl: base });
     const raw = createClient({ baseUrl: base });
-    const calls = {
-      get: {
-        sdk: () => porter.sandboxes.get("sbx_1"),
-        "openapi-fetch": async () => {
-          const { data, error } = await raw.GET("/v1/sandbox/{id}", { params: { path: { id: "sbx_1" } } });
-          if (error) throw new Error("GET failed");
-          return data;
-        },
-        "plain fetch": async () => {
-          const res = await fetch(`${base}/v1/sandbox/${encodeURIComponent("sbx_1")}`, { headers: { accept: "application/json" } });
-          if (!res.ok) throw new Error("GET failed");
-          return res.json();
-        },
-      },
-      create: {
-        sdk: () => porter.sandboxes.create(SPEC),
-        "openapi-fetch": async () => {
-          const { data, error } = await raw.POST("/v1/sandbox/run", { body: SPEC, params: { header: { "Idempotency-Key": crypto.randomUUID() } } });
-          if (error) throw new Error("POST failed");
-          return data;
-        },
-        "plain fetch": async () => {
-          const res = await fetch(`${base}/v1/sandbox/run`, {
-            method: "POST",
-            headers: { accept: "application/json", "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
-            body: JSON.stringify(SPEC),
-          });
-          if (!res.ok) throw new Error("POST failed");
-          return res.json();
-        },
-      },
-    };
+    const calls = contenders({ porter, raw, base });
     const names = ["sdk", "openapi-fetch", "plain fetch"];
     const Alt = (await importSdkAlt())?.Porter;
     if (Alt) {
