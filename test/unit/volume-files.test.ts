@@ -3,22 +3,17 @@ import type { ServerResponse } from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConflictError, NotFoundError, Porter, SandboxError, ServerError, ValidationError, type Volume } from "../../src/index.js";
 import { DEFAULTS } from "../../src/defaults.js";
-import { json, startServer, type TestServer } from "../helpers/http.js";
+import { json, type TestServer } from "../helpers/http.js";
+import { closeVolume, openVolume } from "../helpers/volume.js";
 
 let server: TestServer;
 let porter: Porter;
 let volume: Volume;
 
 beforeEach(async () => {
-  server = await startServer((_req, res) => json(res, 200, { id: "vol_1", name: "data", phase: "ready", attached_to: [], created_at: "2025-11-20T10:00:00Z" }));
-  porter = new Porter({ baseUrl: server.url, retryDelayMs: 1, maxRetries: 2 });
-  volume = await porter.volumes.get("vol_1");
-  server.requests.length = 0;
+  ({ server, porter, volume } = await openVolume());
 });
-afterEach(async () => {
-  porter.close();
-  await server.close();
-});
+afterEach(() => closeVolume({ server, porter, volume }));
 
 const wire = () => server.requests.map((r) => `${r.method} ${r.url}`);
 const FILES = "/v1/volume/vol_1/files";
