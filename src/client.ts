@@ -1,7 +1,7 @@
 // `Porter`, the top-level client: resource namespaces over one transport.
 import { invoke } from "./operation.js";
 import { resolveConfig, type ClientOptions } from "./options.js";
-import { createRawClient, transportFetch, type RawClient } from "./raw.js";
+import { transportClient, type RawClient } from "./raw.js";
 import { attach, type WithResponse } from "./response-info.js";
 import { Sandboxes } from "./sandboxes.js";
 import { Transport, type RequestOptions } from "./transport.js";
@@ -38,7 +38,7 @@ export class Porter {
     const transport = new Transport(config);
     this.baseUrl = config.baseUrl;
     this.#transport = transport;
-    const raw = () => (this.#raw ??= createRawClient({ baseUrl: config.baseUrl, fetch: transportFetch(transport, config.baseUrl) }));
+    const raw = () => (this.#raw ??= transportClient(transport));
     this.sandboxes = new Sandboxes(transport, raw);
     this.volumes = new Volumes(transport, raw);
     this.healthz = {

@@ -1,16 +1,22 @@
-// The typed low-level client: openapi-fetch over the generated `paths`. `porter.raw` is this client
-// with the SDK's transport as its `fetch`, so raw calls get the same retries, idempotency keys,
-// timeouts, cancellation and redirect handling as the ergonomic surface.
+// The typed low-level client. `porter.raw` speaks openapi-fetch's convention (`raw.GET(path, init)` →
+// `{ data, error, response }`, typed from the spec's `paths`) but sends through the SDK's own transport,
+// so raw calls get the same retries, idempotency keys, timeouts, cancellation and redirect handling as
+// the ergonomic surface, without openapi-fetch's runtime in every bundle. `createRawClient` is
+// openapi-fetch itself, for callers who want its middleware.
 import createClient, { type Client } from "openapi-fetch";
 import type { paths } from "../generated/schema.js";
 import { operations as rules } from "../generated/request-rules.js";
+import { ValidationError } from "./errors.js";
+import { buildQuery } from "./operation.js";
 import type { RetryMode } from "./retry.js";
 import type { Transport } from "./transport.js";
 
+const VERBS = ["GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"] as const;
+
 /**
- * The typed low-level client (openapi-fetch over the spec's `paths`): one method per HTTP verb, with
- * paths, parameters, bodies and answers typed from the spec. Answers `{ data, error, response }`
- * instead of throwing on 4xx and 5xx. `porter.raw` is one that sends through the SDK's transport.
+ * The typed low-level client: one method per HTTP verb, with paths, parameters, bodies and answers
+ * typed from the spec. Answers `{ data, error, response }` instead of throwing on 4xx and 5xx; network
+ * failures, timeouts and aborts throw the SDK's typed errors.
  *
  * @example
  * ```ts
@@ -19,7 +25,7 @@ import type { Transport } from "./transport.js";
  * if (error) console.error(response.status, error.code, error.error);
  * ```
  */
-export type RawClient = Client<paths>;
+export type RawClient = Pick<Client<paths>, "GET" | "PUT" | "POST" | "DELETE" | "OPTIONS" | "HEAD" | "PATCH" | "TRACE">;
 
 /**
  * Options of `createRawClient`. A client made this way sends with plain `fetch`: no retries, timeouts
@@ -44,7 +50,8 @@ export interface RawClientOptions {
 }
 
 /**
- * Creates a typed client for every endpoint of the spec (openapi-fetch over the generated `paths`).
+ * Creates an [openapi-fetch](https://openapi-ts.dev/openapi-fetch/) client for every endpoint of the
+ * spec, middleware (`use`) included. It sends with `fetch` alone: no retries, timeouts or idempotency keys.
  *
  * @example
  * ```ts
@@ -52,34 +59,91 @@ export interface RawClientOptions {
  * const { data, error } = await raw.GET("/v1/sandbox/{id}", { params: { path: { id: "sbx_1" } } });
  * ```
  */
-export function createRawClient(options: RawClientOptions): RawClient {
+export function createRawClient(options: RawClientOptions): Client<paths> {
   return createClient<paths>(options);
 }
 
 // Routes whose operations take an Idempotency-Key, as regexes over the path.
 const IDEMPOTENT_CREATES = Object.values(rules)
-  .filter((r) => (r as { header?: { properties?: object } }).header?.properties && "Idempotency-Key" in (r as { header: { properties: object } }).header.properties)
-  .map((r) => ({ method: r.method, route: new RegExp(`^${r.route.replace(/\{\w+\}/g, "[^/]+")}$`) }));
-
+  .filter((r) => "header" in r && "Idempotency-Key" in r.header.properties)
+  .map((r) => ({ method: r.method as string, route: new RegExp(`^${r.route.replace(/\{\w+\}/g, "[^/]+")}$`) }));
 const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
+// openapi-fetch's per-call options that this client honours; any other is refused, never dropped.
+const OPTIONS = new Set(["params", "body", "headers", "signal", "parseAs", "bodySerializer", "baseUrl"]);
 
-/** Adapts the transport to the `fetch(request)` openapi-fetch calls. Non-2xx responses are returned
- * (openapi-fetch reports them as `error`); network failures and timeouts throw typed errors. */
-export function transportFetch(transport: Transport, baseUrl: string): (request: Request) => Promise<Response> {
-  return async (request) => {
-    const url = request.url;
-    const path = url.startsWith(baseUrl) ? url.slice(baseUrl.length) : url;
-    const pathname = path.split("?")[0] ?? "";
-    const headers = Object.fromEntries(request.headers);
-    const given = headers["idempotency-key"];
-    delete headers["idempotency-key"];
-    const create = IDEMPOTENT_CREATES.some((c) => c.method === request.method && c.route.test(pathname));
-    const retry: RetryMode = IDEMPOTENT_METHODS.has(request.method) || create || given ? "idempotent" : "unstarted";
-    const body = request.body ? await request.arrayBuffer() : null;
-    const outcome = await transport.send<Response>(
-      { method: request.method, path, headers, body, retry, read: "response", passErrors: true, idempotent: create || given !== undefined },
-      { signal: request.signal, idempotencyKey: given },
-    );
-    return outcome.data;
-  };
+type HeaderValue = string | number | boolean | readonly (string | number | boolean)[] | null | undefined;
+interface RawInit {
+  params?: { path?: Record<string, unknown>; query?: Record<string, unknown>; header?: Record<string, HeaderValue> };
+  body?: unknown;
+  headers?: HeadersInit | Record<string, HeaderValue>;
+  signal?: AbortSignal;
+  parseAs?: "json" | "text" | "blob" | "arrayBuffer" | "stream";
+  bodySerializer?: (body: unknown, headers: Record<string, string>) => BodyInit;
+  baseUrl?: string;
+}
+
+/** `porter.raw`: openapi-fetch's calling convention over the SDK's transport. */
+export function transportClient(transport: Transport): RawClient {
+  const client: Record<string, unknown> = {};
+  for (const method of VERBS) client[method] = (route: string, init?: RawInit) => rawCall(transport, method, route, init ?? {});
+  return client as RawClient;
+}
+
+async function rawCall(transport: Transport, method: string, route: string, init: RawInit) {
+  const what = `porter.raw.${method}("${route}")`;
+  for (const key of Object.keys(init)) {
+    if (!OPTIONS.has(key)) throw new TypeError(`${what}: option ${key} is not supported by porter.raw; createRawClient() takes every openapi-fetch option`);
+  }
+  const params = init.params ?? {};
+  const missing: string[] = [];
+  let path = route.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = params.path?.[name];
+    if (value === undefined || value === null) missing.push(name);
+    return encodeURIComponent(String(value));
+  });
+  if (missing.length) throw new ValidationError(what, missing.map((name) => ({ path: `params.path.${name}`, message: "is required" })));
+  const pathname = path;
+  path += buildQuery(params.query);
+  // Later sources win, as in openapi-fetch: the JSON default, then `headers`, then `params.header`.
+  const headers: Record<string, string> = {};
+  const given = init.headers instanceof Headers ? [...init.headers] : Array.isArray(init.headers) ? init.headers : Object.entries(init.headers ?? {});
+  for (const [name, value] of [...given, ...Object.entries(params.header ?? {})] as [string, HeaderValue][]) {
+    if (value !== undefined && value !== null) headers[name.toLowerCase()] = String(value);
+  }
+  let body: BodyInit | null = null;
+  if (init.body !== undefined) {
+    body = init.bodySerializer ? init.bodySerializer(init.body, headers) : JSON.stringify(init.body);
+    headers["content-type"] ??= "application/json";
+  }
+  const key = headers["idempotency-key"];
+  delete headers["idempotency-key"];
+  const create = IDEMPOTENT_CREATES.some((c) => c.method === method && c.route.test(pathname));
+  const retry: RetryMode = IDEMPOTENT_METHODS.has(method) || create || key ? "idempotent" : "unstarted";
+  const base = init.baseUrl?.replace(/\/+$/, "");
+  const outcome = await transport.send<Response>(
+    { method, path: base === undefined ? path : base + path, headers, body, retry, read: "response", passErrors: true, idempotent: create || key !== undefined },
+    { signal: init.signal, idempotencyKey: key },
+  );
+  return parse(outcome.data, method, init.parseAs ?? "json");
+}
+
+// openapi-fetch's reading of an answer: no content is `undefined`; a 2xx body is read as `parseAs`
+// says; an error body is JSON when it parses, else text.
+async function parse(response: Response, method: string, parseAs: NonNullable<RawInit["parseAs"]>) {
+  const length = response.headers.get("content-length");
+  if (response.status === 204 || method === "HEAD" || length === "0") {
+    return response.ok ? { data: undefined, response } : { error: undefined, response };
+  }
+  if (!response.ok) {
+    const text = await response.text();
+    try {
+      return { error: JSON.parse(text), response };
+    } catch {
+      return { error: text, response };
+    }
+  }
+  if (parseAs === "stream") return { data: response.body, response };
+  if (parseAs !== "json") return { data: await response[parseAs](), response };
+  const text = await response.text();
+  return { data: text ? JSON.parse(text) : undefined, response };
 }

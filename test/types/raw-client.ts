@@ -21,4 +21,7 @@ export async function rawClientTypes(): Promise<void> {
   await raw.GET("/v1/sandbox", { params: { query: { page: "2" } } });
   // @ts-expect-error `command` must be an array of strings
   await porter.raw.POST("/v1/sandbox/{id}/exec", { params: { path: { id: "sbx_1" } }, body: { command: "ls" } });
+  // @ts-expect-error porter.raw has no middleware: createRawClient (openapi-fetch itself) has
+  porter.raw.use({});
+  raw.use({ onRequest: ({ request }) => request });
 }

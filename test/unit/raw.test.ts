@@ -1,0 +1,151 @@
+// porter.raw: openapi-fetch's calling convention over the SDK's transport, checked on the wire against a
+// real loopback server, beside createRawClient (openapi-fetch itself) where the two must agree.
+import { describe, expect, test } from "vitest";
+import { createRawClient, Porter, RequestAbortedError, ValidationError } from "../../src/index.js";
+import { json, useServers } from "../helpers/http.js";
+
+const serve = useServers();
+const fast = { retryDelayMs: 1, maxRetryDelayMs: 5 };
+const APIKEY = "raw-test-key";
+
+describe("requests", () => {
+  test("path parameters are percent-encoded, query arrays repeat, headers from headers and params.header are sent", async () => {
+    const s = await serve((_req, res) => json(res, 200, { sandboxes: [], pagination: { current_page: 2, total_pages: 2, total_items: 0 } }));
+    const porter = new Porter({ baseUrl: `${s.url}/`, apiKey: APIKEY });
+    await porter.raw.GET("/v1/sandbox", { params: { query: { page: 2, tag: ["team=ml", "a b=c&d"] } }, headers: { "X-Trace": "t-1" } });
+    await porter.raw.GET("/v1/sandbox/{id}", { params: { path: { id: "sbx/../x y" } } });
+    const [list, get] = s.requests;
+    expect(list!.path).toBe("/v1/sandbox");
+    expect(list!.query.getAll("tag")).toEqual(["team=ml", "a b=c&d"]);
+    expect(list!.query.get("page")).toBe("2");
+    expect(list!.headers["x-trace"]).toBe("t-1");
+    expect(list!.headers.authorization).toBe(`Bearer ${APIKEY}`);
+    expect(list!.headers["user-agent"]).toMatch(/^porter-sandbox-typescript\//);
+    expect(list!.headers["content-type"]).toBeUndefined();
+    expect(get!.url).toBe("/v1/sandbox/sbx%2F..%2Fx%20y");
+  });
+
+  test("a body is sent as JSON with application/json unless the caller sets a content type or a bodySerializer", async () => {
+    const s = await serve((_req, res) => json(res, 200, { path: "a.txt", size: 2 }));
+    const porter = new Porter({ baseUrl: s.url });
+    await porter.raw.POST("/v1/volume/{id}/files/move", { params: { path: { id: "vol_1" } }, body: { from: "a", to: "b" } });
+    await porter.raw.PUT("/v1/volume/{id}/files/content", {
+      params: { path: { id: "vol_1" }, query: { path: "a.txt" } },
+      body: "hi",
+      headers: { "Content-Type": "application/octet-stream" },
+      bodySerializer: (body: unknown) => new TextEncoder().encode(body as string),
+    });
+    expect(s.requests[0]!.headers["content-type"]).toBe("application/json");
+    expect(s.requests[0]!.json).toEqual({ from: "a", to: "b" });
+    expect(s.requests[1]!.headers["content-type"]).toBe("application/octet-stream");
+    expect(s.requests[1]!.body.toString()).toBe("hi");
+  });
+
+  test("a create gets one Idempotency-Key, made before the first attempt and sent on every retry", async () => {
+    let n = 0;
+    const s = await serve((_req, res) => (++n < 3 ? json(res, 503, { error: "busy" }) : json(res, 201, { id: "sbx_1", name: "box" })));
+    const porter = new Porter({ baseUrl: s.url, ...fast });
+    const { data, response } = await porter.raw.POST("/v1/sandbox/run", { body: { image: "alpine", name: "box" } });
+    expect(data).toEqual({ id: "sbx_1", name: "box" });
+    expect(response.status).toBe(201);
+    const keys = s.requests.map((r) => r.headers["idempotency-key"]);
+    expect(keys).toHaveLength(3);
+    expect(keys[0]).toMatch(/^[0-9a-f-]{32,36}$/);
+    expect(new Set(keys).size).toBe(1);
+  });
+
+  test("a caller's Idempotency-Key header is sent as given, once, and makes any POST safe to retry", async () => {
+    let n = 0;
+    const s = await serve((_req, res) => (++n < 2 ? json(res, 503, { error: "busy" }) : json(res, 200, { id: "snap_1" })));
+    const porter = new Porter({ baseUrl: s.url, ...fast });
+    await porter.raw.POST("/v1/sandbox/{id}/snapshot", {
+      params: { path: { id: "sbx_1" } },
+      body: { name: "nightly" },
+      headers: { "idempotency-key": "snap-nightly-1" },
+    });
+    expect(s.requests.map((r) => r.headers["idempotency-key"])).toEqual(["snap-nightly-1", "snap-nightly-1"]);
+  });
+
+  test("a POST without a key that may have reached the server is not sent again", async () => {
+    const s = await serve((_req, _res, raw) => void raw.socket.destroy());
+    const porter = new Porter({ baseUrl: s.url, ...fast });
+    await expect(porter.raw.POST("/v1/sandbox/{id}/exec", { params: { path: { id: "sbx_1" } }, body: { command: ["true"] } })).rejects.toMatchObject({
+      code: "connection_error",
+    });
+    expect(s.requests).toHaveLength(1);
+  });
+
+  test("the caller's signal aborts the request", async () => {
+    const s = await serve(() => undefined);
+    const porter = new Porter({ baseUrl: s.url });
+    const controller = new AbortController();
+    const call = porter.raw.GET("/healthz", { signal: controller.signal });
+    setTimeout(() => controller.abort(), 20);
+    await expect(call).rejects.toBeInstanceOf(RequestAbortedError);
+  });
+});
+
+describe("refused before sending", () => {
+  test("an option porter.raw does not honour is refused by name, never dropped", async () => {
+    const s = await serve((_req, res) => json(res, 200, { status: "ok" }));
+    const porter = new Porter({ baseUrl: s.url });
+    for (const option of ["cache", "middleware", "fetch", "querySerializer", "redirect"]) {
+      const error = await porter.raw.GET("/healthz", { [option]: undefined } as Record<string, unknown>).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toContain(`option ${option} is not supported by porter.raw`);
+      expect((error as Error).message).toContain("createRawClient");
+    }
+    expect(s.requests).toHaveLength(0);
+  });
+
+  test("a missing path parameter is a ValidationError naming it", async () => {
+    const s = await serve((_req, res) => json(res, 200, {}));
+    const porter = new Porter({ baseUrl: s.url });
+    const error = await porter.raw.GET("/v1/sandbox/{id}", { params: { path: {} } } as never).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues).toEqual([{ path: "params.path.id", message: "is required" }]);
+    expect((error as Error).message).toContain('porter.raw.GET("/v1/sandbox/{id}")');
+    expect(s.requests).toHaveLength(0);
+  });
+
+  test("porter.raw has no middleware: that is createRawClient's", () => {
+    const porter = new Porter({ baseUrl: "http://127.0.0.1:9" });
+    expect("use" in porter.raw).toBe(false);
+    expect(typeof createRawClient({ baseUrl: "http://127.0.0.1:9" }).use).toBe("function");
+  });
+});
+
+describe("answers read as openapi-fetch reads them", () => {
+  const cases: { name: string; status: number; body: string; headers?: Record<string, string>; method?: "GET" | "HEAD"; parseAs?: "json" | "text" | "arrayBuffer" }[] = [
+    { name: "JSON data", status: 200, body: '{"status":"ok"}' },
+    { name: "an empty 200", status: 200, body: "" },
+    { name: "204", status: 204, body: "" },
+    { name: "text data", status: 200, body: "plain words", parseAs: "text" },
+    { name: "a JSON error", status: 404, body: '{"error":"no such sandbox","code":"not_found"}' },
+    { name: "a non-JSON error", status: 400, body: "<html>bad</html>" },
+    { name: "an empty error", status: 400, body: "" },
+    { name: "HEAD", status: 200, body: "", method: "HEAD" },
+  ];
+  for (const c of cases) {
+    test(c.name, async () => {
+      const s = await serve((_req, res) => {
+        res.writeHead(c.status, { "content-type": c.body.startsWith("{") ? "application/json" : "text/plain", ...c.headers });
+        res.end(c.body);
+      });
+      const porter = new Porter({ baseUrl: s.url, maxRetries: 0 });
+      const reference = createRawClient({ baseUrl: s.url });
+      const method = c.method ?? "GET";
+      const init = c.parseAs ? { parseAs: c.parseAs } : {};
+      const ours = await (porter.raw[method] as (p: string, i: object) => Promise<Record<string, unknown>>)("/healthz", init);
+      const theirs = await (reference[method] as (p: string, i: object) => Promise<Record<string, unknown>>)("/healthz", init);
+      expect({ data: ours.data, error: ours.error, keys: Object.keys(ours).sort() }).toEqual({ data: theirs.data, error: theirs.error, keys: Object.keys(theirs).sort() });
+      expect((ours.response as Response).status).toBe(c.status);
+    });
+  }
+
+  test("parseAs stream hands over the body unread", async () => {
+    const s = await serve((_req, res) => void res.end("streamed"));
+    const { data } = await new Porter({ baseUrl: s.url }).raw.GET("/healthz", { parseAs: "stream" });
+    expect(await new Response(data as ReadableStream).text()).toBe("streamed");
+  });
+});
