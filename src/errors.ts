@@ -84,7 +84,6 @@ export class SandboxError extends Error {
 
   constructor(message: string, init: SandboxErrorInit = {}) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
-    this.name = new.target.name;
     this.statusCode = init.statusCode;
     this.code = init.code ?? "unexpected_status";
     this.body = init.body;
@@ -293,6 +292,19 @@ export const CODE_BY_STATUS: Readonly<Record<number, SandboxErrorCode>> = {
   422: "invalid_request",
   429: "rate_limited",
 };
+
+/**
+ * Sets each class's `name` on its prototype, spelled out: minifiers rename classes, so reading
+ * `new.target.name` would show "e" for a `NotFoundError` in a user's production bundle.
+ */
+export function nameErrors(classes: Record<string, { prototype: Error }>): void {
+  for (const name in classes) classes[name]!.prototype.name = name;
+}
+
+nameErrors({
+  SandboxError, BadRequestError, AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError, RateLimitError,
+  ServerError, SandboxTimeoutError, ConnectionError, RequestAbortedError, ClientClosedError, ValidationError,
+});
 
 const CLASS_BY_STATUS: Record<number, typeof SandboxError> = {
   400: BadRequestError,

@@ -1,5 +1,5 @@
 // The `Sandbox` handle: the last-known status record (wire names unchanged) with bound helpers.
-import { SandboxError, NotFoundError } from "./errors.js";
+import { nameErrors, NotFoundError, SandboxError } from "./errors.js";
 import { deadlineFor, invoke } from "./operation.js";
 import { attach, type ResponseInfo, type WithResponse } from "./response-info.js";
 import type { Outcome, RequestOptions, Transport } from "./transport.js";
@@ -48,6 +48,8 @@ export class SandboxNotRunningError extends SandboxError {
     super(message, { code: "sandbox_not_running" });
   }
 }
+
+nameErrors({ SandboxNotRunningError });
 
 export interface Sandbox extends Readonly<StatusResponse> {}
 

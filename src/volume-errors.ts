@@ -1,5 +1,5 @@
 // Errors particular to volumes, and the delete call that raises `VolumeInUseError`.
-import { ConflictError, SandboxError, type SandboxErrorInit } from "./errors.js";
+import { ConflictError, nameErrors, SandboxError, type SandboxErrorInit } from "./errors.js";
 import { invoke } from "./operation.js";
 import type { RequestOptions, Transport } from "./transport.js";
 
@@ -58,6 +58,8 @@ export class VolumeFailedError extends SandboxError {
     this.volumeId = init.volumeId;
   }
 }
+
+nameErrors({ VolumeInUseError, VolumeFailedError });
 
 const isIds = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
 
