@@ -19,17 +19,14 @@ async function contenders() {
   writeFileSync(empty, "export {};\n");
   return {
     sdk: { url: pathToFileURL(await sdkEntry()).href, client: `new m.Porter({ baseUrl: ${JSON.stringify(BASE_URL)} })` },
-    // By its package name, as the SDK's own import of it is resolved (children run in the repo root).
+    // By its package name, as an application imports it (children run in the repo root).
     "openapi-fetch": { url: "openapi-fetch", client: `m.default({ baseUrl: ${JSON.stringify(BASE_URL)} })` },
     empty: { url: pathToFileURL(empty).href, client: "({})" },
   };
 }
 
-// `preload`: a module imported (untimed) before the measured one, to split the SDK's own cost from
-// that of its dependency.
-const importChild = (url, preload) => `
+const importChild = (url) => `
 performance.now();
-${preload ? `await import(${JSON.stringify(preload)});` : ""}
 const t0 = performance.now();
 await import(${JSON.stringify(url)});
 const importMs = performance.now() - t0;
@@ -68,15 +65,6 @@ export async function run(args = []) {
       if (r < heapRuns) heaps[name].push(await node(["--expose-gc", "--input-type=module", "-e", heapChild(all[name].url, all[name].client)]));
     }
   }
-  // Attribution: the SDK's own module, openapi-fetch already loaded, against an empty module imported
-  // the same way (the module loader is warm by then, so it has its own baseline).
-  const own = { sdk: [], empty: [] };
-  for (let r = 0; r < (quick ? 5 : 11); r++) {
-    for (const name of r % 2 ? ["empty", "sdk"] : ["sdk", "empty"]) {
-      own[name].push((await node(["--input-type=module", "-e", importChild(all[name].url, "openapi-fetch")])).importMs);
-    }
-  }
-  const ownMs = median(own.sdk) - median(own.empty);
   const imp = Object.fromEntries(names.map((n) => [n, median(imports[n].map((x) => x.importMs))]));
   const heap = Object.fromEntries(names.map((n) => [n, median(heaps[n].map((x) => x.heapUsed))]));
   const overImport = (n) => imp[n] - imp.empty;
@@ -84,7 +72,7 @@ export async function run(args = []) {
   return {
     id: "startup",
     title: "Cold start in a fresh Node process",
-    method: `${importRuns} fresh processes per contender for the import, ${heapRuns} for the heap, interleaved; figures are medians minus the empty module's median (import: ${fmt.ms(imp.empty)} for the empty module; heap: ${fmt.mib(heap.empty)} for the empty process). The attribution row imports openapi-fetch first, untimed, then times the SDK's import against an empty module's (${quick ? 5 : 11} runs each).`,
+    method: `${importRuns} fresh processes per contender for the import, ${heapRuns} for the heap, interleaved; figures are medians minus the empty module's median (import: ${fmt.ms(imp.empty)} for the empty module; heap: ${fmt.mib(heap.empty)} for the empty process).`,
     rows: [
       {
         what: "Cold import (dynamic import(), over an empty module)",
@@ -94,15 +82,6 @@ export async function run(args = []) {
         ratio: overImport("sdk") / overImport("openapi-fetch"),
         target: `≤ ${IMPORT_TARGET_MS} ms over empty`,
         met: overImport("sdk") <= IMPORT_TARGET_MS,
-      },
-      {
-        what: "… of which the SDK's own module (openapi-fetch preloaded)",
-        sdk: `+${fmt.ms(ownMs)}`,
-        openapiFetch: "",
-        plainFetch: "",
-        ratio: undefined,
-        target: "(reported)",
-        met: undefined,
       },
       {
         what: "Heap after import + one client (over an empty process)",
