@@ -7,9 +7,16 @@ const serve = useServers();
 const record = (over: object = {}) => ({ id: "sbx_1", name: "box", image: "alpine", phase: "running", created_at: new Date().toISOString(), host: "", ...over });
 
 describe("creates", () => {
-  test("a create whose follow-up status request fails still returns the sandbox it made, never an error", async () => {
-    const s = await serve((req, res) => (req.method === "POST" ? json(res, 201, { id: "sbx_9", name: "job" }) : undefined));
-    const box = await new Porter({ baseUrl: s.url }).sandboxes.create({ image: "alpine", name: "job" }, { totalTimeoutMs: 300 });
+  // The budget of the hanging case is generous so that a loaded machine cannot spend it on the POST.
+  test.each([
+    ["answers 500", { maxRetries: 0 }],
+    ["hangs past the call's budget", { totalTimeoutMs: 1500 }],
+  ])("a create whose follow-up status request %s still returns the sandbox it made, never an error", async (how, options) => {
+    const s = await serve((req, res) => {
+      if (req.method === "POST") return json(res, 201, { id: "sbx_9", name: "job" });
+      if (how === "answers 500") json(res, 500, { error: "down" });
+    });
+    const box = await new Porter({ baseUrl: s.url }).sandboxes.create({ image: "alpine", name: "job" }, options);
     expect([box.id, box.name, box.phase, box.image]).toEqual(["sbx_9", "job", "queued", "alpine"]);
     expect(s.requests.map((r) => r.method)).toEqual(["POST", "GET"]);
   });
