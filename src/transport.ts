@@ -1,7 +1,7 @@
 // Sends one logical call as one or more HTTP attempts: retries with backoff, an Idempotency-Key
 // made once before the first attempt, a timeout that aborts the fetch, cancellation, redirects
 // that never carry credentials to another origin, and log lines that never show a secret.
-import { AttemptSignal, callerSignals, sleep, type Cancellers } from "./attempt-signal.js";
+import { AttemptSignal, sleep } from "./attempt-signal.js";
 import { readBody, readErrorBody, type ReadAs } from "./body.js";
 import {
   ClientClosedError,
@@ -130,9 +130,8 @@ interface Plan {
 
 export class Transport {
   readonly #config: ResolvedConfig;
-  #closed = false;
-  // What aborts attempts in flight and retry waits: the callers' signals and close().
-  readonly #cancellers: Cancellers = { fanout: callerSignals, onClose: new Set() };
+  // Aborted by close(): it aborts attempts in flight and ends retry waits.
+  readonly #closing = new AbortController();
 
   readonly #origin: string;
 
@@ -141,14 +140,9 @@ export class Transport {
     this.#origin = originOf(config.baseUrl);
   }
 
-  get closed(): boolean {
-    return this.#closed;
-  }
-
   /** Aborts every request in flight; later calls fail at once with `ClientClosedError`. */
   close(): void {
-    this.#closed = true;
-    for (const cancel of [...this.#cancellers.onClose]) cancel();
+    this.#closing.abort();
   }
 
   async send<T>(call: Call, options: RequestOptions = {}): Promise<Outcome<T>> {
@@ -197,13 +191,13 @@ export class Transport {
   async #attempts<T>(p: Plan): Promise<Outcome<T>> {
     const { call, options, what } = p;
     for (;;) {
-      if (this.closed) throw new ClientClosedError(`${what}: the client is closed`, { code: "client_closed" });
+      if (this.#closing.signal.aborted) throw new ClientClosedError(`${what}: the client is closed`, { code: "client_closed" });
       if (options.signal?.aborted) throw aborted(what, options.signal);
       p.attempt++;
       p.headers["x-porter-retry-count"] = String(p.attempt - 1);
       const started = Date.now();
       const budget = Math.min(p.timeoutMs, p.deadline - started);
-      const attempt = new AttemptSignal(budget, options.signal, this.#cancellers);
+      const attempt = new AttemptSignal(budget, options.signal, this.#closing.signal);
       let failure: SandboxError;
       let waitMs: number | undefined;
       try {
@@ -229,7 +223,7 @@ export class Transport {
       const delay = backoffMs(p.attempt, waitMs, this.#config);
       if (Date.now() + delay >= p.deadline) throw failure;
       this.#log("info", `${what} retrying in ${Math.round(delay)} ms after ${failure.code} (attempt ${p.attempt} of ${p.maxRetries + 1})`);
-      await sleep(delay, options.signal, this.#cancellers);
+      await sleep(delay, options.signal, this.#closing.signal);
     }
   }
 
