@@ -204,15 +204,15 @@ export class Transport {
         const res = await fetchFollowingRedirects(this.#config.fetch, p.url, { method: call.method, headers: p.headers, body: call.body ?? null }, attempt.signal);
         const requestId = res.headers.get("x-request-id") ?? undefined;
         const retryable = !res.ok && isRetryableStatus(res.status, call.retry, res.headers);
-        if (res.ok || (call.passErrors && (!retryable || p.attempt > p.maxRetries))) {
-          const data = (await readBody(res, call.read, requestId)) as T;
-          this.#logAttempt(p, res.status, started, requestId);
+        const accepted = res.ok || (call.passErrors && (!retryable || p.attempt > p.maxRetries));
+        const body = accepted ? await readBody(res, call.read, requestId) : await readErrorBody(res);
+        this.#log("debug", `${what} ${res.status} (attempt ${p.attempt}, ${Date.now() - started} ms${requestId ? `, request ${requestId}` : ""})`);
+        if (accepted) {
           const replayed = res.headers.get("idempotent-replayed") === "true";
-          return { data, status: res.status, headers: res.headers, requestId, attempts: p.attempt, idempotencyKey: p.idempotencyKey, replayed };
+          return { data: body as T, status: res.status, headers: res.headers, requestId, attempts: p.attempt, idempotencyKey: p.idempotencyKey, replayed };
         }
         waitMs = retryAfterMs(res.headers);
-        failure = errorFromResponse(res.status, await readErrorBody(res), requestId, waitMs);
-        this.#logAttempt(p, res.status, started, requestId);
+        failure = errorFromResponse(res.status, body, requestId, waitMs);
         if (!retryable) throw failure;
       } catch (error) {
         failure = this.#classify(error, attempt.reason, p, budget, started);
@@ -258,14 +258,10 @@ export class Transport {
     return key ? text.split(key).join("[redacted]") : text;
   }
 
-  #logAttempt(p: Plan, status: number, started: number, requestId: string | undefined): void {
-    if (this.#config.logLevel !== "debug") return;
-    this.#log("debug", `${p.what} ${status} (attempt ${p.attempt}, ${Date.now() - started} ms${requestId ? `, request ${requestId}` : ""})`);
-  }
-
   #log(level: "debug" | "info", line: string): void {
     const { logger, logLevel } = this.#config;
-    if (logLevel !== "debug" && (logLevel !== "info" || level !== "info")) return;
+    // `debug` shows every line, `info` the info lines only.
+    if (logLevel !== "debug" && logLevel !== level) return;
     try {
       logger[level](`porter-sandbox: ${line}`);
     } catch {
