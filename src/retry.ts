@@ -22,12 +22,12 @@ export function isRetryableStatus(status: number, mode: RetryMode, headers: Head
 
 // Error codes of failures that happen before a connection exists, as Node (undici), Bun and Deno
 // report them in `error.cause.code`. Browsers expose none, so there exec is not retried at all.
-const NEVER_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT", "ConnectionRefused"]);
+const NEVER_CONNECTED: ReadonlySet<unknown> = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT", "ConnectionRefused"]);
 
 export function isRetryableNetworkError(error: unknown, mode: RetryMode): boolean {
   if (mode === "idempotent") return true;
-  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
-  return typeof cause?.code === "string" && NEVER_CONNECTED.has(cause.code);
+  // Anything else, a missing or non-string code included, may have reached the server.
+  return NEVER_CONNECTED.has((error as { cause?: { code?: unknown } } | null)?.cause?.code);
 }
 
 /**
