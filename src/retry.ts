@@ -37,8 +37,8 @@ export function isRetryableNetworkError(error: unknown, mode: RetryMode): boolea
 export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
   const ms = Number.parseFloat(headers.get("retry-after-ms") ?? "");
   if (Number.isFinite(ms) && ms >= 0) return ms;
-  const value = headers.get("retry-after");
-  if (value === null) return undefined;
+  // Absent reads as blank, which is no number and no date.
+  const value = headers.get("retry-after") ?? "";
   const seconds = Number(value);
   if (value.trim() !== "" && Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
   const date = Date.parse(value);
