@@ -50,7 +50,7 @@ export interface Call {
   /** Path and query, appended to the base URL as text (never URL-resolved: the base may have a path). */
   path: string;
   headers?: Record<string, string>;
-  body?: BodyInit | null;
+  body: BodyInit | null;
   retry: RetryMode;
   /** How to read a 2xx body, inside the attempt so that the timeout and retries cover it. */
   read: ReadAs;
@@ -103,11 +103,9 @@ export function newIdempotencyKey(): string {
     : Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-// What each way of reading a body can take: error bodies are JSON everywhere; the raw client's
-// callers set their own.
-const ACCEPT: Record<ReadAs, string> = {
-  json: "application/json",
-  none: "application/json",
+// What each way of reading a body can take, JSON when not listed: error bodies are JSON everywhere;
+// the raw client's callers set their own.
+const ACCEPT: Partial<Record<ReadAs, string>> = {
   bytes: "application/octet-stream, application/json",
   response: "*/*",
 };
@@ -117,11 +115,8 @@ export class Transport {
   // Aborted by close(): it aborts attempts in flight and ends retry waits.
   readonly #closing = new AbortController();
 
-  readonly #origin: string;
-
   constructor(config: ResolvedConfig) {
     this.#config = config;
-    this.#origin = originOf(config.baseUrl);
   }
 
   /** Aborts every request in flight; later calls fail at once with `ClientClosedError`. */
@@ -138,7 +133,7 @@ export class Transport {
     checkRetries(options.maxRetries);
     // Header names are case-insensitive (RFC 9110 §5.1): merged lowercased, so no spelling of a name
     // can add a second value or slip past the checks below.
-    const headers: Record<string, string> = { accept: ACCEPT[call.read], "user-agent": `porter-sandbox-typescript/${VERSION}` };
+    const headers: Record<string, string> = { accept: ACCEPT[call.read] ?? "application/json", "user-agent": `porter-sandbox-typescript/${VERSION}` };
     for (const source of [c.headers, call.headers, options.headers]) {
       for (const [name, value] of Object.entries(source ?? {})) headers[name.toLowerCase()] = value;
     }
@@ -147,7 +142,7 @@ export class Transport {
     if (idempotencyKey !== undefined) headers["idempotency-key"] = idempotencyKey;
     const url = call.path.startsWith("/") ? c.baseUrl + call.path : call.path;
     // Credentials go to the API's own origin only (a raw call may name another base URL).
-    if (this.#origin !== originOf(url)) delete headers.authorization;
+    if (originOf(c.baseUrl) !== originOf(url)) delete headers.authorization;
     else if (c.apiKey !== undefined) headers.authorization = `Bearer ${c.apiKey}`;
     const what = `${call.method} ${call.path.split("?")[0]}`;
     // A stream body can be read only once, so it cannot be sent again.
@@ -193,7 +188,7 @@ export class Transport {
         let failure: SandboxError;
         let waitMs: number | undefined;
         try {
-          const res = await fetchFollowingRedirects(c.fetch, url, { method: call.method, headers, body: call.body ?? null }, attemptSignal.signal);
+          const res = await fetchFollowingRedirects(c.fetch, url, { method: call.method, headers, body: call.body }, attemptSignal.signal);
           const requestId = res.headers.get("x-request-id") ?? undefined;
           const retryable = !res.ok && isRetryableStatus(res.status, call.retry, res.headers);
           const accepted = res.ok || (call.passErrors && (!retryable || attempt > maxRetries));
