@@ -128,8 +128,7 @@ export class Transport {
    * counts the attempts. */
   async send<T>(call: Call, options: RequestOptions = {}): Promise<Outcome<T>> {
     const c = this.#config;
-    checkMs("timeoutMs", options.timeoutMs);
-    checkMs("totalTimeoutMs", options.totalTimeoutMs);
+    for (const name of ["timeoutMs", "totalTimeoutMs"] as const) checkMs(name, options[name]);
     checkRetries(options.maxRetries);
     // Header names are case-insensitive (RFC 9110 §5.1): merged lowercased, so no spelling of a name
     // can add a second value or slip past the checks below.
@@ -172,7 +171,7 @@ export class Transport {
       }
       const neverConnected = isRetryableNetworkError(error, "unstarted");
       if (!neverConnected) uncertain++;
-      const failure = new ConnectionError(`${what} failed: ${this.#redact(describe(error))}`, { code: "connection_error", cause: error });
+      const failure = new ConnectionError(`${what} failed: ${this.#describe(error)}`, { code: "connection_error", cause: error });
       if (!isRetryableNetworkError(error, call.retry)) throw failure;
       return failure;
     };
@@ -221,9 +220,13 @@ export class Transport {
     }
   }
 
-  // A fetch implementation may quote a header value in its error (an API key with a line break in
-  // it, say): never let the key through.
-  #redact(text: string): string {
+  /** A network error in words: its message and its cause's code (or message). */
+  #describe(error: unknown): string {
+    const e = error as { message?: string; cause?: { code?: string; message?: string } } | null;
+    const cause = e?.cause?.code ?? e?.cause?.message;
+    const text = `${e?.message ?? String(error)}${cause ? ` (${cause})` : ""}`;
+    // A fetch implementation may quote a header value in its error (an API key with a line break in
+    // it, say): never let the key through.
     const key = this.#config.apiKey;
     return key ? text.split(key).join("[redacted]") : text;
   }
@@ -252,8 +255,3 @@ function aborted(what: string, signal: AbortSignal): RequestAbortedError {
   return new RequestAbortedError(`${what} was aborted by the caller's signal`, { code: "aborted", cause: signal.reason });
 }
 
-function describe(error: unknown): string {
-  const e = error as { message?: string; cause?: { code?: string; message?: string } } | null;
-  const cause = e?.cause?.code ?? e?.cause?.message;
-  return `${e?.message ?? String(error)}${cause ? ` (${cause})` : ""}`;
-}
