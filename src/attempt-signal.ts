@@ -37,7 +37,9 @@ export const callerSignals = new AbortFanout();
  * that nothing long-lived keeps a finished attempt or wait.
  */
 function whicheverFirst(ms: number, caller: AbortSignal | undefined, closing: AbortSignal, wake: () => void): () => void {
-  const timer = Number.isFinite(ms) ? setTimeout(wake, Math.max(0, ms)) : undefined;
+  // No timer for an infinite budget (a delay past 2^31-1 ms would fire at once); a spent one (zero or
+  // less) fires at once, as timers treat any delay below zero.
+  const timer = Number.isFinite(ms) ? setTimeout(wake, ms) : undefined;
   callerSignals.add(caller, wake);
   callerSignals.add(closing, wake);
   return () => {
