@@ -1,5 +1,6 @@
 // The AbortSignal of one attempt: it fires on the caller's signal, on `close()`, or when the attempt's
-// time budget runs out, and remembers which, because the error to raise differs for each.
+// time budget runs out, and remembers which, because the error to raise differs for each. The same
+// three end a retry's backoff wait.
 export type AbortReason = "timeout" | "abort" | "close";
 
 /**
@@ -30,60 +31,48 @@ export class AbortFanout {
 /** One fan-out for every client, wait and stream in the process: a signal shared by many calls keeps one listener. */
 export const callerSignals = new AbortFanout();
 
-export interface Cancellers {
-  /** The caller's signals. */
-  fanout: AbortFanout;
-  /** Called by the client's `close()`. */
-  onClose: Set<() => void>;
+/**
+ * Calls `wake` when the caller's signal aborts, the client closes (`closing` aborts) or `ms` pass,
+ * whichever comes first (it may be called again by a later one). Returns what cancels all three, so
+ * that nothing long-lived keeps a finished attempt or wait.
+ */
+function whicheverFirst(ms: number, caller: AbortSignal | undefined, closing: AbortSignal, wake: () => void): () => void {
+  // No timer for an infinite budget (a delay past 2^31-1 ms would fire at once); a spent one (zero or
+  // less) fires at once, as timers treat any delay below zero.
+  const timer = Number.isFinite(ms) ? setTimeout(wake, ms) : undefined;
+  callerSignals.add(caller, wake);
+  callerSignals.add(closing, wake);
+  return () => {
+    clearTimeout(timer);
+    callerSignals.delete(caller, wake);
+    callerSignals.delete(closing, wake);
+  };
 }
 
 export class AttemptSignal {
   readonly #controller = new AbortController();
-  readonly #caller: AbortSignal | undefined;
-  readonly #cancellers: Cancellers;
-  readonly #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly signal = this.#controller.signal;
+  /** Which fired first. Each source wakes us synchronously as it fires, and the transport checks both
+   * signals before each attempt, so the one already aborted at that moment is the one that fired. */
   reason: AbortReason | undefined;
+  /** Stops the timer and unsubscribes. */
+  readonly dispose: () => void;
 
-  constructor(budgetMs: number, caller: AbortSignal | undefined, cancellers: Cancellers) {
-    this.#caller = caller;
-    this.#cancellers = cancellers;
-    cancellers.fanout.add(caller, this.#onCaller);
-    cancellers.onClose.add(this.#onClose);
-    this.#timer = Number.isFinite(budgetMs) ? setTimeout(() => this.#abort("timeout"), Math.max(0, budgetMs)) : undefined;
-  }
-
-  get signal(): AbortSignal {
-    return this.#controller.signal;
-  }
-
-  #abort(reason: AbortReason): void {
-    this.reason ??= reason;
-    this.#controller.abort();
-  }
-
-  #onCaller = () => this.#abort("abort");
-  #onClose = () => this.#abort("close");
-
-  /** Stops the timer and unsubscribes, so nothing long-lived keeps a finished attempt. */
-  dispose(): void {
-    clearTimeout(this.#timer);
-    this.#cancellers.fanout.delete(this.#caller, this.#onCaller);
-    this.#cancellers.onClose.delete(this.#onClose);
+  constructor(budgetMs: number, caller: AbortSignal | undefined, closing: AbortSignal) {
+    this.dispose = whicheverFirst(budgetMs, caller, closing, () => {
+      this.reason ??= closing.aborted ? "close" : caller?.aborted ? "abort" : "timeout";
+      this.#controller.abort();
+    });
   }
 }
 
 /** Waits `ms`, ending early (without throwing) when the caller's signal aborts or the client closes;
  * the attempt loop then reports why. */
-export function sleep(ms: number, caller: AbortSignal | undefined, cancellers: Cancellers): Promise<void> {
+export function sleep(ms: number, caller: AbortSignal | undefined, closing: AbortSignal): Promise<void> {
   return new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      cancellers.fanout.delete(caller, done);
-      cancellers.onClose.delete(done);
+    const stop = whicheverFirst(ms, caller, closing, () => {
+      stop();
       resolve();
-    };
-    const timer = setTimeout(done, ms);
-    cancellers.fanout.add(caller, done);
-    cancellers.onClose.add(done);
+    });
   });
 }

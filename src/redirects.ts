@@ -12,9 +12,7 @@ export interface Outgoing {
 // Browsers answer a manual redirect with an opaque response that hides where it goes, and sending the
 // request again to follow it would repeat it; there the Fetch standard's own cross-origin rule protects
 // the credentials, so the browser follows. Server runtimes show the Location and we follow by hand.
-let manual: boolean | undefined;
-const canFollowByHand = () =>
-  (manual ??= ["process", "Deno", "Bun"].some((name) => (globalThis as Record<string, unknown>)[name] !== undefined));
+const canFollowByHand = () => ["process", "Deno", "Bun"].some((name) => (globalThis as Record<string, unknown>)[name] !== undefined);
 
 export async function fetchFollowingRedirects(fetchImpl: typeof fetch, url: string, request: Outgoing, signal: AbortSignal): Promise<Response> {
   let { method, headers, body } = request;

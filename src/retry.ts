@@ -22,12 +22,12 @@ export function isRetryableStatus(status: number, mode: RetryMode, headers: Head
 
 // Error codes of failures that happen before a connection exists, as Node (undici), Bun and Deno
 // report them in `error.cause.code`. Browsers expose none, so there exec is not retried at all.
-const NEVER_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT", "ConnectionRefused"]);
+const NEVER_CONNECTED: ReadonlySet<unknown> = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT", "ConnectionRefused"]);
 
 export function isRetryableNetworkError(error: unknown, mode: RetryMode): boolean {
   if (mode === "idempotent") return true;
-  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
-  return typeof cause?.code === "string" && NEVER_CONNECTED.has(cause.code);
+  // Anything else, a missing or non-string code included, may have reached the server.
+  return NEVER_CONNECTED.has((error as { cause?: { code?: unknown } } | null)?.cause?.code);
 }
 
 /**
@@ -37,8 +37,8 @@ export function isRetryableNetworkError(error: unknown, mode: RetryMode): boolea
 export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
   const ms = Number.parseFloat(headers.get("retry-after-ms") ?? "");
   if (Number.isFinite(ms) && ms >= 0) return ms;
-  const value = headers.get("retry-after");
-  if (value === null) return undefined;
+  // Absent reads as blank, which is no number and no date.
+  const value = headers.get("retry-after") ?? "";
   const seconds = Number(value);
   if (value.trim() !== "" && Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
   const date = Date.parse(value);

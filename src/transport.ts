@@ -1,7 +1,7 @@
 // Sends one logical call as one or more HTTP attempts: retries with backoff, an Idempotency-Key
 // made once before the first attempt, a timeout that aborts the fetch, cancellation, redirects
 // that never carry credentials to another origin, and log lines that never show a secret.
-import { AttemptSignal, callerSignals, sleep, type Cancellers } from "./attempt-signal.js";
+import { AttemptSignal, sleep } from "./attempt-signal.js";
 import { readBody, readErrorBody, type ReadAs } from "./body.js";
 import {
   ClientClosedError,
@@ -50,7 +50,7 @@ export interface Call {
   /** Path and query, appended to the base URL as text (never URL-resolved: the base may have a path). */
   path: string;
   headers?: Record<string, string>;
-  body?: BodyInit | null;
+  body: BodyInit | null;
   retry: RetryMode;
   /** How to read a 2xx body, inside the attempt so that the timeout and retries cover it. */
   read: ReadAs;
@@ -103,62 +103,36 @@ export function newIdempotencyKey(): string {
     : Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-// What each way of reading a body can take: error bodies are JSON everywhere; the raw client's
-// callers set their own.
-const ACCEPT: Record<ReadAs, string> = {
-  json: "application/json",
-  none: "application/json",
+// What each way of reading a body can take, JSON when not listed: error bodies are JSON everywhere;
+// the raw client's callers set their own.
+const ACCEPT: Partial<Record<ReadAs, string>> = {
   bytes: "application/octet-stream, application/json",
   response: "*/*",
 };
 
-/** What stays the same across the attempts of one call. */
-interface Plan {
-  call: Call;
-  options: RequestOptions;
-  url: string;
-  what: string;
-  headers: Record<string, string>;
-  maxRetries: number;
-  timeoutMs: number;
-  deadline: number;
-  idempotencyKey: string | undefined;
-  attempt: number;
-  /** Attempts that timed out or lost the connection after sending: the server may have done them. */
-  uncertain: number;
-}
-
 export class Transport {
   readonly #config: ResolvedConfig;
-  #closed = false;
-  // What aborts attempts in flight and retry waits: the callers' signals and close().
-  readonly #cancellers: Cancellers = { fanout: callerSignals, onClose: new Set() };
-
-  readonly #origin: string;
+  // Aborted by close(): it aborts attempts in flight and ends retry waits.
+  readonly #closing = new AbortController();
 
   constructor(config: ResolvedConfig) {
     this.#config = config;
-    this.#origin = originOf(config.baseUrl);
-  }
-
-  get closed(): boolean {
-    return this.#closed;
   }
 
   /** Aborts every request in flight; later calls fail at once with `ClientClosedError`. */
   close(): void {
-    this.#closed = true;
-    for (const cancel of [...this.#cancellers.onClose]) cancel();
+    this.#closing.abort();
   }
 
+  /** Sends `call` as attempts until one succeeds or the call must give up; a `SandboxError` it throws
+   * counts the attempts. */
   async send<T>(call: Call, options: RequestOptions = {}): Promise<Outcome<T>> {
     const c = this.#config;
-    checkMs("timeoutMs", options.timeoutMs);
-    checkMs("totalTimeoutMs", options.totalTimeoutMs);
+    for (const name of ["timeoutMs", "totalTimeoutMs"] as const) checkMs(name, options[name]);
     checkRetries(options.maxRetries);
     // Header names are case-insensitive (RFC 9110 §5.1): merged lowercased, so no spelling of a name
     // can add a second value or slip past the checks below.
-    const headers: Record<string, string> = { accept: ACCEPT[call.read], "user-agent": `porter-sandbox-typescript/${VERSION}` };
+    const headers: Record<string, string> = { accept: ACCEPT[call.read] ?? "application/json", "user-agent": `porter-sandbox-typescript/${VERSION}` };
     for (const source of [c.headers, call.headers, options.headers]) {
       for (const [name, value] of Object.entries(source ?? {})) headers[name.toLowerCase()] = value;
     }
@@ -167,111 +141,100 @@ export class Transport {
     if (idempotencyKey !== undefined) headers["idempotency-key"] = idempotencyKey;
     const url = call.path.startsWith("/") ? c.baseUrl + call.path : call.path;
     // Credentials go to the API's own origin only (a raw call may name another base URL).
-    if (this.#origin !== originOf(url)) delete headers.authorization;
+    if (originOf(c.baseUrl) !== originOf(url)) delete headers.authorization;
     else if (c.apiKey !== undefined) headers.authorization = `Bearer ${c.apiKey}`;
-    const plan: Plan = {
-      call,
-      options,
-      url,
-      what: `${call.method} ${call.path.split("?")[0]}`,
-      headers,
-      // A stream body can be read only once, so it cannot be sent again.
-      maxRetries: call.body instanceof ReadableStream ? 0 : (options.maxRetries ?? c.maxRetries),
-      timeoutMs: options.timeoutMs ?? call.timeoutMs ?? c.timeoutMs,
-      deadline: Date.now() + (options.totalTimeoutMs ?? c.totalTimeoutMs ?? Infinity),
-      idempotencyKey,
-      attempt: 0,
-      uncertain: 0,
+    const what = `${call.method} ${call.path.split("?")[0]}`;
+    // A stream body can be read only once, so it cannot be sent again.
+    const maxRetries = call.body instanceof ReadableStream ? 0 : (options.maxRetries ?? c.maxRetries);
+    const timeoutMs = options.timeoutMs ?? call.timeoutMs ?? c.timeoutMs;
+    const deadline = Date.now() + (options.totalTimeoutMs ?? c.totalTimeoutMs ?? Infinity);
+    const caller = options.signal;
+    const closing = this.#closing.signal;
+    let attempt = 0;
+    // Attempts that timed out or lost the connection after sending: the server may have done them.
+    let uncertain = 0;
+    // Turns what an attempt threw into the typed error; throws it when the call must not be retried.
+    const classify = (error: unknown, reason: AttemptSignal["reason"], budget: number, started: number): SandboxError => {
+      if (reason === "close") throw new ClientClosedError(`${what}: aborted because the client was closed`, { code: "client_closed" });
+      if (reason === "abort") throw aborted(what, caller!);
+      if (error instanceof SandboxError && reason === undefined) throw error;
+      if (reason === "timeout") {
+        uncertain++;
+        const overall = deadline - started <= timeoutMs;
+        const failure = new SandboxTimeoutError(
+          `${what} timed out after ${Math.round(budget)} ms (${overall ? "totalTimeoutMs" : "timeoutMs"}, attempt ${attempt})`,
+          { code: "timeout", cause: error },
+        );
+        // A request that timed out may have been carried out: only idempotent ones are sent again.
+        if (overall || call.retry !== "idempotent") throw failure;
+        return failure;
+      }
+      const neverConnected = isRetryableNetworkError(error, "unstarted");
+      if (!neverConnected) uncertain++;
+      const failure = new ConnectionError(`${what} failed: ${this.#describe(error)}`, { code: "connection_error", cause: error });
+      if (!isRetryableNetworkError(error, call.retry)) throw failure;
+      return failure;
     };
     try {
-      return await this.#attempts<T>(plan);
+      for (;;) {
+        if (closing.aborted) throw new ClientClosedError(`${what}: the client is closed`, { code: "client_closed" });
+        if (caller?.aborted) throw aborted(what, caller);
+        attempt++;
+        headers["x-porter-retry-count"] = String(attempt - 1);
+        const started = Date.now();
+        const budget = Math.min(timeoutMs, deadline - started);
+        const attemptSignal = new AttemptSignal(budget, caller, closing);
+        let failure: SandboxError;
+        let waitMs: number | undefined;
+        try {
+          const res = await fetchFollowingRedirects(c.fetch, url, { method: call.method, headers, body: call.body }, attemptSignal.signal);
+          const requestId = res.headers.get("x-request-id") ?? undefined;
+          const retryable = !res.ok && isRetryableStatus(res.status, call.retry, res.headers);
+          const accepted = res.ok || (call.passErrors && (!retryable || attempt > maxRetries));
+          const body = accepted ? await readBody(res, call.read, requestId) : await readErrorBody(res);
+          this.#log("debug", `${what} ${res.status} (attempt ${attempt}, ${Date.now() - started} ms${requestId ? `, request ${requestId}` : ""})`);
+          if (accepted) {
+            const replayed = res.headers.get("idempotent-replayed") === "true";
+            return { data: body as T, status: res.status, headers: res.headers, requestId, attempts: attempt, idempotencyKey, replayed };
+          }
+          waitMs = retryAfterMs(res.headers);
+          failure = errorFromResponse(res.status, body, requestId, waitMs);
+          if (!retryable) throw failure;
+        } catch (error) {
+          failure = classify(error, attemptSignal.reason, budget, started);
+        } finally {
+          attemptSignal.dispose();
+        }
+        if (attempt > maxRetries) throw failure;
+        const delay = backoffMs(attempt, waitMs, c);
+        if (Date.now() + delay >= deadline) throw failure;
+        this.#log("info", `${what} retrying in ${Math.round(delay)} ms after ${failure.code} (attempt ${attempt} of ${maxRetries + 1})`);
+        await sleep(delay, caller, closing);
+      }
     } catch (error) {
       if (error instanceof SandboxError) {
-        error.attempts = plan.attempt;
-        error.uncertainAttempts = plan.uncertain;
+        error.attempts = attempt;
+        error.uncertainAttempts = uncertain;
       }
       throw error;
     }
   }
 
-  async #attempts<T>(p: Plan): Promise<Outcome<T>> {
-    const { call, options, what } = p;
-    for (;;) {
-      if (this.closed) throw new ClientClosedError(`${what}: the client is closed`, { code: "client_closed" });
-      if (options.signal?.aborted) throw aborted(what, options.signal);
-      p.attempt++;
-      p.headers["x-porter-retry-count"] = String(p.attempt - 1);
-      const started = Date.now();
-      const budget = Math.min(p.timeoutMs, p.deadline - started);
-      const attempt = new AttemptSignal(budget, options.signal, this.#cancellers);
-      let failure: SandboxError;
-      let waitMs: number | undefined;
-      try {
-        const res = await fetchFollowingRedirects(this.#config.fetch, p.url, { method: call.method, headers: p.headers, body: call.body ?? null }, attempt.signal);
-        const requestId = res.headers.get("x-request-id") ?? undefined;
-        const retryable = !res.ok && isRetryableStatus(res.status, call.retry, res.headers);
-        if (res.ok || (call.passErrors && (!retryable || p.attempt > p.maxRetries))) {
-          const data = (await readBody(res, call.read, requestId)) as T;
-          this.#logAttempt(p, res.status, started, requestId);
-          const replayed = res.headers.get("idempotent-replayed") === "true";
-          return { data, status: res.status, headers: res.headers, requestId, attempts: p.attempt, idempotencyKey: p.idempotencyKey, replayed };
-        }
-        waitMs = retryAfterMs(res.headers);
-        failure = errorFromResponse(res.status, await readErrorBody(res), requestId, waitMs);
-        this.#logAttempt(p, res.status, started, requestId);
-        if (!retryable) throw failure;
-      } catch (error) {
-        failure = this.#classify(error, attempt.reason, p, budget, started);
-      } finally {
-        attempt.dispose();
-      }
-      if (p.attempt > p.maxRetries) throw failure;
-      const delay = backoffMs(p.attempt, waitMs, this.#config);
-      if (Date.now() + delay >= p.deadline) throw failure;
-      this.#log("info", `${what} retrying in ${Math.round(delay)} ms after ${failure.code} (attempt ${p.attempt} of ${p.maxRetries + 1})`);
-      await sleep(delay, options.signal, this.#cancellers);
-    }
-  }
-
-  /** Turns what an attempt threw into the typed error; throws it when the call must not be retried. */
-  #classify(error: unknown, reason: AttemptSignal["reason"], p: Plan, budget: number, started: number): SandboxError {
-    const { what, call } = p;
-    if (reason === "close") throw new ClientClosedError(`${what}: aborted because the client was closed`, { code: "client_closed" });
-    if (reason === "abort") throw aborted(what, p.options.signal!);
-    if (error instanceof SandboxError && reason === undefined) throw error;
-    if (reason === "timeout") {
-      p.uncertain++;
-      const overall = p.deadline - started <= p.timeoutMs;
-      const failure = new SandboxTimeoutError(
-        `${what} timed out after ${Math.round(budget)} ms (${overall ? "totalTimeoutMs" : "timeoutMs"}, attempt ${p.attempt})`,
-        { code: "timeout", cause: error },
-      );
-      // A request that timed out may have been carried out: only idempotent ones are sent again.
-      if (overall || call.retry !== "idempotent") throw failure;
-      return failure;
-    }
-    const neverConnected = isRetryableNetworkError(error, "unstarted");
-    if (!neverConnected) p.uncertain++;
-    const failure = new ConnectionError(`${what} failed: ${this.#redact(describe(error))}`, { code: "connection_error", cause: error });
-    if (!isRetryableNetworkError(error, call.retry)) throw failure;
-    return failure;
-  }
-
-  // A fetch implementation may quote a header value in its error (an API key with a line break in
-  // it, say): never let the key through.
-  #redact(text: string): string {
+  /** A network error in words: its message and its cause's code (or message). */
+  #describe(error: unknown): string {
+    const e = error as { message?: string; cause?: { code?: string; message?: string } } | null;
+    const cause = e?.cause?.code ?? e?.cause?.message;
+    const text = `${e?.message ?? String(error)}${cause ? ` (${cause})` : ""}`;
+    // A fetch implementation may quote a header value in its error (an API key with a line break in
+    // it, say): never let the key through.
     const key = this.#config.apiKey;
     return key ? text.split(key).join("[redacted]") : text;
   }
 
-  #logAttempt(p: Plan, status: number, started: number, requestId: string | undefined): void {
-    if (this.#config.logLevel !== "debug") return;
-    this.#log("debug", `${p.what} ${status} (attempt ${p.attempt}, ${Date.now() - started} ms${requestId ? `, request ${requestId}` : ""})`);
-  }
-
   #log(level: "debug" | "info", line: string): void {
     const { logger, logLevel } = this.#config;
-    if (logLevel !== "debug" && (logLevel !== "info" || level !== "info")) return;
+    // `debug` shows every line, `info` the info lines only.
+    if (logLevel !== "debug" && logLevel !== level) return;
     try {
       logger[level](`porter-sandbox: ${line}`);
     } catch {
@@ -292,8 +255,3 @@ function aborted(what: string, signal: AbortSignal): RequestAbortedError {
   return new RequestAbortedError(`${what} was aborted by the caller's signal`, { code: "aborted", cause: signal.reason });
 }
 
-function describe(error: unknown): string {
-  const e = error as { message?: string; cause?: { code?: string; message?: string } } | null;
-  const cause = e?.cause?.code ?? e?.cause?.message;
-  return `${e?.message ?? String(error)}${cause ? ` (${cause})` : ""}`;
-}
