@@ -81,15 +81,10 @@ export function rangeHeader(label: string, range: ByteRange, issues: ValidationI
   return offset > 0 ? `bytes=${offset}-` : undefined;
 }
 
-export async function listdir(t: Transport, id: string, path: string | undefined, options?: RequestOptions): Promise<VolumeFileListResponse> {
-  const query = path === undefined ? {} : { path };
-  const { data } = await invoke(t, "listVolumeFiles", { path: { id }, query }, options, { read: "json", label: "listdir arguments" });
-  return data;
-}
-
-export async function search(t: Transport, id: string, text: string, path: string | undefined, options?: RequestOptions): Promise<VolumeFileListResponse> {
-  const query = path === undefined ? { search: text } : { path, search: text };
-  const { data } = await invoke(t, "listVolumeFiles", { path: { id }, query }, options, { read: "json", label: "search arguments" });
+/** Lists one directory; `query` may also hold `search` (entries whose name contains it). Fields left
+ * undefined are neither checked nor sent. `label` names the caller's arguments in validation errors. */
+export async function list(t: Transport, id: string, label: string, query: { path?: string | undefined; search?: string }, options?: RequestOptions): Promise<VolumeFileListResponse> {
+  const { data } = await invoke(t, "listVolumeFiles", { path: { id }, query }, options, { read: "json", label });
   return data;
 }
 
@@ -98,7 +93,7 @@ const join = (dir: string, name: string) => (dir.endsWith("/") ? dir + name : `$
 /** Walks the tree depth-first, listing each directory only when the walk reaches it. Directories the
  * server inlined completely cost no request; inlined ones marked `truncated` are listed on their own. */
 export async function* iterdir(t: Transport, id: string, start: string | undefined, options?: RequestOptions): AsyncGenerator<VolumeTreeEntry, void, undefined> {
-  const root = await listdir(t, id, start, options);
+  const root = await list(t, id, "listdir arguments", { path: start }, options);
   yield* children(root.entries, start ?? "/");
 
   async function* children(entries: VolumeFileEntry[], dir: string): AsyncGenerator<VolumeTreeEntry, void, undefined> {
@@ -108,7 +103,7 @@ export async function* iterdir(t: Transport, id: string, start: string | undefin
         yield { ...entry, path };
         continue;
       }
-      const listing = inline && !truncated ? { entries: inline, truncated: false } : await listdir(t, id, path, options);
+      const listing = inline && !truncated ? { entries: inline, truncated: false } : await list(t, id, "listdir arguments", { path }, options);
       yield { ...entry, path, truncated: listing.truncated };
       yield* children(listing.entries, path);
     }
