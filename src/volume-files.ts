@@ -57,7 +57,7 @@ export interface VolumeTreeEntry extends Omit<VolumeFileEntry, "entries" | "trun
 }
 
 const utf8 = new TextEncoder();
-const fail = (label: string, issues: ValidationIssue[]) => {
+export const fail = (label: string, issues: ValidationIssue[]) => {
   if (issues.length) throw new ValidationError(label, issues);
 };
 
@@ -70,15 +70,20 @@ export function fileIssues(field: string, value: unknown, issues: ValidationIssu
   }
 }
 
-/** Checks a byte range; returns the `Range` header to send (none for the whole file). */
-export function rangeHeader(label: string, range: ByteRange, issues: ValidationIssue[] = []): string | undefined {
-  const { offset = 0, length } = range;
-  if (!(Number.isSafeInteger(offset) && offset >= 0)) issues.push({ path: "offset", message: "must be a whole number of bytes, 0 or more" });
-  if (length !== undefined && !(Number.isSafeInteger(length) && length >= 1)) issues.push({ path: "length", message: "must be a whole number of bytes, 1 or more" });
-  else if (length !== undefined && !Number.isSafeInteger(offset + length)) issues.push({ path: "length", message: "offset + length must be at most 2^53 - 1" });
-  fail(label, issues);
-  if (length !== undefined) return `bytes=${offset}-${offset + length - 1}`;
-  return offset > 0 ? `bytes=${offset}-` : undefined;
+/** Pushes an issue unless `value` is a whole number of bytes, `min` or more; says whether it is one. */
+export function wholeBytes(field: string, value: number, min: number, issues: ValidationIssue[]): boolean {
+  const whole = Number.isSafeInteger(value) && value >= min;
+  if (!whole) issues.push({ path: field, message: `must be a whole number of bytes, ${min} or more` });
+  return whole;
+}
+
+/** Checks a byte range; returns its first byte and its end (exclusive; Infinity when it runs to the end
+ * of the file). */
+export function byteRange({ offset = 0, length }: ByteRange, issues: ValidationIssue[]): { offset: number; end: number } {
+  wholeBytes("offset", offset, 0, issues);
+  if (length === undefined) return { offset, end: Infinity };
+  if (wholeBytes("length", length, 1, issues) && !Number.isSafeInteger(offset + length)) issues.push({ path: "length", message: "offset + length must be at most 2^53 - 1" });
+  return { offset, end: offset + length };
 }
 
 /** Lists one directory; `query` may also hold `search` (entries whose name contains it). Fields left
@@ -110,17 +115,18 @@ export async function* iterdir(t: Transport, id: string, start: string | undefin
   }
 }
 
-export async function readFile(t: Transport, id: string, path: string, range: ByteRange = {}, options?: RequestOptions): Promise<Uint8Array> {
+export async function readFile(t: Transport, id: string, path: string, range?: ByteRange, options?: RequestOptions): Promise<Uint8Array> {
   const label = "readFile arguments";
   const issues: ValidationIssue[] = [];
   fileIssues("path", path, issues);
-  const Range = rangeHeader(label, range ?? {}, issues);
+  const { offset, end } = byteRange(range ?? {}, issues);
+  fail(label, issues);
+  // No header for the whole file.
+  const Range = end < Infinity ? `bytes=${offset}-${end - 1}` : offset > 0 ? `bytes=${offset}-` : undefined;
   const out = await invoke(t, "readVolumeFile", { path: { id }, query: { path }, header: Range ? { Range } : {} }, options, { read: "bytes", label });
   const bytes = out.data as unknown as Uint8Array;
   // A server that ignores `Range` answers 200 with the whole file: cut the asked-for part out of it.
-  if (out.status !== 200 || Range === undefined) return bytes;
-  const offset = range.offset ?? 0;
-  return bytes.subarray(offset, range.length === undefined ? undefined : offset + range.length);
+  return out.status === 200 && Range ? bytes.subarray(offset, end) : bytes;
 }
 
 export async function writeFile(t: Transport, id: string, path: string, data: FileData, options?: RequestOptions): Promise<void> {

@@ -6,7 +6,7 @@ import { DEFAULTS } from "./defaults.js";
 import { SandboxError, type ValidationIssue } from "./errors.js";
 import { invoke } from "./operation.js";
 import type { RequestOptions, Transport } from "./transport.js";
-import { fileIssues, rangeHeader, type ByteRange } from "./volume-files.js";
+import { byteRange, fail, fileIssues, wholeBytes, type ByteRange } from "./volume-files.js";
 
 /**
  * Options of `volume.stream`: the byte range to stream, and the size of each ranged request.
@@ -43,12 +43,11 @@ export function stream(t: Transport, id: string, path: string, opts: StreamOptio
   const issues: ValidationIssue[] = [];
   fileIssues("path", path, issues);
   const chunkBytes = opts?.chunkBytes ?? DEFAULTS.readChunkBytes;
-  if (!(Number.isSafeInteger(chunkBytes) && chunkBytes >= 1)) issues.push({ path: "chunkBytes", message: "must be a whole number of bytes, 1 or more" });
-  rangeHeader(label, opts ?? {}, issues);
+  wholeBytes("chunkBytes", chunkBytes, 1, issues);
+  // `end` is exclusive, and lowered to the file's size once the first answer tells it.
+  let { offset: next, end } = byteRange(opts ?? {}, issues);
+  fail(label, issues);
 
-  let next = opts?.offset ?? 0;
-  // Exclusive end; lowered to the file's size once the first answer tells it.
-  let end = opts?.length === undefined ? Infinity : next + opts.length;
   let first: { modified: string | null; size: string | undefined } | undefined;
   const ctl = new AbortController();
   const forward = () => ctl.abort(options?.signal?.reason);
