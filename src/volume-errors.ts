@@ -19,10 +19,11 @@ import type { RequestOptions, Transport } from "./transport.js";
  * ```
  */
 export class VolumeInUseError extends ConflictError {
+  // `declare`: set by the constructor, so no field declaration is emitted for them.
   /** The volume that could not be deleted. */
-  readonly volumeId: string | undefined;
+  declare readonly volumeId: string | undefined;
   /** Ids of the sandboxes holding the volume (empty when the API could not say). */
-  readonly attached_to: readonly string[];
+  declare readonly attached_to: readonly string[];
 
   constructor(message: string, init: SandboxErrorInit & { volumeId?: string; attached_to?: readonly string[] }) {
     super(message, init);
@@ -48,14 +49,16 @@ export class VolumeInUseError extends ConflictError {
  * ```
  */
 export class VolumeFailedError extends SandboxError {
+  // `declare`: set by the constructor, in this order, so no field declaration is emitted for them.
   /** The volume that failed. */
-  readonly volumeId: string | undefined;
+  declare readonly volumeId: string | undefined;
   /** The volume's phase: always `failed`. */
-  readonly phase = "failed" as const;
+  declare readonly phase: "failed";
 
   constructor(message: string, init: SandboxErrorInit & { volumeId?: string } = {}) {
     super(message, { code: "volume_failed", ...init });
     this.volumeId = init.volumeId;
+    this.phase = "failed";
   }
 }
 
@@ -72,9 +75,9 @@ export async function deleteVolume(transport: Transport, id: string, options?: R
     const attached = await holders(transport, id, error, options);
     const who = attached.length ? `sandboxes ${attached.join(", ")}` : "a sandbox (the API did not say which)";
     const request = error.requestId ? ` (request ${error.requestId})` : "";
-    const { statusCode, code, body, requestId } = error;
+    // The 409's own fields (status, code, body, request id) carry over; `attempts` is set below.
     const inUse = new VolumeInUseError(`volume ${id} cannot be deleted: it is attached to ${who}; terminate them first${request}`, {
-      statusCode, code, body, requestId, cause: error, volumeId: id, attached_to: attached,
+      ...error, cause: error, volumeId: id, attached_to: attached,
     });
     inUse.attempts = error.attempts;
     throw inUse;
