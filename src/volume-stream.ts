@@ -48,7 +48,7 @@ export function stream(t: Transport, id: string, path: string, opts: StreamOptio
   let { offset: next, end } = byteRange(opts ?? {}, issues);
   fail(label, issues);
 
-  let first: { modified: string | null; size: string | undefined } | undefined;
+  let firstVersion: string | undefined;
   const ctl = new AbortController();
   const forward = () => ctl.abort(options?.signal?.reason);
   // Through the shared fan-out: many streams under one signal keep one listener on it.
@@ -75,11 +75,11 @@ export function stream(t: Transport, id: string, path: string, opts: StreamOptio
       end = next + bytes.length;
     } else {
       const size = CONTENT_RANGE.exec(out.headers.get("content-range") ?? "")?.[1];
-      const seen = { modified: out.headers.get("last-modified"), size };
-      first ??= seen;
       // Chunks of two versions of a file must not be spliced together: an atomic replace mid-stream shows
       // as a new Last-Modified or size (Last-Modified has 1 s resolution, so this is best effort).
-      if (seen.modified !== first.modified || seen.size !== first.size) {
+      const version = `${out.headers.get("last-modified")} ${size}`;
+      firstVersion ??= version;
+      if (version !== firstVersion) {
         throw new SandboxError(`${path} changed while it was being streamed (at byte ${next}); read it again`, { code: "conflict" });
       }
       if (size !== undefined) end = Math.min(end, Number(size));
