@@ -116,19 +116,17 @@ function iterable(s: ReadableStream<Uint8Array>): VolumeFileStream {
 
 async function* iterate(s: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array, void, undefined> {
   const reader = s.getReader();
-  let settled = false;
   try {
     for (;;) {
-      const r = await reader.read().catch((error: unknown) => {
-        settled = true;
-        throw error;
-      });
-      if (r.done) return void (settled = true);
-      yield r.value;
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
     }
   } finally {
-    // Leaving the loop early (break, return, a throw in its body) cancels the stream, as native iteration does.
-    if (!settled) await reader.cancel();
+    // Leaving the loop early (break, return, a throw in its body) cancels the stream, as native iteration
+    // does. Once the stream has closed, cancelling does nothing; once it has errored, it rejects with the
+    // error already being thrown, which is why that rejection is dropped.
+    await reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
 }
