@@ -58,7 +58,7 @@ export function stream(t: Transport, id: string, path: string, opts: StreamOptio
   const close = (controller: ReadableStreamDefaultController<Uint8Array>) => (finish(), controller.close());
 
   const read = async (controller: ReadableStreamDefaultController<Uint8Array>) => {
-    const want = Math.min(end, next + chunkBytes);
+    let want = Math.min(end, next + chunkBytes);
     let out;
     try {
       const input = { path: { id }, query: { path }, header: { Range: `bytes=${next}-${want - 1}` } };
@@ -70,9 +70,9 @@ export function stream(t: Transport, id: string, path: string, opts: StreamOptio
     }
     let bytes = out.data as unknown as Uint8Array;
     if (out.status === 200) {
-      // The server ignored `Range` and sent the whole file: hand out the asked-for part in chunks.
-      bytes = bytes.subarray(next, Math.min(end, bytes.length));
-      end = next + bytes.length;
+      // The server ignored `Range` and sent the whole file: hand out all of the asked-for part, in chunks.
+      bytes = bytes.subarray(next);
+      want = end;
     } else {
       const size = CONTENT_RANGE.exec(out.headers.get("content-range") ?? "")?.[1];
       // Chunks of two versions of a file must not be spliced together: an atomic replace mid-stream shows
@@ -83,23 +83,20 @@ export function stream(t: Transport, id: string, path: string, opts: StreamOptio
         throw new SandboxError(`${path} changed while it was being streamed (at byte ${next}); read it again`, { code: "conflict" });
       }
       if (size !== undefined) end = Math.min(end, Number(size));
-      if (bytes.length < want - next) end = next + bytes.length; // a short read ends the file
-      bytes = bytes.subarray(0, want - next);
     }
+    if (bytes.length < want - next) end = next + bytes.length; // a short read ends the file
+    bytes = bytes.subarray(0, want - next);
     for (let i = 0; i < bytes.length; i += chunkBytes) controller.enqueue(bytes.subarray(i, i + chunkBytes));
     next += bytes.length;
     if (next >= end) close(controller);
   };
 
   const source: UnderlyingDefaultSource<Uint8Array> = {
-    async pull(controller) {
-      try {
-        await read(controller);
-      } catch (error) {
+    pull: (controller) =>
+      read(controller).catch((error: unknown) => {
         finish();
         throw error;
-      }
-    },
+      }),
     cancel(reason) {
       ctl.abort(reason);
       finish();
