@@ -71,7 +71,8 @@ export async function deleteVolume(transport: Transport, id: string, options?: R
   try {
     await invoke(transport, "deleteVolume", { path: { id } }, options, { read: "none", label: "volume name or id" });
   } catch (error) {
-    if (!(error instanceof ConflictError) || error.statusCode !== 409) throw error;
+    // The transport raises ConflictError for a 409 and for nothing else.
+    if (!(error instanceof ConflictError)) throw error;
     const attached = await holders(transport, id, error, options);
     const who = attached.length ? `sandboxes ${attached.join(", ")}` : "a sandbox (the API did not say which)";
     const request = error.requestId ? ` (request ${error.requestId})` : "";

@@ -135,10 +135,11 @@ export async function writeFile(t: Transport, id: string, path: string, data: Fi
   fileIssues("path", path, issues);
   const body = typeof data === "string" ? utf8.encode(data) : data;
   const size = body instanceof Uint8Array ? body.byteLength : body instanceof Blob ? body.size : undefined;
-  if (size === undefined && !(body instanceof ReadableStream)) {
+  if (size !== undefined) {
+    if (size > DEFAULTS.maxWriteBytes) issues.push({ path: "data", message: `must be at most ${DEFAULTS.maxWriteBytes} bytes (1 GiB), the API's limit per file; has ${size}` });
+  } else if (!(body instanceof ReadableStream)) {
+    // A stream's size is unknown until sent; anything else is not file content.
     issues.push({ path: "data", message: "must be a Uint8Array, a string, a Blob or a ReadableStream" });
-  } else if (size !== undefined && size > DEFAULTS.maxWriteBytes) {
-    issues.push({ path: "data", message: `must be at most ${DEFAULTS.maxWriteBytes} bytes (1 GiB), the API's limit per file; has ${size}` });
   }
   fail(label, issues);
   await invoke(t, "writeVolumeFile", { path: { id }, query: { path } }, options, {
