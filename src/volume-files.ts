@@ -104,13 +104,13 @@ export async function* iterdir(t: Transport, id: string, start: string | undefin
   async function* children(entries: VolumeFileEntry[], dir: string): AsyncGenerator<VolumeTreeEntry, void, undefined> {
     for (const { entries: inline, truncated, ...entry } of entries) {
       const path = join(dir, entry.name);
-      if (entry.type !== "directory") {
+      if (entry.type === "directory") {
+        const listing = inline && !truncated ? { entries: inline, truncated: false } : await list(t, id, "listdir arguments", { path }, options);
+        yield { ...entry, path, truncated: listing.truncated };
+        yield* children(listing.entries, path);
+      } else {
         yield { ...entry, path };
-        continue;
       }
-      const listing = inline && !truncated ? { entries: inline, truncated: false } : await list(t, id, "listdir arguments", { path }, options);
-      yield { ...entry, path, truncated: listing.truncated };
-      yield* children(listing.entries, path);
     }
   }
 }
