@@ -61,8 +61,8 @@ export function stream(t: Transport, id: string, path: string, opts: StreamOptio
     let want = Math.min(end, next + chunkBytes);
     let out;
     try {
-      const input = { path: { id }, query: { path }, header: { Range: `bytes=${next}-${want - 1}` } };
-      out = await invoke(t, "readVolumeFile", input, { ...options, signal: ctl.signal }, { read: "bytes", label });
+      const Range = `bytes=${next}-${want - 1}`;
+      out = await invoke(t, "readVolumeFile", { path: { id }, query: { path }, header: { Range } }, { ...options, signal: ctl.signal }, { read: "bytes", label });
     } catch (error) {
       // An empty file has no byte 0, so the API answers 416: that is an empty stream, not an error.
       if (next === 0 && error instanceof SandboxError && error.statusCode === 416) return close(controller);
