@@ -107,12 +107,13 @@ export function stream(t: Transport, id: string, path: string, opts: StreamOptio
 
 function iterable(s: ReadableStream<Uint8Array>): VolumeFileStream {
   // Node, Deno, Bun, Firefox and Chrome iterate web streams natively; older Safari does not.
-  if (!(Symbol.asyncIterator in s)) Object.defineProperty(s, Symbol.asyncIterator, { value: () => iterate(s), configurable: true });
+  if (!(Symbol.asyncIterator in s)) Object.defineProperty(s, Symbol.asyncIterator, { value: iterate, configurable: true });
   return s as VolumeFileStream;
 }
 
-async function* iterate(s: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array, void, undefined> {
-  const reader = s.getReader();
+/** The stream's `[Symbol.asyncIterator]` where the runtime has none: called on the stream, as `this`. */
+async function* iterate(this: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array, void, undefined> {
+  const reader = this.getReader();
   try {
     for (;;) {
       const { done, value } = await reader.read();
