@@ -80,10 +80,10 @@ export function wholeBytes(field: string, value: number, min: number, issues: Va
 /** Checks a byte range; returns its first byte and its end (exclusive; Infinity when it runs to the end
  * of the file). */
 export function byteRange({ offset = 0, length }: ByteRange, issues: ValidationIssue[]): { offset: number; end: number } {
+  const end = offset + (length ?? Infinity);
   wholeBytes("offset", offset, 0, issues);
-  if (length === undefined) return { offset, end: Infinity };
-  if (wholeBytes("length", length, 1, issues) && !Number.isSafeInteger(offset + length)) issues.push({ path: "length", message: "offset + length must be at most 2^53 - 1" });
-  return { offset, end: offset + length };
+  if (length !== undefined && wholeBytes("length", length, 1, issues) && !Number.isSafeInteger(end)) issues.push({ path: "length", message: "offset + length must be at most 2^53 - 1" });
+  return { offset, end };
 }
 
 /** Lists one directory; `query` may also hold `search` (entries whose name contains it). Fields left
