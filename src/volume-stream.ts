@@ -55,9 +55,9 @@ export function stream(t: Transport, id: string, path: string, opts: StreamOptio
   if (options?.signal?.aborted) forward();
   else callerSignals.add(options?.signal, forward);
   const finish = () => callerSignals.delete(options?.signal, forward);
-  const close = (controller: ReadableStreamDefaultController<Uint8Array>) => (finish(), controller.close());
 
-  const read = async (controller: ReadableStreamDefaultController<Uint8Array>) => {
+  // Enqueues the next chunk; resolves with whether the stream has ended.
+  const read = async (controller: ReadableStreamDefaultController<Uint8Array>): Promise<boolean> => {
     let want = Math.min(end, next + chunkBytes);
     let out;
     try {
@@ -65,7 +65,7 @@ export function stream(t: Transport, id: string, path: string, opts: StreamOptio
       out = await invoke(t, "readVolumeFile", { path: { id }, query: { path }, header: { Range } }, { ...options, signal: ctl.signal }, { read: "bytes", label });
     } catch (error) {
       // An empty file has no byte 0, so the API answers 416: that is an empty stream, not an error.
-      if (next === 0 && error instanceof SandboxError && error.statusCode === 416) return close(controller);
+      if (next === 0 && error instanceof SandboxError && error.statusCode === 416) return true;
       throw error;
     }
     let bytes = out.data as unknown as Uint8Array;
@@ -88,15 +88,19 @@ export function stream(t: Transport, id: string, path: string, opts: StreamOptio
     bytes = bytes.subarray(0, want - next);
     for (let i = 0; i < bytes.length; i += chunkBytes) controller.enqueue(bytes.subarray(i, i + chunkBytes));
     next += bytes.length;
-    if (next >= end) close(controller);
+    return next >= end;
   };
 
   const source: UnderlyingDefaultSource<Uint8Array> = {
-    pull: (controller) =>
-      read(controller).catch((error: unknown) => {
-        finish();
-        throw error;
-      }),
+    async pull(controller) {
+      let ended = true; // an error ends the stream too
+      try {
+        ended = await read(controller);
+      } finally {
+        if (ended) finish();
+      }
+      if (ended) controller.close();
+    },
     cancel(reason) {
       ctl.abort(reason);
       finish();
