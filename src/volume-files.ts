@@ -93,8 +93,6 @@ export async function list(t: Transport, id: string, label: string, query: { pat
   return data;
 }
 
-const join = (dir: string, name: string) => (dir.endsWith("/") ? dir + name : `${dir}/${name}`);
-
 /** Walks the tree depth-first, listing each directory only when the walk reaches it. Directories the
  * server inlined completely cost no request; inlined ones marked `truncated` are listed on their own. */
 export async function* iterdir(t: Transport, id: string, start: string | undefined, options?: RequestOptions): AsyncGenerator<VolumeTreeEntry, void, undefined> {
@@ -103,7 +101,7 @@ export async function* iterdir(t: Transport, id: string, start: string | undefin
 
   async function* children(entries: VolumeFileEntry[], dir: string): AsyncGenerator<VolumeTreeEntry, void, undefined> {
     for (const { entries: inline, truncated, ...entry } of entries) {
-      const path = join(dir, entry.name);
+      const path = dir.endsWith("/") ? dir + entry.name : `${dir}/${entry.name}`;
       if (entry.type === "directory") {
         const listing = inline && !truncated ? { entries: inline, truncated: false } : await list(t, id, "listdir arguments", { path }, options);
         yield { ...entry, path, truncated: listing.truncated };
