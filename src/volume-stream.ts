@@ -36,8 +36,6 @@ export interface StreamOptions extends ByteRange {
  */
 export type VolumeFileStream = ReadableStream<Uint8Array> & AsyncIterable<Uint8Array>;
 
-const CONTENT_RANGE = /^bytes \d+-\d+\/(\d+)$/;
-
 export function stream(t: Transport, id: string, path: string, opts: StreamOptions = {}, options?: RequestOptions): VolumeFileStream {
   const label = "stream arguments";
   const issues: ValidationIssue[] = [];
@@ -74,7 +72,8 @@ export function stream(t: Transport, id: string, path: string, opts: StreamOptio
       bytes = bytes.subarray(next);
       want = end;
     } else {
-      const size = CONTENT_RANGE.exec(out.headers.get("content-range") ?? "")?.[1];
+      // The file's size, from `Content-Range: bytes first-last/size`.
+      const size = /^bytes \d+-\d+\/(\d+)$/.exec(out.headers.get("content-range") ?? "")?.[1];
       // Chunks of two versions of a file must not be spliced together: an atomic replace mid-stream shows
       // as a new Last-Modified or size (Last-Modified has 1 s resolution, so this is best effort).
       const version = `${out.headers.get("last-modified")} ${size}`;
