@@ -56,7 +56,6 @@ export interface VolumeTreeEntry extends Omit<VolumeFileEntry, "entries" | "trun
   truncated?: boolean;
 }
 
-const utf8 = new TextEncoder();
 export const fail = (label: string, issues: ValidationIssue[]) => {
   if (issues.length) throw new ValidationError(label, issues);
 };
@@ -131,7 +130,7 @@ export async function writeFile(t: Transport, id: string, path: string, data: Fi
   const label = "writeFile arguments";
   const issues: ValidationIssue[] = [];
   fileIssues("path", path, issues);
-  const body = typeof data === "string" ? utf8.encode(data) : data;
+  const body = typeof data === "string" ? new TextEncoder().encode(data) : data;
   const size = body instanceof Uint8Array ? body.byteLength : body instanceof Blob ? body.size : undefined;
   if (size !== undefined) {
     if (size > DEFAULTS.maxWriteBytes) issues.push({ path: "data", message: `must be at most ${DEFAULTS.maxWriteBytes} bytes (1 GiB), the API's limit per file; has ${size}` });
