@@ -73,7 +73,18 @@ export async function deleteVolume(transport: Transport, id: string, options?: R
   } catch (error) {
     // The transport raises ConflictError for a 409 and for nothing else.
     if (!(error instanceof ConflictError)) throw error;
-    const attached = await holders(transport, id, error, options);
+    // Porter's 409 body names the sandboxes only in its human message, which is not parsed: a server
+    // that sends `attached_to` is believed, otherwise the volume's record says (when it can be read).
+    let holders = (error.body as { attached_to?: unknown } | null | undefined)?.attached_to;
+    if (!isIds(holders)) {
+      try {
+        const { data } = await invoke(transport, "getVolume", { path: { id } }, options, { read: "json" });
+        holders = data.attached_to;
+      } catch {
+        // The record could not be read: the error then says the API did not say which.
+      }
+    }
+    const attached = isIds(holders) ? holders : [];
     const who = attached.length ? `sandboxes ${attached.join(", ")}` : "a sandbox (the API did not say which)";
     const request = error.requestId ? ` (request ${error.requestId})` : "";
     // The 409's own fields (status, code, body, request id) carry over; `attempts` is set below.
@@ -82,18 +93,5 @@ export async function deleteVolume(transport: Transport, id: string, options?: R
     });
     inUse.attempts = error.attempts;
     throw inUse;
-  }
-}
-
-// Porter's 409 body names the sandboxes only in its human message, which is not parsed: a server
-// that sends `attached_to` is believed, otherwise the volume's record says.
-async function holders(transport: Transport, id: string, error: ConflictError, options?: RequestOptions): Promise<string[]> {
-  const fromBody = (error.body as { attached_to?: unknown } | null | undefined)?.attached_to;
-  if (isIds(fromBody)) return fromBody;
-  try {
-    const { data } = await invoke(transport, "getVolume", { path: { id } }, options, { read: "json" });
-    return isIds(data.attached_to) ? data.attached_to : [];
-  } catch {
-    return [];
   }
 }
