@@ -105,13 +105,10 @@ export function stream(t: Transport, id: string, path: string, opts: StreamOptio
       finish();
     },
   };
-  return iterable(new ReadableStream<Uint8Array>(source, { highWaterMark: 0 }));
-}
-
-function iterable(s: ReadableStream<Uint8Array>): VolumeFileStream {
+  const fileStream = new ReadableStream<Uint8Array>(source, { highWaterMark: 0 });
   // Node, Deno, Bun, Firefox and Chrome iterate web streams natively; older Safari does not.
-  if (!(Symbol.asyncIterator in s)) Object.defineProperty(s, Symbol.asyncIterator, { value: iterate, configurable: true });
-  return s as VolumeFileStream;
+  if (!(Symbol.asyncIterator in fileStream)) Object.defineProperty(fileStream, Symbol.asyncIterator, { value: iterate, configurable: true });
+  return fileStream as VolumeFileStream;
 }
 
 /** The stream's `[Symbol.asyncIterator]` where the runtime has none: called on the stream, as `this`. */
