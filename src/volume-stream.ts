@@ -90,7 +90,8 @@ export function stream(t: Transport, id: string, path: string, opts: StreamOptio
     return next >= end;
   };
 
-  const source: UnderlyingDefaultSource<Uint8Array> = {
+  // A high-water mark of 0: nothing is fetched before the consumer asks (see the top of this file).
+  const fileStream = new ReadableStream<Uint8Array>({
     async pull(controller) {
       let ended = true; // an error ends the stream too
       try {
@@ -104,8 +105,7 @@ export function stream(t: Transport, id: string, path: string, opts: StreamOptio
       ctl.abort(reason);
       finish();
     },
-  };
-  const fileStream = new ReadableStream<Uint8Array>(source, { highWaterMark: 0 });
+  }, { highWaterMark: 0 });
   // Node, Deno, Bun, Firefox and Chrome iterate web streams natively; older Safari does not.
   if (!(Symbol.asyncIterator in fileStream)) Object.defineProperty(fileStream, Symbol.asyncIterator, { value: iterate, configurable: true });
   return fileStream as VolumeFileStream;
