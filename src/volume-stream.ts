@@ -36,7 +36,7 @@ export interface StreamOptions extends ByteRange {
  */
 export type VolumeFileStream = ReadableStream<Uint8Array> & AsyncIterable<Uint8Array>;
 
-export function stream(t: Transport, id: string, path: string, opts: StreamOptions = {}, options?: RequestOptions): VolumeFileStream {
+export function stream(t: Transport, id: string, path: string, opts?: StreamOptions, options?: RequestOptions): VolumeFileStream {
   const label = "stream arguments";
   const issues: ValidationIssue[] = [];
   fileIssues("path", path, issues);
