@@ -153,8 +153,7 @@ export async function moveFile(t: Transport, id: string, from: string, to: strin
   fileIssues("from", from, issues);
   fileIssues("to", to, issues);
   // A leading "/" also means the root, so "a" and "/a" are the same file.
-  const bare = (p: string) => p.replace(/^\/+/, "");
-  if (!issues.length && bare(from) === bare(to)) issues.push({ path: "to", message: "must differ from `from` (a move never overwrites)" });
+  if (!issues.length && from.replace(/^\/+/, "") === to.replace(/^\/+/, "")) issues.push({ path: "to", message: "must differ from `from` (a move never overwrites)" });
   fail(label, issues);
   await invoke(t, "moveVolumeFile", { path: { id }, body: { from, to } }, options, { read: "none", retry: "unstarted", label });
 }
