@@ -86,9 +86,8 @@ export async function deleteVolume(transport: Transport, id: string, options?: R
     }
     const attached = isIds(holders) ? holders : [];
     const who = attached.length ? `sandboxes ${attached.join(", ")}` : "a sandbox (the API did not say which)";
-    const request = error.requestId ? ` (request ${error.requestId})` : "";
     // The 409's own fields (status, code, body, request id) carry over; `attempts` is set below.
-    const inUse = new VolumeInUseError(`volume ${id} cannot be deleted: it is attached to ${who}; terminate them first${request}`, {
+    const inUse = new VolumeInUseError(`volume ${id} cannot be deleted: it is attached to ${who}; terminate them first${error.requestId ? ` (request ${error.requestId})` : ""}`, {
       ...error, cause: error, volumeId: id, attached_to: attached,
     });
     inUse.attempts = error.attempts;
