@@ -19,10 +19,11 @@ import type { RequestOptions, Transport } from "./transport.js";
  * ```
  */
 export class VolumeInUseError extends ConflictError {
+  // `declare`: set by the constructor, so no field declaration is emitted for them.
   /** The volume that could not be deleted. */
-  readonly volumeId: string | undefined;
+  declare readonly volumeId: string | undefined;
   /** Ids of the sandboxes holding the volume (empty when the API could not say). */
-  readonly attached_to: readonly string[];
+  declare readonly attached_to: readonly string[];
 
   constructor(message: string, init: SandboxErrorInit & { volumeId?: string; attached_to?: readonly string[] }) {
     super(message, init);
@@ -48,14 +49,16 @@ export class VolumeInUseError extends ConflictError {
  * ```
  */
 export class VolumeFailedError extends SandboxError {
+  // `declare`: set by the constructor, in this order, so no field declaration is emitted for them.
   /** The volume that failed. */
-  readonly volumeId: string | undefined;
+  declare readonly volumeId: string | undefined;
   /** The volume's phase: always `failed`. */
-  readonly phase = "failed" as const;
+  declare readonly phase: "failed";
 
   constructor(message: string, init: SandboxErrorInit & { volumeId?: string } = {}) {
     super(message, { code: "volume_failed", ...init });
     this.volumeId = init.volumeId;
+    this.phase = "failed";
   }
 }
 
@@ -68,28 +71,26 @@ export async function deleteVolume(transport: Transport, id: string, options?: R
   try {
     await invoke(transport, "deleteVolume", { path: { id } }, options, { read: "none", label: "volume name or id" });
   } catch (error) {
-    if (!(error instanceof ConflictError) || error.statusCode !== 409) throw error;
-    const attached = await holders(transport, id, error, options);
+    // The transport raises ConflictError for a 409 and for nothing else.
+    if (!(error instanceof ConflictError)) throw error;
+    // Porter's 409 body names the sandboxes only in its human message, which is not parsed: a server
+    // that sends `attached_to` is believed, otherwise the volume's record says (when it can be read).
+    let holders = (error.body as { attached_to?: unknown } | null | undefined)?.attached_to;
+    if (!isIds(holders)) {
+      try {
+        const { data } = await invoke(transport, "getVolume", { path: { id } }, options, { read: "json" });
+        holders = data.attached_to;
+      } catch {
+        // The record could not be read: the error then says the API did not say which.
+      }
+    }
+    const attached = isIds(holders) ? holders : [];
     const who = attached.length ? `sandboxes ${attached.join(", ")}` : "a sandbox (the API did not say which)";
-    const request = error.requestId ? ` (request ${error.requestId})` : "";
-    const { statusCode, code, body, requestId } = error;
-    const inUse = new VolumeInUseError(`volume ${id} cannot be deleted: it is attached to ${who}; terminate them first${request}`, {
-      statusCode, code, body, requestId, cause: error, volumeId: id, attached_to: attached,
+    // The 409's own fields (status, code, body, request id) carry over; `attempts` is set below.
+    const inUse = new VolumeInUseError(`volume ${id} cannot be deleted: it is attached to ${who}; terminate them first${error.requestId ? ` (request ${error.requestId})` : ""}`, {
+      ...error, cause: error, volumeId: id, attached_to: attached,
     });
     inUse.attempts = error.attempts;
     throw inUse;
-  }
-}
-
-// Porter's 409 body names the sandboxes only in its human message, which is not parsed: a server
-// that sends `attached_to` is believed, otherwise the volume's record says.
-async function holders(transport: Transport, id: string, error: ConflictError, options?: RequestOptions): Promise<string[]> {
-  const fromBody = (error.body as { attached_to?: unknown } | null | undefined)?.attached_to;
-  if (isIds(fromBody)) return fromBody;
-  try {
-    const { data } = await invoke(transport, "getVolume", { path: { id } }, options, { read: "json" });
-    return isIds(data.attached_to) ? data.attached_to : [];
-  } catch {
-    return [];
   }
 }

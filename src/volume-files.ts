@@ -56,8 +56,7 @@ export interface VolumeTreeEntry extends Omit<VolumeFileEntry, "entries" | "trun
   truncated?: boolean;
 }
 
-const utf8 = new TextEncoder();
-const fail = (label: string, issues: ValidationIssue[]) => {
+export const fail = (label: string, issues: ValidationIssue[]) => {
   if (issues.length) throw new ValidationError(label, issues);
 };
 
@@ -70,74 +69,74 @@ export function fileIssues(field: string, value: unknown, issues: ValidationIssu
   }
 }
 
-/** Checks a byte range; returns the `Range` header to send (none for the whole file). */
-export function rangeHeader(label: string, range: ByteRange, issues: ValidationIssue[] = []): string | undefined {
-  const { offset = 0, length } = range;
-  if (!(Number.isSafeInteger(offset) && offset >= 0)) issues.push({ path: "offset", message: "must be a whole number of bytes, 0 or more" });
-  if (length !== undefined && !(Number.isSafeInteger(length) && length >= 1)) issues.push({ path: "length", message: "must be a whole number of bytes, 1 or more" });
-  else if (length !== undefined && !Number.isSafeInteger(offset + length)) issues.push({ path: "length", message: "offset + length must be at most 2^53 - 1" });
-  fail(label, issues);
-  if (length !== undefined) return `bytes=${offset}-${offset + length - 1}`;
-  return offset > 0 ? `bytes=${offset}-` : undefined;
+/** Pushes an issue unless `value` is a whole number of bytes, `min` or more; says whether it is one. */
+export function wholeBytes(field: string, value: number, min: number, issues: ValidationIssue[]): boolean {
+  const whole = Number.isSafeInteger(value) && value >= min;
+  if (!whole) issues.push({ path: field, message: `must be a whole number of bytes, ${min} or more` });
+  return whole;
 }
 
-export async function listdir(t: Transport, id: string, path: string | undefined, options?: RequestOptions): Promise<VolumeFileListResponse> {
-  const query = path === undefined ? {} : { path };
-  const { data } = await invoke(t, "listVolumeFiles", { path: { id }, query }, options, { read: "json", label: "listdir arguments" });
+/** Checks a byte range; returns its first byte and its end (exclusive; Infinity when it runs to the end
+ * of the file). */
+export function byteRange({ offset = 0, length }: ByteRange, issues: ValidationIssue[]): { offset: number; end: number } {
+  const end = offset + (length ?? Infinity);
+  wholeBytes("offset", offset, 0, issues);
+  if (length !== undefined && wholeBytes("length", length, 1, issues) && !Number.isSafeInteger(end)) issues.push({ path: "length", message: "offset + length must be at most 2^53 - 1" });
+  return { offset, end };
+}
+
+/** Lists one directory; `query` may also hold `search` (entries whose name contains it). Fields left
+ * undefined are neither checked nor sent. `label` names the caller's arguments in validation errors. */
+export async function list(t: Transport, id: string, label: string, query: { path?: string | undefined; search?: string }, options?: RequestOptions): Promise<VolumeFileListResponse> {
+  const { data } = await invoke(t, "listVolumeFiles", { path: { id }, query }, options, { read: "json", label });
   return data;
 }
-
-export async function search(t: Transport, id: string, text: string, path: string | undefined, options?: RequestOptions): Promise<VolumeFileListResponse> {
-  const query = path === undefined ? { search: text } : { path, search: text };
-  const { data } = await invoke(t, "listVolumeFiles", { path: { id }, query }, options, { read: "json", label: "search arguments" });
-  return data;
-}
-
-const join = (dir: string, name: string) => (dir.endsWith("/") ? dir + name : `${dir}/${name}`);
 
 /** Walks the tree depth-first, listing each directory only when the walk reaches it. Directories the
  * server inlined completely cost no request; inlined ones marked `truncated` are listed on their own. */
 export async function* iterdir(t: Transport, id: string, start: string | undefined, options?: RequestOptions): AsyncGenerator<VolumeTreeEntry, void, undefined> {
-  const root = await listdir(t, id, start, options);
+  const root = await list(t, id, "listdir arguments", { path: start }, options);
   yield* children(root.entries, start ?? "/");
 
   async function* children(entries: VolumeFileEntry[], dir: string): AsyncGenerator<VolumeTreeEntry, void, undefined> {
     for (const { entries: inline, truncated, ...entry } of entries) {
-      const path = join(dir, entry.name);
-      if (entry.type !== "directory") {
+      const path = dir.endsWith("/") ? dir + entry.name : `${dir}/${entry.name}`;
+      if (entry.type === "directory") {
+        const listing = inline && !truncated ? { entries: inline, truncated: false } : await list(t, id, "listdir arguments", { path }, options);
+        yield { ...entry, path, truncated: listing.truncated };
+        yield* children(listing.entries, path);
+      } else {
         yield { ...entry, path };
-        continue;
       }
-      const listing = inline && !truncated ? { entries: inline, truncated: false } : await listdir(t, id, path, options);
-      yield { ...entry, path, truncated: listing.truncated };
-      yield* children(listing.entries, path);
     }
   }
 }
 
-export async function readFile(t: Transport, id: string, path: string, range: ByteRange = {}, options?: RequestOptions): Promise<Uint8Array> {
+export async function readFile(t: Transport, id: string, path: string, range?: ByteRange, options?: RequestOptions): Promise<Uint8Array> {
   const label = "readFile arguments";
   const issues: ValidationIssue[] = [];
   fileIssues("path", path, issues);
-  const Range = rangeHeader(label, range ?? {}, issues);
+  const { offset, end } = byteRange(range ?? {}, issues);
+  fail(label, issues);
+  // No header for the whole file.
+  const Range = end < Infinity ? `bytes=${offset}-${end - 1}` : offset > 0 ? `bytes=${offset}-` : undefined;
   const out = await invoke(t, "readVolumeFile", { path: { id }, query: { path }, header: Range ? { Range } : {} }, options, { read: "bytes", label });
   const bytes = out.data as unknown as Uint8Array;
   // A server that ignores `Range` answers 200 with the whole file: cut the asked-for part out of it.
-  if (out.status !== 200 || Range === undefined) return bytes;
-  const offset = range.offset ?? 0;
-  return bytes.subarray(offset, range.length === undefined ? undefined : offset + range.length);
+  return out.status === 200 && Range ? bytes.subarray(offset, end) : bytes;
 }
 
 export async function writeFile(t: Transport, id: string, path: string, data: FileData, options?: RequestOptions): Promise<void> {
   const label = "writeFile arguments";
   const issues: ValidationIssue[] = [];
   fileIssues("path", path, issues);
-  const body = typeof data === "string" ? utf8.encode(data) : data;
+  const body = typeof data === "string" ? new TextEncoder().encode(data) : data;
   const size = body instanceof Uint8Array ? body.byteLength : body instanceof Blob ? body.size : undefined;
-  if (size === undefined && !(body instanceof ReadableStream)) {
+  if (size !== undefined) {
+    if (size > DEFAULTS.maxWriteBytes) issues.push({ path: "data", message: `must be at most ${DEFAULTS.maxWriteBytes} bytes (1 GiB), the API's limit per file; has ${size}` });
+  } else if (!(body instanceof ReadableStream)) {
+    // A stream's size is unknown until sent; anything else is not file content.
     issues.push({ path: "data", message: "must be a Uint8Array, a string, a Blob or a ReadableStream" });
-  } else if (size !== undefined && size > DEFAULTS.maxWriteBytes) {
-    issues.push({ path: "data", message: `must be at most ${DEFAULTS.maxWriteBytes} bytes (1 GiB), the API's limit per file; has ${size}` });
   }
   fail(label, issues);
   await invoke(t, "writeVolumeFile", { path: { id }, query: { path } }, options, {
@@ -154,8 +153,7 @@ export async function moveFile(t: Transport, id: string, from: string, to: strin
   fileIssues("from", from, issues);
   fileIssues("to", to, issues);
   // A leading "/" also means the root, so "a" and "/a" are the same file.
-  const bare = (p: string) => p.replace(/^\/+/, "");
-  if (!issues.length && bare(from) === bare(to)) issues.push({ path: "to", message: "must differ from `from` (a move never overwrites)" });
+  if (!issues.length && from.replace(/^\/+/, "") === to.replace(/^\/+/, "")) issues.push({ path: "to", message: "must differ from `from` (a move never overwrites)" });
   fail(label, issues);
   await invoke(t, "moveVolumeFile", { path: { id }, body: { from, to } }, options, { read: "none", retry: "unstarted", label });
 }

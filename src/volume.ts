@@ -67,7 +67,7 @@ export class Volume {
   /** Lists one directory (default: the root): `{ path, entries, truncated }`. The server caps the
    * listing; `truncated` says when it left entries out. */
   listdir(path?: string, options?: RequestOptions): Promise<VolumeFileListResponse> {
-    return files.listdir(this.#transport, this.id, path, options);
+    return files.list(this.#transport, this.id, "listdir arguments", { path }, options);
   }
 
   /**
@@ -85,7 +85,7 @@ export class Volume {
   /** Entries of one directory (default: the root) whose name contains `query`, case-insensitively.
    * Not recursive (the API searches one level); filter `iterdir()` to search a whole tree. */
   search(query: string, path?: string, options?: RequestOptions): Promise<VolumeFileListResponse> {
-    return files.search(this.#transport, this.id, query, path, options);
+    return files.list(this.#transport, this.id, "search arguments", { path, search: query }, options);
   }
 
   /** Reads a file, or `length` bytes of it from `offset` (sent as `Range: bytes=offset-(offset+length-1)`).
