@@ -115,14 +115,14 @@ async function rawCall(transport: Transport, method: string, route: string, init
     body = init.bodySerializer ? init.bodySerializer(init.body, headers) : JSON.stringify(init.body);
     headers["content-type"] ??= "application/json";
   }
+  // A caller's key stays in the headers: the transport sends it, on every attempt, instead of making one.
   const key = headers["idempotency-key"];
-  delete headers["idempotency-key"];
   const create = IDEMPOTENT_CREATES.some((c) => c.method === method && c.route.test(pathname));
   const retry: RetryMode = IDEMPOTENT_METHODS.has(method) || create || key ? "idempotent" : "unstarted";
   const base = init.baseUrl?.replace(/\/+$/, "");
   const outcome = await transport.send<Response>(
     { method, path: base === undefined ? path : base + path, headers, body, retry, read: "response", passErrors: true, idempotent: create || key !== undefined },
-    { signal: init.signal, idempotencyKey: key },
+    { signal: init.signal },
   );
   return parse(outcome.data, method, init.parseAs ?? "json");
 }
