@@ -46,10 +46,19 @@ export type Behaviour = Pick<Call, "read" | "idempotent" | "timeoutMs"> & {
   label?: string;
 };
 
-// RFC 3986 unreserved characters pass; everything else, `/` and `%` included, is percent-encoded, so
-// no id can reach another endpoint. Dots alone ("." or "..") are refused by the spec's id pattern,
-// because URL parsers treat even "%2E%2E" as a parent segment.
-const encode = (value: unknown) => encodeURIComponent(String(value));
+/**
+ * Fills the `{name}` segments of `route` from `params`, naming each one that is absent in `missing`.
+ * RFC 3986 unreserved characters pass; everything else, `/` and `%` included, is percent-encoded, so
+ * no id can reach another endpoint. Dots alone ("." or "..") are refused by the spec's id pattern,
+ * because URL parsers treat even "%2E%2E" as a parent segment.
+ */
+export function fillRoute(route: string, params: Record<string, unknown> = {}, missing: string[] = []): string {
+  return route.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined || value === null) missing.push(name);
+    return encodeURIComponent(String(value));
+  });
+}
 
 /**
  * For methods that make several requests (a lookup, then the call, then a poll): the caller's
@@ -87,8 +96,7 @@ export function invoke<K extends OperationId>(
   const key = behaviour.idempotent ? options?.idempotencyKey : undefined;
   if (rule.header) validate(label, rule.header, key === undefined ? (input.header ?? {}) : { ...(input.header as object | undefined), "Idempotency-Key": key });
   if (rule.body) validate(label, rule.body, input.body ?? (rule.bodyRequired ? undefined : {}));
-  const params = (input.path ?? {}) as Record<string, unknown>;
-  const path = rule.route.replace(/\{(\w+)\}/g, (_, name: string) => encode(params[name]));
+  const path = fillRoute(rule.route, input.path as Record<string, unknown> | undefined);
   const headers: Record<string, string> = { ...(input.header as Record<string, string> | undefined) };
   let body: BodyInit | undefined = behaviour.rawBody;
   if (body !== undefined && behaviour.contentType) headers["content-type"] = behaviour.contentType;

@@ -7,7 +7,7 @@ import createClient, { type Client } from "openapi-fetch";
 import type { paths } from "../generated/schema.js";
 import { operations as rules } from "../generated/request-rules.js";
 import { ValidationError } from "./errors.js";
-import { buildQuery } from "./operation.js";
+import { buildQuery, fillRoute } from "./operation.js";
 import type { RetryMode } from "./retry.js";
 import type { Transport } from "./transport.js";
 
@@ -96,14 +96,9 @@ async function rawCall(transport: Transport, method: string, route: string, init
   }
   const params = init.params ?? {};
   const missing: string[] = [];
-  let path = route.replace(/\{(\w+)\}/g, (_, name: string) => {
-    const value = params.path?.[name];
-    if (value === undefined || value === null) missing.push(name);
-    return encodeURIComponent(String(value));
-  });
+  const pathname = fillRoute(route, params.path, missing);
   if (missing.length) throw new ValidationError(what, missing.map((name) => ({ path: `params.path.${name}`, message: "is required" })));
-  const pathname = path;
-  path += buildQuery(params.query);
+  const path = pathname + buildQuery(params.query);
   // Later sources win, as in openapi-fetch: the JSON default, then `headers`, then `params.header`.
   const headers: Record<string, string> = {};
   const given = init.headers instanceof Headers ? [...init.headers] : Array.isArray(init.headers) ? init.headers : Object.entries(init.headers ?? {});
@@ -119,9 +114,9 @@ async function rawCall(transport: Transport, method: string, route: string, init
   const key = headers["idempotency-key"];
   const create = IDEMPOTENT_CREATES.some((c) => c.method === method && c.route.test(pathname));
   const retry: RetryMode = IDEMPOTENT_METHODS.has(method) || create || key ? "idempotent" : "unstarted";
-  const base = init.baseUrl?.replace(/\/+$/, "");
+  const base = init.baseUrl?.replace(/\/+$/, "") ?? "";
   const outcome = await transport.send<Response>(
-    { method, path: base === undefined ? path : base + path, headers, body, retry, read: "response", passErrors: true, idempotent: create || key !== undefined },
+    { method, path: base + path, headers, body, retry, read: "response", passErrors: true, idempotent: create || key !== undefined },
     { signal: init.signal },
   );
   return parse(outcome.data, method, init.parseAs ?? "json");
