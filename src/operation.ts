@@ -96,25 +96,22 @@ export function invoke<K extends OperationId>(
   const key = behaviour.idempotent ? options?.idempotencyKey : undefined;
   if (rule.header) validate(label, rule.header, key === undefined ? (input.header ?? {}) : { ...(input.header as object | undefined), "Idempotency-Key": key });
   if (rule.body) validate(label, rule.body, input.body ?? (rule.bodyRequired ? undefined : {}));
-  const path = fillRoute(rule.route, input.path as Record<string, unknown> | undefined);
+  const json = input.body !== undefined;
+  // A JSON body, or else the behaviour's raw one (file content) with its content type.
+  const contentType = json ? "application/json" : behaviour.contentType;
   const headers: Record<string, string> = { ...(input.header as Record<string, string> | undefined) };
-  let body: BodyInit | undefined = behaviour.rawBody;
-  if (body !== undefined && behaviour.contentType) headers["content-type"] = behaviour.contentType;
-  if (input.body !== undefined) {
-    body = JSON.stringify(input.body);
-    headers["content-type"] = "application/json";
-  }
+  if (contentType) headers["content-type"] = contentType;
   const method = rule.method;
   return transport.send<Data<K>>(
     {
       method,
-      path: path + buildQuery(input.query as Record<string, unknown> | undefined),
+      path: fillRoute(rule.route, input.path as Record<string, unknown> | undefined) + buildQuery(input.query as Record<string, unknown> | undefined),
       headers,
-      body: body ?? null,
+      body: json ? JSON.stringify(input.body) : (behaviour.rawBody ?? null),
       read: behaviour.read,
       retry: behaviour.retry ?? (method === "POST" && !behaviour.idempotent ? "unstarted" : "idempotent"),
-      ...(behaviour.idempotent ? { idempotent: true } : {}),
-      ...(behaviour.timeoutMs !== undefined ? { timeoutMs: behaviour.timeoutMs } : {}),
+      idempotent: behaviour.idempotent,
+      timeoutMs: behaviour.timeoutMs,
     },
     options,
   );
