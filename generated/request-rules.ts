@@ -25,8 +25,7 @@ export const operations = {
           "pattern": "^[\\x21-\\x7E]+$",
           "x-rule": "visible ASCII characters without spaces (it is sent as a header)"
         }
-      },
-      "required": []
+      }
     },
     "body": {
       "$ref": "SandboxSpec"
@@ -75,8 +74,7 @@ export const operations = {
         "include_filter_values": {
           "type": "boolean"
         }
-      },
-      "required": []
+      }
     }
   },
   "countSandboxes": {
@@ -114,8 +112,7 @@ export const operations = {
         "end_time": {
           "type": "string"
         }
-      },
-      "required": []
+      }
     }
   },
   "lookupSandbox": {
@@ -215,8 +212,7 @@ export const operations = {
           "minimum": 0,
           "maximum": 5000
         }
-      },
-      "required": []
+      }
     }
   },
   "createSnapshot": {
@@ -249,8 +245,7 @@ export const operations = {
         "sandbox_id": {
           "$ref": "Id"
         }
-      },
-      "required": []
+      }
     }
   },
   "deleteSnapshot": {
@@ -287,8 +282,7 @@ export const operations = {
           "pattern": "^[\\x21-\\x7E]+$",
           "x-rule": "visible ASCII characters without spaces (it is sent as a header)"
         }
-      },
-      "required": []
+      }
     },
     "body": {
       "$ref": "VolumeSpec"
@@ -369,8 +363,7 @@ export const operations = {
           "type": "string",
           "minLength": 1
         }
-      },
-      "required": []
+      }
     }
   },
   "readVolumeFile": {
@@ -409,8 +402,7 @@ export const operations = {
           "pattern": "^bytes=[0-9]+-[0-9]*$",
           "x-rule": "a single byte range such as \"bytes=0-1023\" or \"bytes=1024-\""
         }
-      },
-      "required": []
+      }
     }
   },
   "writeVolumeFile": {

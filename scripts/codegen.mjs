@@ -78,9 +78,9 @@ function requestRules(spec) {
         if (!["path", "query", "header"].includes(p.in)) continue;
         // Closed: a parameter the operation does not declare (a typo such as `phases`) is refused
         // rather than sent and silently ignored by the server.
-        const bucket = (rules[p.in] ??= { type: "object", additionalProperties: false, properties: {}, required: [] });
+        const bucket = (rules[p.in] ??= { type: "object", additionalProperties: false, properties: {} });
         bucket.properties[p.name] = reduce(p.schema, `${op.operationId}.${p.in}.${p.name}`);
-        if (p.required) bucket.required.push(p.name);
+        if (p.required) (bucket.required ??= []).push(p.name);
       }
       const json = op.requestBody?.content?.["application/json"]?.schema;
       if (json) {
