@@ -30,28 +30,25 @@ const patterns = new Map<string, RegExp>();
 const regex = (p: string) => patterns.get(p) ?? patterns.set(p, new RegExp(p, "u")).get(p)!;
 const utf8 = new TextEncoder();
 
-function typeOf(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "array";
-  if (typeof v === "number") return Number.isInteger(v) ? "integer" : "number";
-  return typeof v;
-}
-
-function fits(actual: string, wanted: string): boolean {
-  return actual === wanted || (wanted === "number" && actual === "integer");
+// JSON Schema's types: an integer is also a number; null and arrays are not objects.
+function isType(value: unknown, type: string): boolean {
+  if (value === null) return type === "null";
+  if (Array.isArray(value)) return type === "array";
+  if (type === "integer") return Number.isInteger(value);
+  return typeof value === type;
 }
 
 const join = (path: string, key: string | number) =>
   typeof key === "number" ? `${path}[${key}]` : !path ? key : /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
 
-const chars = (s: string) => (s.length > 0 && /[\uD800-\uDFFF]/.test(s) ? [...s].length : s.length);
+// Code points, as JSON Schema counts them; the spread is only needed when there are surrogate pairs.
+const chars = (s: string) => (/[\uD800-\uDFFF]/.test(s) ? [...s].length : s.length);
 
 export function check(schema: Schema, value: unknown, path: string, issues: ValidationIssue[]): void {
   if (schema.$ref) return check(schemas[schema.$ref] as Schema, value, path, issues);
   const add = (message: string, at = path): void => void issues.push({ path: at, message });
-  const actual = typeOf(value);
   const wanted = schema.type;
-  if (wanted !== undefined && !fits(actual, wanted)) return add(`must be ${wanted === "integer" ? "a whole number" : `${/^[aeiou]/.test(wanted) ? "an" : "a"} ${wanted}`}`);
+  if (wanted !== undefined && !isType(value, wanted)) return add(`must be ${wanted === "integer" ? "a whole number" : `${/^[aeiou]/.test(wanted) ? "an" : "a"} ${wanted}`}`);
   if (schema.enum && !schema.enum.includes(value)) return add(`must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}`);
   if (typeof value === "string") {
     // An empty string is reported as empty only: that it also breaks the pattern says nothing more.
@@ -65,7 +62,7 @@ export function check(schema: Schema, value: unknown, path: string, issues: Vali
     if (schema.minItems !== undefined && value.length < schema.minItems) add(schema.minItems === 1 ? "must not be empty" : `must have at least ${schema.minItems} items`);
     if (schema.maxItems !== undefined && value.length > schema.maxItems) add(`must have at most ${schema.maxItems} item${schema.maxItems === 1 ? "" : "s"}`);
     if (schema.items) value.forEach((item, i) => check(schema.items!, item, join(path, i), issues));
-  } else if (actual === "object") {
+  } else if (value !== null && typeof value === "object") {
     checkObject(schema, value as Record<string, unknown>, path, issues);
   }
 }
