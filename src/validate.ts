@@ -63,19 +63,19 @@ export function check(schema: Schema, value: unknown, path: string, issues: Vali
     if (schema.maxItems !== undefined && value.length > schema.maxItems) add(`must have at most ${schema.maxItems} item${schema.maxItems === 1 ? "" : "s"}`);
     if (schema.items) value.forEach((item, i) => check(schema.items!, item, join(path, i), issues));
   } else if (value !== null && typeof value === "object") {
-    checkObject(schema, value as Record<string, unknown>, path, issues);
+    checkObject(schema, value as Record<string, unknown>, path, issues, add);
   }
 }
 
-function checkObject(schema: Schema, value: Record<string, unknown>, path: string, issues: ValidationIssue[]): void {
+function checkObject(schema: Schema, value: Record<string, unknown>, path: string, issues: ValidationIssue[], add: (message: string, at?: string) => void): void {
   const keys = Object.keys(value).filter((k) => value[k] !== undefined);
   for (const key of schema.required ?? []) {
-    if (value[key] === undefined) issues.push({ path: join(path, key), message: "is required" });
+    if (value[key] === undefined) add("is required", join(path, key));
   }
-  if (schema.maxProperties !== undefined && keys.length > schema.maxProperties) issues.push({ path, message: `must have at most ${schema.maxProperties} entries` });
+  if (schema.maxProperties !== undefined && keys.length > schema.maxProperties) add(`must have at most ${schema.maxProperties} entries`);
   if (schema["x-max-bytes"] !== undefined) {
     const bytes = keys.reduce((n, k) => n + utf8.encode(k).length + utf8.encode(String(value[k])).length, 0);
-    if (bytes > schema["x-max-bytes"]) issues.push({ path, message: `must total at most ${schema["x-max-bytes"]} bytes of keys and values (has ${bytes})` });
+    if (bytes > schema["x-max-bytes"]) add(`must total at most ${schema["x-max-bytes"]} bytes of keys and values (has ${bytes})`);
   }
   for (const key of keys) {
     const at = join(path, key);
@@ -87,7 +87,7 @@ function checkObject(schema: Schema, value: Record<string, unknown>, path: strin
     // Own properties only: "constructor" or "toString" must not pass for declared fields.
     const declared = schema.properties && Object.hasOwn(schema.properties, key) ? schema.properties[key] : undefined;
     if (declared) check(declared, value[key], at, issues);
-    else if (schema.additionalProperties === false) issues.push({ path: at, message: unknownField(key, schema) });
+    else if (schema.additionalProperties === false) add(unknownField(key, schema), at);
     else if (typeof schema.additionalProperties === "object") check(schema.additionalProperties, value[key], at, issues);
   }
 }
@@ -107,9 +107,9 @@ export function matches(name: string, value: unknown): boolean {
 }
 
 /** Throws `ValidationError` naming every field that breaks the schema; returns the value unchanged. */
-export function validate<T>(what: string, schema: Schema, value: T, path = ""): T {
+export function validate<T>(what: string, schema: Schema, value: T): T {
   const issues: ValidationIssue[] = [];
-  check(schema, value, path, issues);
+  check(schema, value, "", issues);
   if (issues.length) throw new ValidationError(what, issues);
   return value;
 }
