@@ -72,9 +72,8 @@ export function deadlineFor(options: RequestOptions | undefined): () => RequestO
 }
 
 export function buildQuery(query: Record<string, unknown> | undefined): string {
-  if (!query) return "";
   const out = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
+  for (const [key, value] of Object.entries(query ?? {})) {
     if (value === undefined || value === null) continue;
     for (const item of Array.isArray(value) ? value : [value]) out.append(key, String(item));
   }
