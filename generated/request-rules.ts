@@ -458,9 +458,6 @@ export const operations = {
 export const schemas: Record<string, unknown> = {
   "Egress": {
     "type": "object",
-    "required": [
-      "allowed_destinations"
-    ],
     "additionalProperties": false,
     "properties": {
       "allowed_destinations": {
@@ -471,24 +468,24 @@ export const schemas: Record<string, unknown> = {
           "maxLength": 253
         }
       }
-    }
+    },
+    "required": [
+      "allowed_destinations"
+    ]
   },
   "Env": {
     "type": "object",
+    "additionalProperties": {
+      "type": "string"
+    },
     "propertyNames": {
       "type": "string",
       "pattern": "^[-._a-zA-Z][-._a-zA-Z0-9]*$",
       "x-rule": "an environment variable name: letters, digits, \"-\", \".\" and \"_\", not starting with a digit"
-    },
-    "additionalProperties": {
-      "type": "string"
     }
   },
   "ExecRequest": {
     "type": "object",
-    "required": [
-      "command"
-    ],
     "additionalProperties": false,
     "properties": {
       "command": {
@@ -498,7 +495,10 @@ export const schemas: Record<string, unknown> = {
           "type": "string"
         }
       }
-    }
+    },
+    "required": [
+      "command"
+    ]
   },
   "Id": {
     "type": "string",
@@ -509,10 +509,6 @@ export const schemas: Record<string, unknown> = {
   },
   "MoveFileRequest": {
     "type": "object",
-    "required": [
-      "from",
-      "to"
-    ],
     "additionalProperties": false,
     "properties": {
       "from": {
@@ -521,7 +517,11 @@ export const schemas: Record<string, unknown> = {
       "to": {
         "$ref": "VolumeFilePath"
       }
-    }
+    },
+    "required": [
+      "from",
+      "to"
+    ]
   },
   "Name": {
     "type": "string",
@@ -532,9 +532,6 @@ export const schemas: Record<string, unknown> = {
   },
   "NetworkingPort": {
     "type": "object",
-    "required": [
-      "port"
-    ],
     "additionalProperties": false,
     "properties": {
       "port": {
@@ -563,7 +560,10 @@ export const schemas: Record<string, unknown> = {
           }
         }
       }
-    }
+    },
+    "required": [
+      "port"
+    ]
   },
   "Resources": {
     "type": "object",
@@ -583,9 +583,6 @@ export const schemas: Record<string, unknown> = {
   },
   "SandboxSpec": {
     "type": "object",
-    "required": [
-      "image"
-    ],
     "additionalProperties": false,
     "properties": {
       "image": {
@@ -642,7 +639,10 @@ export const schemas: Record<string, unknown> = {
         "minimum": 1,
         "maximum": 604800
       }
-    }
+    },
+    "required": [
+      "image"
+    ]
   },
   "SnapshotSpec": {
     "type": "object",
@@ -666,16 +666,16 @@ export const schemas: Record<string, unknown> = {
   },
   "Tags": {
     "type": "object",
+    "additionalProperties": {
+      "type": "string",
+      "maxLength": 512
+    },
     "maxProperties": 16,
     "x-max-bytes": 4096,
     "propertyNames": {
       "type": "string",
       "minLength": 1,
       "maxLength": 64
-    },
-    "additionalProperties": {
-      "type": "string",
-      "maxLength": 512
     }
   },
   "VolumeFilePath": {
@@ -687,14 +687,14 @@ export const schemas: Record<string, unknown> = {
   },
   "VolumeMounts": {
     "type": "object",
+    "additionalProperties": {
+      "type": "string",
+      "minLength": 1
+    },
     "propertyNames": {
       "type": "string",
       "pattern": "^/(?!([\\s\\S]*/)?\\.\\.(/|$))[\\s\\S]*$",
       "x-rule": "an absolute path (starting with \"/\") without \"..\" segments"
-    },
-    "additionalProperties": {
-      "type": "string",
-      "minLength": 1
     }
   },
   "VolumeSpec": {
