@@ -63,10 +63,10 @@ export function createRawClient(options: RawClientOptions): Client<paths> {
   return createClient<paths>(options);
 }
 
-// Routes whose operations take an Idempotency-Key, as regexes over the path.
+// The operations that take an Idempotency-Key, as regexes over "METHOD /path".
 const IDEMPOTENT_CREATES = Object.values(rules)
   .filter((r) => "header" in r && "Idempotency-Key" in r.header.properties)
-  .map((r) => ({ method: r.method as string, route: new RegExp(`^${r.route.replace(/\{\w+\}/g, "[^/]+")}$`) }));
+  .map((r) => new RegExp(`^${r.method} ${r.route.replace(/\{\w+\}/g, "[^/]+")}$`));
 const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
 // openapi-fetch's per-call options that this client honours; any other is refused, never dropped.
 const OPTIONS = new Set(["params", "body", "headers", "signal", "parseAs", "bodySerializer", "baseUrl"]);
@@ -112,7 +112,7 @@ async function rawCall(transport: Transport, method: string, route: string, init
   }
   // A caller's key stays in the headers: the transport sends it, on every attempt, instead of making one.
   const key = headers["idempotency-key"];
-  const create = IDEMPOTENT_CREATES.some((c) => c.method === method && c.route.test(pathname));
+  const create = IDEMPOTENT_CREATES.some((create) => create.test(`${method} ${pathname}`));
   const retry: RetryMode = IDEMPOTENT_METHODS.has(method) || create || key ? "idempotent" : "unstarted";
   const base = init.baseUrl?.replace(/\/+$/, "") ?? "";
   const outcome = await transport.send<Response>(
