@@ -101,7 +101,7 @@ async function rawCall(transport: Transport, method: string, route: string, init
   const path = pathname + buildQuery(params.query);
   // Later sources win, as in openapi-fetch: the JSON default, then `headers`, then `params.header`.
   const headers: Record<string, string> = {};
-  const given = init.headers instanceof Headers ? [...init.headers] : Array.isArray(init.headers) ? init.headers : Object.entries(init.headers ?? {});
+  const given = init.headers instanceof Headers || Array.isArray(init.headers) ? init.headers : Object.entries(init.headers ?? {});
   for (const [name, value] of [...given, ...Object.entries(params.header ?? {})] as [string, HeaderValue][]) {
     if (value !== undefined && value !== null) headers[name.toLowerCase()] = String(value);
   }
