@@ -47,6 +47,8 @@ function reduce(schema, where) {
     if (k in schema) throw new Error(`${where}: request schemas may not use "${k}" (src/validate.ts cannot check it)`);
   }
   if (Array.isArray(schema.type)) throw new Error(`${where}: request schemas may not list several types (src/validate.ts checks one)`);
+  // A broken pattern is reported in words: "must be " + the rule, never the regex itself.
+  if ("pattern" in schema && !("x-rule" in schema)) throw new Error(`${where}: a pattern needs an x-rule saying in words what it allows`);
   const out = {};
   for (const key of KEYWORDS) {
     if (!(key in schema)) continue;

@@ -10,6 +10,7 @@ export interface Schema {
   type?: string;
   enum?: readonly unknown[];
   pattern?: string;
+  /** What `pattern` allows, in words; codegen refuses a pattern without one. */
   "x-rule"?: string;
   "x-max-bytes"?: number;
   minLength?: number;
@@ -54,7 +55,7 @@ export function check(schema: Schema, value: unknown, path: string, issues: Vali
     // An empty string is reported as empty only: that it also breaks the pattern says nothing more.
     if (schema.minLength !== undefined && chars(value) < schema.minLength) return add(schema.minLength === 1 ? "must not be empty" : `must be at least ${schema.minLength} characters`);
     if (schema.maxLength !== undefined && chars(value) > schema.maxLength) add(`must be at most ${schema.maxLength} characters`);
-    if (schema.pattern !== undefined && !regex(schema.pattern).test(value)) add(`must be ${schema["x-rule"] ?? `text matching /${schema.pattern}/`}`);
+    if (schema.pattern !== undefined && !regex(schema.pattern).test(value)) add(`must be ${schema["x-rule"]}`);
   } else if (typeof value === "number") {
     if (schema.minimum !== undefined && value < schema.minimum) add(`must be at least ${schema.minimum}`);
     if (schema.maximum !== undefined && value > schema.maximum) add(`must be at most ${schema.maximum}`);
