@@ -81,9 +81,9 @@ function checkObject(schema: Schema, value: Record<string, unknown>, path: strin
   for (const key of keys) {
     const at = join(path, key);
     if (schema.propertyNames) {
-      const before = issues.length;
-      check(schema.propertyNames, key, at, issues);
-      for (let i = before; i < issues.length; i++) issues[i]!.message = `key ${issues[i]!.message}`;
+      const keyIssues: ValidationIssue[] = [];
+      check(schema.propertyNames, key, at, keyIssues);
+      for (const issue of keyIssues) add(`key ${issue.message}`, at);
     }
     // Own properties only: "constructor" or "toString" must not pass for declared fields.
     const declared = schema.properties && Object.hasOwn(schema.properties, key) ? schema.properties[key] : undefined;
