@@ -25,8 +25,7 @@ export const operations = {
           "pattern": "^[\\x21-\\x7E]+$",
           "x-rule": "visible ASCII characters without spaces (it is sent as a header)"
         }
-      },
-      "required": []
+      }
     },
     "body": {
       "$ref": "SandboxSpec"
@@ -75,8 +74,7 @@ export const operations = {
         "include_filter_values": {
           "type": "boolean"
         }
-      },
-      "required": []
+      }
     }
   },
   "countSandboxes": {
@@ -114,8 +112,7 @@ export const operations = {
         "end_time": {
           "type": "string"
         }
-      },
-      "required": []
+      }
     }
   },
   "lookupSandbox": {
@@ -215,8 +212,7 @@ export const operations = {
           "minimum": 0,
           "maximum": 5000
         }
-      },
-      "required": []
+      }
     }
   },
   "createSnapshot": {
@@ -249,8 +245,7 @@ export const operations = {
         "sandbox_id": {
           "$ref": "Id"
         }
-      },
-      "required": []
+      }
     }
   },
   "deleteSnapshot": {
@@ -287,8 +282,7 @@ export const operations = {
           "pattern": "^[\\x21-\\x7E]+$",
           "x-rule": "visible ASCII characters without spaces (it is sent as a header)"
         }
-      },
-      "required": []
+      }
     },
     "body": {
       "$ref": "VolumeSpec"
@@ -369,8 +363,7 @@ export const operations = {
           "type": "string",
           "minLength": 1
         }
-      },
-      "required": []
+      }
     }
   },
   "readVolumeFile": {
@@ -409,8 +402,7 @@ export const operations = {
           "pattern": "^bytes=[0-9]+-[0-9]*$",
           "x-rule": "a single byte range such as \"bytes=0-1023\" or \"bytes=1024-\""
         }
-      },
-      "required": []
+      }
     }
   },
   "writeVolumeFile": {
@@ -466,9 +458,6 @@ export const operations = {
 export const schemas: Record<string, unknown> = {
   "Egress": {
     "type": "object",
-    "required": [
-      "allowed_destinations"
-    ],
     "additionalProperties": false,
     "properties": {
       "allowed_destinations": {
@@ -479,24 +468,24 @@ export const schemas: Record<string, unknown> = {
           "maxLength": 253
         }
       }
-    }
+    },
+    "required": [
+      "allowed_destinations"
+    ]
   },
   "Env": {
     "type": "object",
+    "additionalProperties": {
+      "type": "string"
+    },
     "propertyNames": {
       "type": "string",
       "pattern": "^[-._a-zA-Z][-._a-zA-Z0-9]*$",
       "x-rule": "an environment variable name: letters, digits, \"-\", \".\" and \"_\", not starting with a digit"
-    },
-    "additionalProperties": {
-      "type": "string"
     }
   },
   "ExecRequest": {
     "type": "object",
-    "required": [
-      "command"
-    ],
     "additionalProperties": false,
     "properties": {
       "command": {
@@ -506,7 +495,10 @@ export const schemas: Record<string, unknown> = {
           "type": "string"
         }
       }
-    }
+    },
+    "required": [
+      "command"
+    ]
   },
   "Id": {
     "type": "string",
@@ -517,10 +509,6 @@ export const schemas: Record<string, unknown> = {
   },
   "MoveFileRequest": {
     "type": "object",
-    "required": [
-      "from",
-      "to"
-    ],
     "additionalProperties": false,
     "properties": {
       "from": {
@@ -529,7 +517,11 @@ export const schemas: Record<string, unknown> = {
       "to": {
         "$ref": "VolumeFilePath"
       }
-    }
+    },
+    "required": [
+      "from",
+      "to"
+    ]
   },
   "Name": {
     "type": "string",
@@ -540,9 +532,6 @@ export const schemas: Record<string, unknown> = {
   },
   "NetworkingPort": {
     "type": "object",
-    "required": [
-      "port"
-    ],
     "additionalProperties": false,
     "properties": {
       "port": {
@@ -571,7 +560,10 @@ export const schemas: Record<string, unknown> = {
           }
         }
       }
-    }
+    },
+    "required": [
+      "port"
+    ]
   },
   "Resources": {
     "type": "object",
@@ -591,9 +583,6 @@ export const schemas: Record<string, unknown> = {
   },
   "SandboxSpec": {
     "type": "object",
-    "required": [
-      "image"
-    ],
     "additionalProperties": false,
     "properties": {
       "image": {
@@ -650,7 +639,10 @@ export const schemas: Record<string, unknown> = {
         "minimum": 1,
         "maximum": 604800
       }
-    }
+    },
+    "required": [
+      "image"
+    ]
   },
   "SnapshotSpec": {
     "type": "object",
@@ -674,16 +666,16 @@ export const schemas: Record<string, unknown> = {
   },
   "Tags": {
     "type": "object",
+    "additionalProperties": {
+      "type": "string",
+      "maxLength": 512
+    },
     "maxProperties": 16,
     "x-max-bytes": 4096,
     "propertyNames": {
       "type": "string",
       "minLength": 1,
       "maxLength": 64
-    },
-    "additionalProperties": {
-      "type": "string",
-      "maxLength": 512
     }
   },
   "VolumeFilePath": {
@@ -695,14 +687,14 @@ export const schemas: Record<string, unknown> = {
   },
   "VolumeMounts": {
     "type": "object",
+    "additionalProperties": {
+      "type": "string",
+      "minLength": 1
+    },
     "propertyNames": {
       "type": "string",
       "pattern": "^/(?!([\\s\\S]*/)?\\.\\.(/|$))[\\s\\S]*$",
       "x-rule": "an absolute path (starting with \"/\") without \"..\" segments"
-    },
-    "additionalProperties": {
-      "type": "string",
-      "minLength": 1
     }
   },
   "VolumeSpec": {

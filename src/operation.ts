@@ -46,10 +46,19 @@ export type Behaviour = Pick<Call, "read" | "idempotent" | "timeoutMs"> & {
   label?: string;
 };
 
-// RFC 3986 unreserved characters pass; everything else, `/` and `%` included, is percent-encoded, so
-// no id can reach another endpoint. Dots alone ("." or "..") are refused by the spec's id pattern,
-// because URL parsers treat even "%2E%2E" as a parent segment.
-const encode = (value: unknown) => encodeURIComponent(String(value));
+/**
+ * Fills the `{name}` segments of `route` from `params`, naming each one that is absent in `missing`.
+ * RFC 3986 unreserved characters pass; everything else, `/` and `%` included, is percent-encoded, so
+ * no id can reach another endpoint. Dots alone ("." or "..") are refused by the spec's id pattern,
+ * because URL parsers treat even "%2E%2E" as a parent segment.
+ */
+export function fillRoute(route: string, params: Record<string, unknown> = {}, missing: string[] = []): string {
+  return route.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined || value === null) missing.push(name);
+    return encodeURIComponent(String(value));
+  });
+}
 
 /**
  * For methods that make several requests (a lookup, then the call, then a poll): the caller's
@@ -63,9 +72,8 @@ export function deadlineFor(options: RequestOptions | undefined): () => RequestO
 }
 
 export function buildQuery(query: Record<string, unknown> | undefined): string {
-  if (!query) return "";
   const out = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
+  for (const [key, value] of Object.entries(query ?? {})) {
     if (value === undefined || value === null) continue;
     for (const item of Array.isArray(value) ? value : [value]) out.append(key, String(item));
   }
@@ -87,26 +95,22 @@ export function invoke<K extends OperationId>(
   const key = behaviour.idempotent ? options?.idempotencyKey : undefined;
   if (rule.header) validate(label, rule.header, key === undefined ? (input.header ?? {}) : { ...(input.header as object | undefined), "Idempotency-Key": key });
   if (rule.body) validate(label, rule.body, input.body ?? (rule.bodyRequired ? undefined : {}));
-  const params = (input.path ?? {}) as Record<string, unknown>;
-  const path = rule.route.replace(/\{(\w+)\}/g, (_, name: string) => encode(params[name]));
+  const json = input.body !== undefined;
+  // A JSON body, or else the behaviour's raw one (file content) with its content type.
+  const contentType = json ? "application/json" : behaviour.contentType;
   const headers: Record<string, string> = { ...(input.header as Record<string, string> | undefined) };
-  let body: BodyInit | undefined = behaviour.rawBody;
-  if (body !== undefined && behaviour.contentType) headers["content-type"] = behaviour.contentType;
-  if (input.body !== undefined) {
-    body = JSON.stringify(input.body);
-    headers["content-type"] = "application/json";
-  }
+  if (contentType) headers["content-type"] = contentType;
   const method = rule.method;
   return transport.send<Data<K>>(
     {
       method,
-      path: path + buildQuery(input.query as Record<string, unknown> | undefined),
+      path: fillRoute(rule.route, input.path as Record<string, unknown> | undefined) + buildQuery(input.query as Record<string, unknown> | undefined),
       headers,
-      body: body ?? null,
+      body: json ? JSON.stringify(input.body) : (behaviour.rawBody ?? null),
       read: behaviour.read,
       retry: behaviour.retry ?? (method === "POST" && !behaviour.idempotent ? "unstarted" : "idempotent"),
-      ...(behaviour.idempotent ? { idempotent: true } : {}),
-      ...(behaviour.timeoutMs !== undefined ? { timeoutMs: behaviour.timeoutMs } : {}),
+      idempotent: behaviour.idempotent,
+      timeoutMs: behaviour.timeoutMs,
     },
     options,
   );

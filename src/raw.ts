@@ -7,7 +7,7 @@ import createClient, { type Client } from "openapi-fetch";
 import type { paths } from "../generated/schema.js";
 import { operations as rules } from "../generated/request-rules.js";
 import { ValidationError } from "./errors.js";
-import { buildQuery } from "./operation.js";
+import { buildQuery, fillRoute } from "./operation.js";
 import type { RetryMode } from "./retry.js";
 import type { Transport } from "./transport.js";
 
@@ -63,10 +63,10 @@ export function createRawClient(options: RawClientOptions): Client<paths> {
   return createClient<paths>(options);
 }
 
-// Routes whose operations take an Idempotency-Key, as regexes over the path.
+// The operations that take an Idempotency-Key, as regexes over "METHOD /path".
 const IDEMPOTENT_CREATES = Object.values(rules)
   .filter((r) => "header" in r && "Idempotency-Key" in r.header.properties)
-  .map((r) => ({ method: r.method as string, route: new RegExp(`^${r.route.replace(/\{\w+\}/g, "[^/]+")}$`) }));
+  .map((r) => new RegExp(`^${r.method} ${r.route.replace(/\{\w+\}/g, "[^/]+")}$`));
 const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
 // openapi-fetch's per-call options that this client honours; any other is refused, never dropped.
 const OPTIONS = new Set(["params", "body", "headers", "signal", "parseAs", "bodySerializer", "baseUrl"]);
@@ -96,17 +96,12 @@ async function rawCall(transport: Transport, method: string, route: string, init
   }
   const params = init.params ?? {};
   const missing: string[] = [];
-  let path = route.replace(/\{(\w+)\}/g, (_, name: string) => {
-    const value = params.path?.[name];
-    if (value === undefined || value === null) missing.push(name);
-    return encodeURIComponent(String(value));
-  });
+  const pathname = fillRoute(route, params.path, missing);
   if (missing.length) throw new ValidationError(what, missing.map((name) => ({ path: `params.path.${name}`, message: "is required" })));
-  const pathname = path;
-  path += buildQuery(params.query);
+  const path = pathname + buildQuery(params.query);
   // Later sources win, as in openapi-fetch: the JSON default, then `headers`, then `params.header`.
   const headers: Record<string, string> = {};
-  const given = init.headers instanceof Headers ? [...init.headers] : Array.isArray(init.headers) ? init.headers : Object.entries(init.headers ?? {});
+  const given = init.headers instanceof Headers || Array.isArray(init.headers) ? init.headers : Object.entries(init.headers ?? {});
   for (const [name, value] of [...given, ...Object.entries(params.header ?? {})] as [string, HeaderValue][]) {
     if (value !== undefined && value !== null) headers[name.toLowerCase()] = String(value);
   }
@@ -115,14 +110,14 @@ async function rawCall(transport: Transport, method: string, route: string, init
     body = init.bodySerializer ? init.bodySerializer(init.body, headers) : JSON.stringify(init.body);
     headers["content-type"] ??= "application/json";
   }
+  // A caller's key stays in the headers: the transport sends it, on every attempt, instead of making one.
   const key = headers["idempotency-key"];
-  delete headers["idempotency-key"];
-  const create = IDEMPOTENT_CREATES.some((c) => c.method === method && c.route.test(pathname));
+  const create = IDEMPOTENT_CREATES.some((create) => create.test(`${method} ${pathname}`));
   const retry: RetryMode = IDEMPOTENT_METHODS.has(method) || create || key ? "idempotent" : "unstarted";
-  const base = init.baseUrl?.replace(/\/+$/, "");
+  const base = init.baseUrl?.replace(/\/+$/, "") ?? "";
   const outcome = await transport.send<Response>(
-    { method, path: base === undefined ? path : base + path, headers, body, retry, read: "response", passErrors: true, idempotent: create || key !== undefined },
-    { signal: init.signal, idempotencyKey: key },
+    { method, path: base + path, headers, body, retry, read: "response", passErrors: true, idempotent: create || key !== undefined },
+    { signal: init.signal },
   );
   return parse(outcome.data, method, init.parseAs ?? "json");
 }

@@ -7,21 +7,18 @@ import { ValidationError, type ValidationIssue } from "./errors.js";
 
 export interface Schema {
   $ref?: string;
-  type?: string | readonly string[];
+  type?: string;
   enum?: readonly unknown[];
-  const?: unknown;
   pattern?: string;
+  /** What `pattern` allows, in words; codegen refuses a pattern without one. */
   "x-rule"?: string;
   "x-max-bytes"?: number;
   minLength?: number;
   maxLength?: number;
   minimum?: number;
   maximum?: number;
-  exclusiveMinimum?: number;
-  exclusiveMaximum?: number;
   minItems?: number;
   maxItems?: number;
-  minProperties?: number;
   maxProperties?: number;
   required?: readonly string[];
   properties?: Readonly<Record<string, Schema>>;
@@ -34,73 +31,64 @@ const patterns = new Map<string, RegExp>();
 const regex = (p: string) => patterns.get(p) ?? patterns.set(p, new RegExp(p, "u")).get(p)!;
 const utf8 = new TextEncoder();
 
-function typeOf(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "array";
-  if (typeof v === "number") return Number.isInteger(v) ? "integer" : "number";
-  return typeof v;
-}
-
-function fits(actual: string, wanted: string): boolean {
-  return actual === wanted || (wanted === "number" && actual === "integer");
+// JSON Schema's types: an integer is also a number; null and arrays are not objects.
+function isType(value: unknown, type: string): boolean {
+  if (value === null) return type === "null";
+  if (Array.isArray(value)) return type === "array";
+  if (type === "integer") return Number.isInteger(value);
+  return typeof value === type;
 }
 
 const join = (path: string, key: string | number) =>
   typeof key === "number" ? `${path}[${key}]` : !path ? key : /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
 
-const chars = (s: string) => (s.length > 0 && /[\uD800-\uDFFF]/.test(s) ? [...s].length : s.length);
+// Code points, as JSON Schema counts them; the spread is only needed when there are surrogate pairs.
+const chars = (s: string) => (/[\uD800-\uDFFF]/.test(s) ? [...s].length : s.length);
 
 export function check(schema: Schema, value: unknown, path: string, issues: ValidationIssue[]): void {
   if (schema.$ref) return check(schemas[schema.$ref] as Schema, value, path, issues);
   const add = (message: string, at = path): void => void issues.push({ path: at, message });
-  const actual = typeOf(value);
-  if (schema.type !== undefined) {
-    const wanted = typeof schema.type === "string" ? [schema.type] : schema.type;
-    if (!wanted.some((t) => fits(actual, t))) return add(`must be ${wanted.map((t) => (t === "integer" ? "a whole number" : `${/^[aeiou]/.test(t) ? "an" : "a"} ${t}`)).join(" or ")}`);
-  }
+  const wanted = schema.type;
+  if (wanted !== undefined && !isType(value, wanted)) return add(`must be ${wanted === "integer" ? "a whole number" : `${/^[aeiou]/.test(wanted) ? "an" : "a"} ${wanted}`}`);
   if (schema.enum && !schema.enum.includes(value)) return add(`must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}`);
-  if ("const" in schema && value !== schema.const) return add(`must be ${JSON.stringify(schema.const)}`);
   if (typeof value === "string") {
     // An empty string is reported as empty only: that it also breaks the pattern says nothing more.
     if (schema.minLength !== undefined && chars(value) < schema.minLength) return add(schema.minLength === 1 ? "must not be empty" : `must be at least ${schema.minLength} characters`);
     if (schema.maxLength !== undefined && chars(value) > schema.maxLength) add(`must be at most ${schema.maxLength} characters`);
-    if (schema.pattern !== undefined && !regex(schema.pattern).test(value)) add(`must be ${schema["x-rule"] ?? `text matching /${schema.pattern}/`}`);
+    if (schema.pattern !== undefined && !regex(schema.pattern).test(value)) add(`must be ${schema["x-rule"]}`);
   } else if (typeof value === "number") {
     if (schema.minimum !== undefined && value < schema.minimum) add(`must be at least ${schema.minimum}`);
     if (schema.maximum !== undefined && value > schema.maximum) add(`must be at most ${schema.maximum}`);
-    if (schema.exclusiveMinimum !== undefined && value <= schema.exclusiveMinimum) add(`must be more than ${schema.exclusiveMinimum}`);
-    if (schema.exclusiveMaximum !== undefined && value >= schema.exclusiveMaximum) add(`must be less than ${schema.exclusiveMaximum}`);
   } else if (Array.isArray(value)) {
     if (schema.minItems !== undefined && value.length < schema.minItems) add(schema.minItems === 1 ? "must not be empty" : `must have at least ${schema.minItems} items`);
     if (schema.maxItems !== undefined && value.length > schema.maxItems) add(`must have at most ${schema.maxItems} item${schema.maxItems === 1 ? "" : "s"}`);
     if (schema.items) value.forEach((item, i) => check(schema.items!, item, join(path, i), issues));
-  } else if (actual === "object") {
-    checkObject(schema, value as Record<string, unknown>, path, issues);
+  } else if (value !== null && typeof value === "object") {
+    checkObject(schema, value as Record<string, unknown>, path, issues, add);
   }
 }
 
-function checkObject(schema: Schema, value: Record<string, unknown>, path: string, issues: ValidationIssue[]): void {
+function checkObject(schema: Schema, value: Record<string, unknown>, path: string, issues: ValidationIssue[], add: (message: string, at?: string) => void): void {
   const keys = Object.keys(value).filter((k) => value[k] !== undefined);
   for (const key of schema.required ?? []) {
-    if (value[key] === undefined) issues.push({ path: join(path, key), message: "is required" });
+    if (value[key] === undefined) add("is required", join(path, key));
   }
-  if (schema.minProperties !== undefined && keys.length < schema.minProperties) issues.push({ path, message: `must have at least ${schema.minProperties} entries` });
-  if (schema.maxProperties !== undefined && keys.length > schema.maxProperties) issues.push({ path, message: `must have at most ${schema.maxProperties} entries` });
+  if (schema.maxProperties !== undefined && keys.length > schema.maxProperties) add(`must have at most ${schema.maxProperties} entries`);
   if (schema["x-max-bytes"] !== undefined) {
     const bytes = keys.reduce((n, k) => n + utf8.encode(k).length + utf8.encode(String(value[k])).length, 0);
-    if (bytes > schema["x-max-bytes"]) issues.push({ path, message: `must total at most ${schema["x-max-bytes"]} bytes of keys and values (has ${bytes})` });
+    if (bytes > schema["x-max-bytes"]) add(`must total at most ${schema["x-max-bytes"]} bytes of keys and values (has ${bytes})`);
   }
   for (const key of keys) {
     const at = join(path, key);
     if (schema.propertyNames) {
-      const before = issues.length;
-      check(schema.propertyNames, key, at, issues);
-      for (let i = before; i < issues.length; i++) issues[i]!.message = `key ${issues[i]!.message}`;
+      const keyIssues: ValidationIssue[] = [];
+      check(schema.propertyNames, key, at, keyIssues);
+      for (const issue of keyIssues) add(`key ${issue.message}`, at);
     }
     // Own properties only: "constructor" or "toString" must not pass for declared fields.
     const declared = schema.properties && Object.hasOwn(schema.properties, key) ? schema.properties[key] : undefined;
     if (declared) check(declared, value[key], at, issues);
-    else if (schema.additionalProperties === false) issues.push({ path: at, message: unknownField(key, schema) });
+    else if (schema.additionalProperties === false) add(unknownField(key, schema), at);
     else if (typeof schema.additionalProperties === "object") check(schema.additionalProperties, value[key], at, issues);
   }
 }
@@ -120,9 +108,9 @@ export function matches(name: string, value: unknown): boolean {
 }
 
 /** Throws `ValidationError` naming every field that breaks the schema; returns the value unchanged. */
-export function validate<T>(what: string, schema: Schema, value: T, path = ""): T {
+export function validate<T>(what: string, schema: Schema, value: T): T {
   const issues: ValidationIssue[] = [];
-  check(schema, value, path, issues);
+  check(schema, value, "", issues);
   if (issues.length) throw new ValidationError(what, issues);
   return value;
 }
