@@ -38,14 +38,15 @@ export interface LogsOptions {
  * ```
  */
 export class SandboxNotRunningError extends SandboxError {
-  constructor(
-    message: string,
-    /** The final phase the sandbox reached instead: `succeeded`, `failed` or `terminated`. */
-    readonly phase: StatusResponsePhase,
-    /** The main process's exit code, when it exited (null or undefined when terminated or unknown). */
-    readonly exit_code: number | null | undefined,
-  ) {
+  /** The final phase the sandbox reached instead: `succeeded`, `failed` or `terminated`. */
+  declare readonly phase: StatusResponsePhase;
+  /** The main process's exit code, when it exited (null or undefined when terminated or unknown). */
+  declare readonly exit_code: number | null | undefined;
+
+  constructor(message: string, phase: StatusResponsePhase, exit_code: number | null | undefined) {
     super(message, { code: "sandbox_not_running" });
+    this.phase = phase;
+    this.exit_code = exit_code;
   }
 }
 
