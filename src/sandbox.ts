@@ -131,7 +131,7 @@ export class Sandbox {
       await this.refresh({ signal, totalTimeoutMs: left });
       if (this.phase === "running") return true;
       if (ENDED_PHASES.includes(this.phase)) {
-        const exit = this.exit_code === null || this.exit_code === undefined ? "" : ` with exit code ${this.exit_code}`;
+        const exit = typeof this.exit_code === "number" ? ` with exit code ${this.exit_code}` : "";
         throw new SandboxNotRunningError(`sandbox ${this.name} is ${this.phase}${exit}; it will never run`, this.phase, this.exit_code);
       }
       return undefined;
