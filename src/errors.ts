@@ -329,13 +329,14 @@ export function errorFromResponse(
   requestId: string | undefined,
   retryAfterMs?: number,
 ): SandboxError {
-  const fromBody = body !== null && typeof body === "object" ? (body as Record<string, unknown>) : undefined;
+  // Reading a property is safe on any value but null and undefined: a string or array body has no `code`.
+  const fromBody = (body ?? {}) as Record<string, unknown>;
   const code =
-    (typeof fromBody?.code === "string" ? (fromBody.code as SandboxErrorCode) : undefined) ??
-    CODE_BY_STATUS[status] ??
-    (status >= 500 ? "internal_error" : "unexpected_status");
+    typeof fromBody.code === "string"
+      ? (fromBody.code as SandboxErrorCode)
+      : (CODE_BY_STATUS[status] ?? (status >= 500 ? "internal_error" : "unexpected_status"));
   const detail =
-    typeof fromBody?.error === "string"
+    typeof fromBody.error === "string"
       ? fromBody.error
       : typeof body === "string" && body
         ? `unexpected non-JSON response: ${JSON.stringify(body)}`
