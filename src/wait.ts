@@ -39,14 +39,10 @@ export async function pollUntil<T>(
   let interval = options.pollIntervalMs ?? DEFAULTS.pollIntervalMs;
   for (;;) {
     if (options.signal?.aborted) throw new RequestAbortedError(`${what}: aborted by the caller's signal`, { code: "aborted", cause: options.signal.reason });
-    let result: T | undefined;
-    try {
-      result = await probe(options.signal, Math.max(1, deadline - Date.now()));
-    } catch (error) {
+    const result = await probe(options.signal, Math.max(1, deadline - Date.now())).catch((error: unknown) => {
       // A probe cut short by the wait's own deadline is the wait timing out.
-      if (error instanceof SandboxTimeoutError && Date.now() >= deadline) throw timedOut();
-      throw error;
-    }
+      throw error instanceof SandboxTimeoutError && Date.now() >= deadline ? timedOut() : error;
+    });
     if (result !== undefined) return result;
     const left = deadline - Date.now();
     if (left <= 0) throw timedOut();
