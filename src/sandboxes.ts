@@ -128,21 +128,17 @@ export class Sandboxes {
       if (mine) return mine;
       throw error;
     }
-    if (created.data.name) this.#ids.set(created.data.name, created.data.id);
-    return this.#fromCreate(created, spec, remaining());
-  }
-
-  async #fromCreate(created: Outcome<CreateResponse>, spec: SandboxSpec, options?: RequestOptions): Promise<Sandbox> {
+    const { id, name, volume_mounts, status } = created.data;
+    if (name) this.#ids.set(name, id);
     // Porter's API answers a create with the id and name only; a server that embeds the status
     // record saves the GET. Either way the handle reports the create's exchange (key, replay).
-    let record = created.data.status;
+    let record = status;
     if (!record) {
       try {
-        record = (await invoke(this.#transport, "getSandbox", { path: { id: created.data.id } }, options, { read: "json" })).data;
+        record = (await invoke(this.#transport, "getSandbox", { path: { id } }, remaining(), { read: "json" })).data;
       } catch {
         // The sandbox exists: an error here would hide its id and invite a second create. Report what
         // the create told, as not yet started; `refresh()` or `waitUntilRunning()` fetch the rest.
-        const { id, name, volume_mounts } = created.data;
         record = { id, name, image: spec.image, tags: spec.tags, volume_mounts, phase: "queued" } as StatusResponse;
       }
     }
