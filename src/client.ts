@@ -19,26 +19,28 @@ import { Volumes } from "./volumes.js";
  * porter.close();
  * ```
  */
+// Public fields are `declare`d and set in the constructor: a class field declaration would be emitted
+// too, only to be overwritten.
 export class Porter {
   /** Create, get, list and terminate sandboxes. */
-  readonly sandboxes: Sandboxes;
+  declare readonly sandboxes: Sandboxes;
   /** Create, get, list and delete volumes, and reach their files. */
-  readonly volumes: Volumes;
+  declare readonly volumes: Volumes;
   /** Liveness of the API: `healthCheck()` (GET /healthz). */
-  readonly healthz: { healthCheck(options?: RequestOptions): Promise<WithResponse<HealthResponse>> };
+  declare readonly healthz: { healthCheck(options?: RequestOptions): Promise<WithResponse<HealthResponse>> };
   /** Readiness of the API: `readinessCheck()` (GET /readyz). */
-  readonly readyz: { readinessCheck(options?: RequestOptions): Promise<WithResponse<ReadinessResponse>> };
+  declare readonly readyz: { readinessCheck(options?: RequestOptions): Promise<WithResponse<ReadinessResponse>> };
   /** The API base URL requests go to. */
-  readonly baseUrl: string;
+  declare readonly baseUrl: string;
   readonly #transport: Transport;
   #raw: RawClient | undefined;
 
   constructor(options: ClientOptions = {}) {
     const config = resolveConfig(options);
     const transport = new Transport(config);
-    this.baseUrl = config.baseUrl;
     this.#transport = transport;
     const raw = () => (this.#raw ??= transportClient(transport));
+    // Assigned in the order the fields are declared, so the instance's keys keep that order.
     this.sandboxes = new Sandboxes(transport, raw);
     this.volumes = new Volumes(transport, raw);
     this.healthz = {
@@ -53,6 +55,7 @@ export class Porter {
         return attach(outcome.data, outcome);
       },
     };
+    this.baseUrl = config.baseUrl;
   }
 
   /**

@@ -32,13 +32,14 @@ export function projectIdFromToken(token: string): number {
   const payload = token.split(".")[1];
   let claims: unknown;
   try {
-    const b64 = payload!.replace(/-/g, "+").replace(/_/g, "/");
-    claims = JSON.parse(atob(b64.padEnd(b64.length + ((4 - (b64.length % 4)) % 4), "=")));
+    // base64url to base64; `atob` decodes it without the `=` padding JWTs leave out (forgiving-base64).
+    claims = JSON.parse(atob(payload!.replace(/-/g, "+").replace(/_/g, "/")));
   } catch {
     throw configError("the API key is not a Porter API token (a JWT); create one under Settings > API tokens");
   }
-  const id = (claims as { project_id?: unknown } | null)?.project_id;
-  if (typeof id !== "number" || !Number.isInteger(id) || id <= 0) {
+  // Cast for the comparison: `Number.isInteger` is what checks that the claim is a number at all.
+  const id = (claims as { project_id?: unknown } | null)?.project_id as number;
+  if (!Number.isInteger(id) || id <= 0) {
     throw configError("the API key has no positive-integer project_id claim; create a new one under Settings > API tokens");
   }
   return id;

@@ -67,20 +67,22 @@ export interface SandboxErrorInit {
  * }
  * ```
  */
+// Fields are `declare`d and set in the constructor (in declaration order, so own keys keep their order):
+// a class field declaration would be emitted as well, only to be overwritten.
 export class SandboxError extends Error {
   /** HTTP status of the response, when there was one. */
-  readonly statusCode: number | undefined;
+  declare readonly statusCode: number | undefined;
   /** Stable machine-readable code; branch on this, not on `message`. */
-  readonly code: SandboxErrorCode;
+  declare readonly code: SandboxErrorCode;
   /** The parsed response body (JSON), or a short excerpt of a non-JSON body. */
-  readonly body: unknown;
+  declare readonly body: unknown;
   /** The `X-Request-Id` the API answered with; quote it in support requests. */
-  readonly requestId: string | undefined;
+  declare readonly requestId: string | undefined;
   /** HTTP attempts made before this error was raised (set by the transport; 0 when none was sent). */
-  attempts = 0;
+  declare attempts: number;
   /** Of those, attempts whose outcome is unknown: they timed out or lost the connection after the
    * request was sent, so the server may have carried them out. */
-  uncertainAttempts = 0;
+  declare uncertainAttempts: number;
 
   constructor(message: string, init: SandboxErrorInit = {}) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -88,6 +90,8 @@ export class SandboxError extends Error {
     this.code = init.code ?? "unexpected_status";
     this.body = init.body;
     this.requestId = init.requestId;
+    this.attempts = 0;
+    this.uncertainAttempts = 0;
   }
 }
 
@@ -170,7 +174,7 @@ export class ConflictError extends SandboxError {}
  */
 export class RateLimitError extends SandboxError {
   /** How long the API asked to wait (`Retry-After`), in ms; undefined when it did not say. */
-  readonly retryAfterMs: number | undefined;
+  declare readonly retryAfterMs: number | undefined;
   constructor(message: string, init: SandboxErrorInit & { retryAfterMs?: number }) {
     super(message, init);
     this.retryAfterMs = init.retryAfterMs;
@@ -271,7 +275,7 @@ export interface ValidationIssue {
  */
 export class ValidationError extends SandboxError {
   /** Every rule the input broke, each with where (`path`) and what (`message`). */
-  readonly issues: readonly ValidationIssue[];
+  declare readonly issues: readonly ValidationIssue[];
   constructor(what: string, issues: ValidationIssue[]) {
     const list = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
     super(`invalid ${what}: ${list}`, { code: "validation_error" });
@@ -325,13 +329,14 @@ export function errorFromResponse(
   requestId: string | undefined,
   retryAfterMs?: number,
 ): SandboxError {
-  const fromBody = body !== null && typeof body === "object" ? (body as Record<string, unknown>) : undefined;
+  // Reading a property is safe on any value but null and undefined: a string or array body has no `code`.
+  const fromBody = (body ?? {}) as Record<string, unknown>;
   const code =
-    (typeof fromBody?.code === "string" ? (fromBody.code as SandboxErrorCode) : undefined) ??
-    CODE_BY_STATUS[status] ??
-    (status >= 500 ? "internal_error" : "unexpected_status");
+    typeof fromBody.code === "string"
+      ? (fromBody.code as SandboxErrorCode)
+      : (CODE_BY_STATUS[status] ?? (status >= 500 ? "internal_error" : "unexpected_status"));
   const detail =
-    typeof fromBody?.error === "string"
+    typeof fromBody.error === "string"
       ? fromBody.error
       : typeof body === "string" && body
         ? `unexpected non-JSON response: ${JSON.stringify(body)}`

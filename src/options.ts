@@ -124,6 +124,9 @@ export function checkRetries(value: number | undefined): void {
   }
 }
 
+// The options that fall back to src/defaults.ts, where each default has the option's name.
+const DEFAULTED = ["timeoutMs", "maxRetries", "retryDelayMs", "maxRetryDelayMs", "maxRetryAfterMs"] as const;
+
 export function resolveConfig(options: ClientOptions): ResolvedConfig {
   for (const name of ["timeoutMs", "totalTimeoutMs", "retryDelayMs", "maxRetryDelayMs", "maxRetryAfterMs"] as const) {
     checkMs(name, options[name]);
@@ -133,18 +136,15 @@ export function resolveConfig(options: ClientOptions): ResolvedConfig {
   if (!LEVELS.includes(logLevel)) throw optionError("logLevel", `must be one of ${LEVELS.join(", ")}`);
   const fetchImpl = options.fetch ?? globalThis.fetch;
   if (typeof fetchImpl !== "function") throw optionError("fetch", "no global fetch in this runtime: pass one");
-  return {
+  const config = {
     ...resolveLocation(options),
     // Bound lazily: calling a detached `fetch` throws "Illegal invocation" in browsers.
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     headers: { ...options.defaultHeaders },
-    timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
     totalTimeoutMs: options.totalTimeoutMs,
-    maxRetries: options.maxRetries ?? DEFAULTS.maxRetries,
-    retryDelayMs: options.retryDelayMs ?? DEFAULTS.retryDelayMs,
-    maxRetryDelayMs: options.maxRetryDelayMs ?? DEFAULTS.maxRetryDelayMs,
-    maxRetryAfterMs: options.maxRetryAfterMs ?? DEFAULTS.maxRetryAfterMs,
     logger: options.logger ?? console,
     logLevel,
-  };
+  } as ResolvedConfig;
+  for (const name of DEFAULTED) config[name] = options[name] ?? DEFAULTS[name];
+  return config;
 }

@@ -50,18 +50,18 @@ export function makePage<T, Extra extends object>(
   extra: Extra,
   fetchPage: (page: number) => Promise<Page<T, Extra>>,
 ): Page<T, Extra> {
-  // Not enumerable, so that the page still prints, spreads and serialises as the plain array it is.
-  return Object.defineProperties(items, {
-    pagination: { value: pagination },
-    ...Object.fromEntries(Object.entries(extra).map(([k, value]) => [k, { value }])),
-    hasNextPage: { value: () => pagination.has_next_page },
-    getNextPage: {
-      value: () => {
-        if (!pagination.has_next_page) return Promise.reject(new RangeError(`page ${pagination.current_page} is the last page`));
-        return fetchPage(pagination.current_page + 1);
-      },
+  const members = {
+    pagination,
+    ...extra,
+    hasNextPage: () => pagination.has_next_page,
+    getNextPage: () => {
+      if (!pagination.has_next_page) return Promise.reject(new RangeError(`page ${pagination.current_page} is the last page`));
+      return fetchPage(pagination.current_page + 1);
     },
-  }) as Page<T, Extra>;
+  };
+  // Not enumerable, so that the page still prints, spreads and serialises as the plain array it is.
+  for (const [name, value] of Object.entries(members)) Object.defineProperty(items, name, { value });
+  return items as Page<T, Extra>;
 }
 
 /**

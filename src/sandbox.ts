@@ -38,14 +38,15 @@ export interface LogsOptions {
  * ```
  */
 export class SandboxNotRunningError extends SandboxError {
-  constructor(
-    message: string,
-    /** The final phase the sandbox reached instead: `succeeded`, `failed` or `terminated`. */
-    readonly phase: StatusResponsePhase,
-    /** The main process's exit code, when it exited (null or undefined when terminated or unknown). */
-    readonly exit_code: number | null | undefined,
-  ) {
+  /** The final phase the sandbox reached instead: `succeeded`, `failed` or `terminated`. */
+  declare readonly phase: StatusResponsePhase;
+  /** The main process's exit code, when it exited (null or undefined when terminated or unknown). */
+  declare readonly exit_code: number | null | undefined;
+
+  constructor(message: string, phase: StatusResponsePhase, exit_code: number | null | undefined) {
     super(message, { code: "sandbox_not_running" });
+    this.phase = phase;
+    this.exit_code = exit_code;
   }
 }
 
@@ -130,7 +131,7 @@ export class Sandbox {
       await this.refresh({ signal, totalTimeoutMs: left });
       if (this.phase === "running") return true;
       if (ENDED_PHASES.includes(this.phase)) {
-        const exit = this.exit_code === null || this.exit_code === undefined ? "" : ` with exit code ${this.exit_code}`;
+        const exit = typeof this.exit_code === "number" ? ` with exit code ${this.exit_code}` : "";
         throw new SandboxNotRunningError(`sandbox ${this.name} is ${this.phase}${exit}; it will never run`, this.phase, this.exit_code);
       }
       return undefined;

@@ -128,21 +128,17 @@ export class Sandboxes {
       if (mine) return mine;
       throw error;
     }
-    if (created.data.name) this.#ids.set(created.data.name, created.data.id);
-    return this.#fromCreate(created, spec, remaining());
-  }
-
-  async #fromCreate(created: Outcome<CreateResponse>, spec: SandboxSpec, options?: RequestOptions): Promise<Sandbox> {
+    const { id, name, volume_mounts, status } = created.data;
+    if (name) this.#ids.set(name, id);
     // Porter's API answers a create with the id and name only; a server that embeds the status
     // record saves the GET. Either way the handle reports the create's exchange (key, replay).
-    let record = created.data.status;
+    let record = status;
     if (!record) {
       try {
-        record = (await invoke(this.#transport, "getSandbox", { path: { id: created.data.id } }, options, { read: "json" })).data;
+        record = (await invoke(this.#transport, "getSandbox", { path: { id } }, remaining(), { read: "json" })).data;
       } catch {
         // The sandbox exists: an error here would hide its id and invite a second create. Report what
         // the create told, as not yet started; `refresh()` or `waitUntilRunning()` fetch the rest.
-        const { id, name, volume_mounts } = created.data;
         record = { id, name, image: spec.image, tags: spec.tags, volume_mounts, phase: "queued" } as StatusResponse;
       }
     }
@@ -156,11 +152,10 @@ export class Sandboxes {
     if (!(error instanceof ConflictError) || error.code !== "conflict" || error.uncertainAttempts < 1 || !spec.name) return undefined;
     const existing = await this.get(spec.name, options).catch(() => undefined);
     if (!existing) return undefined;
-    const same = (a: unknown, b: unknown) => JSON.stringify(sortKeys(a ?? {})) === JSON.stringify(sortKeys(b ?? {}));
     const certain =
       existing.image === spec.image &&
-      same(existing.tags, spec.tags) &&
-      same(existing.volume_mounts, spec.volume_mounts) &&
+      sameEntries(existing.tags, spec.tags) &&
+      sameEntries(existing.volume_mounts, spec.volume_mounts) &&
       (existing.ttl_seconds === undefined || existing.ttl_seconds === spec.ttl_seconds) &&
       Date.parse(existing.created_at) >= began;
     return certain ? existing : undefined;
@@ -226,7 +221,8 @@ export class Sandboxes {
    * ```
    */
   async counts(params: Omit<ListSandboxesParams, "page" | "include_filter_values"> = {}, options?: RequestOptions): Promise<WithResponse<CountResponse>> {
-    const { page: _p, include_filter_values: _i, ...query } = toQuery(params, undefined);
+    // `toQuery` leaves `page` undefined, which is not sent; a stray `include_filter_values` is dropped.
+    const { include_filter_values: _i, ...query } = toQuery(params);
     const outcome = await invoke(this.#transport, "countSandboxes", { query }, options, { read: "json", label: "count filters" });
     return attach(outcome.data, outcome);
   }
@@ -251,7 +247,7 @@ export class Sandboxes {
 
 type ListQuery = NonNullable<Input<"listSandboxes">["query"]>;
 
-function toQuery(params: ListSandboxesParams, page: number | undefined): ListQuery {
+function toQuery(params: ListSandboxesParams, page?: number): ListQuery {
   const { tags, phase, page: _page, ...rest } = params;
   const query: Record<string, unknown> = { ...rest, page };
   if (tags) query.tag = Object.entries(tags).map(([k, v]) => `${k}=${v}`);
@@ -259,7 +255,10 @@ function toQuery(params: ListSandboxesParams, page: number | undefined): ListQue
   return query as ListQuery;
 }
 
-function sortKeys(value: unknown): unknown {
-  if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)));
+type Entries = object | null | undefined;
+
+/** Whether two maps (tags, mounts) hold the same entries, in whatever order; an absent map is empty. */
+function sameEntries(a: Entries, b: Entries): boolean {
+  const sorted = (map: Entries) => JSON.stringify(Object.entries(map ?? {}).sort(([x], [y]) => (x < y ? -1 : 1)));
+  return sorted(a) === sorted(b);
 }

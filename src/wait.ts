@@ -1,5 +1,5 @@
 // Polls until a condition holds, with a growing interval, a timeout and an AbortSignal.
-import { callerSignals } from "./attempt-signal.js";
+import { callerSignals, sleep, type Cancellers } from "./attempt-signal.js";
 import { DEFAULTS } from "./defaults.js";
 import { RequestAbortedError, SandboxTimeoutError } from "./errors.js";
 import { checkMs } from "./options.js";
@@ -24,6 +24,10 @@ export interface WaitOptions {
   signal?: AbortSignal | undefined;
 }
 
+// The pause between polls ends early on the caller's signal (the loop then throws). `close()` need not
+// end it: the next probe fails at once with `ClientClosedError`, so nothing ever fires `onClose`.
+const BETWEEN_POLLS: Cancellers = { fanout: callerSignals, onClose: new Set() };
+
 /** Calls `probe` until it returns a value other than `undefined` (or throws), and returns that value.
  * Each probe is given what is left of the wait, so that a slow request cannot overrun it. */
 export async function pollUntil<T>(
@@ -39,22 +43,14 @@ export async function pollUntil<T>(
   let interval = options.pollIntervalMs ?? DEFAULTS.pollIntervalMs;
   for (;;) {
     if (options.signal?.aborted) throw new RequestAbortedError(`${what}: aborted by the caller's signal`, { code: "aborted", cause: options.signal.reason });
-    let result: T | undefined;
-    try {
-      result = await probe(options.signal, Math.max(1, deadline - Date.now()));
-    } catch (error) {
+    const result = await probe(options.signal, Math.max(1, deadline - Date.now())).catch((error: unknown) => {
       // A probe cut short by the wait's own deadline is the wait timing out.
-      if (error instanceof SandboxTimeoutError && Date.now() >= deadline) throw timedOut();
-      throw error;
-    }
+      throw error instanceof SandboxTimeoutError && Date.now() >= deadline ? timedOut() : error;
+    });
     if (result !== undefined) return result;
     const left = deadline - Date.now();
     if (left <= 0) throw timedOut();
-    await new Promise<void>((resolve) => {
-      const done = () => (clearTimeout(timer), callerSignals.delete(options.signal, done), resolve());
-      const timer = setTimeout(done, Math.min(interval, left));
-      callerSignals.add(options.signal, done);
-    });
+    await sleep(Math.min(interval, left), options.signal, BETWEEN_POLLS);
     interval = Math.min(interval * 1.5, DEFAULTS.maxPollIntervalMs);
   }
 }
