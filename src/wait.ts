@@ -1,5 +1,5 @@
 // Polls until a condition holds, with a growing interval, a timeout and an AbortSignal.
-import { callerSignals, sleep, type Cancellers } from "./attempt-signal.js";
+import { sleep } from "./attempt-signal.js";
 import { DEFAULTS } from "./defaults.js";
 import { RequestAbortedError, SandboxTimeoutError } from "./errors.js";
 import { checkMs } from "./options.js";
@@ -24,10 +24,6 @@ export interface WaitOptions {
   signal?: AbortSignal | undefined;
 }
 
-// The pause between polls ends early on the caller's signal (the loop then throws). `close()` need not
-// end it: the next probe fails at once with `ClientClosedError`, so nothing ever fires `onClose`.
-const BETWEEN_POLLS: Cancellers = { fanout: callerSignals, onClose: new Set() };
-
 /** Calls `probe` until it returns a value other than `undefined` (or throws), and returns that value.
  * Each probe is given what is left of the wait, so that a slow request cannot overrun it. */
 export async function pollUntil<T>(
@@ -50,7 +46,9 @@ export async function pollUntil<T>(
     if (result !== undefined) return result;
     const left = deadline - Date.now();
     if (left <= 0) throw timedOut();
-    await sleep(Math.min(interval, left), options.signal, BETWEEN_POLLS);
+    // Ends early on the caller's signal (the loop then throws). `close()` need not end it: the next
+    // probe fails at once with `ClientClosedError`.
+    await sleep(Math.min(interval, left), options.signal);
     interval = Math.min(interval * 1.5, DEFAULTS.maxPollIntervalMs);
   }
 }
