@@ -45,13 +45,13 @@ export class Porter {
     this.volumes = new Volumes(transport, raw);
     this.healthz = {
       healthCheck: async (o) => {
-        const outcome = await invoke(transport, "healthCheck", {}, o, { read: "json" });
+        const outcome = await invoke(transport, "healthCheck", {}, o);
         return attach(outcome.data, outcome);
       },
     };
     this.readyz = {
       readinessCheck: async (o) => {
-        const outcome = await invoke(transport, "readinessCheck", {}, o, { read: "json" });
+        const outcome = await invoke(transport, "readinessCheck", {}, o);
         return attach(outcome.data, outcome);
       },
     };

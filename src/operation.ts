@@ -37,9 +37,11 @@ export interface Input<K extends OperationId> {
 }
 
 /** How this operation may be retried, read and timed; see src/retry.ts for the modes. */
-export type Behaviour = Pick<Call, "read" | "idempotent" | "timeoutMs"> & {
+export type Behaviour = Partial<Pick<Call, "read" | "idempotent" | "timeoutMs" | "passErrors">> & {
+  /** How to read a 2xx body. Default: JSON. */
+  read?: Call["read"];
   retry?: RetryMode;
-  /** A non-JSON request body (file content), sent as is with `contentType`. */
+  /** A non-JSON request body (file content, or what porter.raw's bodySerializer made), sent as is with `contentType`. */
   rawBody?: BodyInit;
   contentType?: string;
   /** What the input is called in validation errors. Default: the operationId. */
@@ -86,7 +88,7 @@ export function invoke<K extends OperationId>(
   id: K,
   input: Input<K>,
   options: RequestOptions | undefined,
-  behaviour: Behaviour,
+  behaviour: Behaviour = {},
 ): Promise<Outcome<Data<K>>> {
   const rule: Rule = rules[id];
   const label = behaviour.label ?? id;
@@ -95,8 +97,10 @@ export function invoke<K extends OperationId>(
   const key = behaviour.idempotent ? options?.idempotencyKey : undefined;
   if (rule.header) validate(label, rule.header, key === undefined ? (input.header ?? {}) : { ...(input.header as object | undefined), "Idempotency-Key": key });
   if (rule.body) validate(label, rule.body, input.body ?? (rule.bodyRequired ? undefined : {}));
-  const json = input.body !== undefined;
-  // A JSON body, or else the behaviour's raw one (file content) with its content type.
+  // The behaviour's raw body (file content, or what porter.raw's bodySerializer made) with its content
+  // type, or else the input's body as JSON.
+  const { rawBody } = behaviour;
+  const json = rawBody === undefined && input.body !== undefined;
   const contentType = json ? "application/json" : behaviour.contentType;
   const headers: Record<string, string> = { ...(input.header as Record<string, string> | undefined) };
   if (contentType) headers["content-type"] = contentType;
@@ -106,11 +110,12 @@ export function invoke<K extends OperationId>(
       method,
       path: fillRoute(rule.route, input.path as Record<string, unknown> | undefined) + buildQuery(input.query as Record<string, unknown> | undefined),
       headers,
-      body: json ? JSON.stringify(input.body) : (behaviour.rawBody ?? null),
-      read: behaviour.read,
+      body: json ? JSON.stringify(input.body) : (rawBody ?? null),
+      read: behaviour.read ?? "json",
       retry: behaviour.retry ?? (method === "POST" && !behaviour.idempotent ? "unstarted" : "idempotent"),
       idempotent: behaviour.idempotent,
       timeoutMs: behaviour.timeoutMs,
+      passErrors: behaviour.passErrors,
     },
     options,
   );

@@ -1,17 +1,14 @@
 // The typed low-level client. `porter.raw` speaks openapi-fetch's convention (`raw.GET(path, init)` →
-// `{ data, error, response }`, typed from the spec's `paths`) but sends through the SDK's own transport,
-// so raw calls get the same retries, idempotency keys, timeouts, cancellation and redirect handling as
-// the ergonomic surface, without openapi-fetch's runtime in every bundle. `createRawClient` is
-// openapi-fetch itself, for callers who want its middleware.
+// `{ data, error, response }`, typed from the spec's `paths`) but each call is the spec operation of
+// that method and path, sent by `invoke` as the ergonomic methods' are: checked against the spec's
+// rules before sending, with the same retries, idempotency keys, timeouts, cancellation and redirect
+// handling, and without openapi-fetch's runtime in every bundle. `createRawClient` is openapi-fetch
+// itself, for callers who want its middleware or to send what the spec does not describe.
 import createClient, { type Client } from "openapi-fetch";
 import type { paths } from "../generated/schema.js";
 import { operations as rules } from "../generated/request-rules.js";
-import { ValidationError } from "./errors.js";
-import { buildQuery, fillRoute } from "./operation.js";
-import type { RetryMode } from "./retry.js";
+import { invoke, type OperationId } from "./operation.js";
 import type { Transport } from "./transport.js";
-
-const VERBS = ["GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"] as const;
 
 /**
  * The typed low-level client: one method per HTTP verb, with paths, parameters, bodies and answers
@@ -25,7 +22,8 @@ const VERBS = ["GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRAC
  * if (error) console.error(response.status, error.code, error.error);
  * ```
  */
-export type RawClient = Pick<Client<paths>, "GET" | "PUT" | "POST" | "DELETE" | "OPTIONS" | "HEAD" | "PATCH" | "TRACE">;
+// The methods the spec uses; a spec with a PATCH operation would add "PATCH" here (the runtime follows the spec).
+export type RawClient = Pick<Client<paths>, "GET" | "PUT" | "POST" | "DELETE">;
 
 /**
  * Options of `createRawClient`. A client made this way sends with plain `fetch`: no retries, timeouts
@@ -63,70 +61,65 @@ export function createRawClient(options: RawClientOptions): Client<paths> {
   return createClient<paths>(options);
 }
 
-// The operations that take an Idempotency-Key, as regexes over "METHOD /path".
-const IDEMPOTENT_CREATES = Object.values(rules)
-  .filter((r) => "header" in r && "Idempotency-Key" in r.header.properties)
-  .map((r) => new RegExp(`^${r.method} ${r.route.replace(/\{\w+\}/g, "[^/]+")}$`));
-const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
+// Each operation of the spec by "METHOD /route", as a raw call names it.
+const OPERATIONS = new Map(Object.entries(rules).map(([id, rule]) => [`${rule.method} ${rule.route}`, id as OperationId]));
 // openapi-fetch's per-call options that this client honours; any other is refused, never dropped.
-const OPTIONS = new Set(["params", "body", "headers", "signal", "parseAs", "bodySerializer", "baseUrl"]);
+const OPTIONS = new Set(["params", "body", "headers", "signal", "parseAs", "bodySerializer"]);
 
 type HeaderValue = string | number | boolean | readonly (string | number | boolean)[] | null | undefined;
 interface RawInit {
-  params?: { path?: Record<string, unknown>; query?: Record<string, unknown>; header?: Record<string, HeaderValue> };
+  params?: { path?: Record<string, unknown>; query?: Record<string, unknown>; header?: Record<string, unknown> };
   body?: unknown;
   headers?: HeadersInit | Record<string, HeaderValue>;
   signal?: AbortSignal;
   parseAs?: "json" | "text" | "blob" | "arrayBuffer" | "stream";
   bodySerializer?: (body: unknown, headers: Record<string, string>) => BodyInit;
-  baseUrl?: string;
 }
 
-/** `porter.raw`: openapi-fetch's calling convention over the SDK's transport. */
+/** `porter.raw`: openapi-fetch's calling convention over the spec's operations and the SDK's transport. */
 export function transportClient(transport: Transport): RawClient {
   const client: Record<string, unknown> = {};
-  for (const method of VERBS) client[method] = (route: string, init?: RawInit) => rawCall(transport, method, route, init ?? {});
+  for (const { method } of Object.values(rules)) client[method] = (route: string, init?: RawInit) => rawCall(transport, method, route, init ?? {});
   return client as RawClient;
 }
 
 async function rawCall(transport: Transport, method: string, route: string, init: RawInit) {
   const what = `porter.raw.${method}("${route}")`;
+  const id = OPERATIONS.get(`${method} ${route}`);
+  if (!id) throw new TypeError(`${what}: the spec has no such operation`);
   for (const key of Object.keys(init)) {
     if (!OPTIONS.has(key)) throw new TypeError(`${what}: option ${key} is not supported by porter.raw; createRawClient() takes every openapi-fetch option`);
   }
-  const params = init.params ?? {};
-  const missing: string[] = [];
-  const pathname = fillRoute(route, params.path, missing);
-  if (missing.length) throw new ValidationError(what, missing.map((name) => ({ path: `params.path.${name}`, message: "is required" })));
-  const path = pathname + buildQuery(params.query);
-  // Later sources win, as in openapi-fetch: the JSON default, then `headers`, then `params.header`.
+  const { params = {}, body, bodySerializer } = init;
+  // Extra headers, lowercased; `params.header` holds the ones the spec declares (and checks).
   const headers: Record<string, string> = {};
   const given = init.headers instanceof Headers || Array.isArray(init.headers) ? init.headers : Object.entries(init.headers ?? {});
-  for (const [name, value] of [...given, ...Object.entries(params.header ?? {})] as [string, HeaderValue][]) {
+  for (const [name, value] of given as [string, HeaderValue][]) {
     if (value !== undefined && value !== null) headers[name.toLowerCase()] = String(value);
   }
-  let body: BodyInit | null = null;
-  if (init.body !== undefined) {
-    body = init.bodySerializer ? init.bodySerializer(init.body, headers) : JSON.stringify(init.body);
-    headers["content-type"] ??= "application/json";
-  }
-  // A caller's key stays in the headers: the transport sends it, on every attempt, instead of making one.
-  const key = headers["idempotency-key"];
-  const create = IDEMPOTENT_CREATES.some((create) => create.test(`${method} ${pathname}`));
-  const retry: RetryMode = IDEMPOTENT_METHODS.has(method) || create || key ? "idempotent" : "unstarted";
-  const base = init.baseUrl?.replace(/\/+$/, "") ?? "";
-  const outcome = await transport.send<Response>(
-    { method, path: base + path, headers, body, retry, read: "response", passErrors: true, idempotent: create || key !== undefined },
-    { signal: init.signal },
+  const rule = rules[id] as { header?: { properties: object } };
+  const outcome = await invoke(
+    transport,
+    id,
+    { path: params.path, query: params.query, header: params.header, body } as never,
+    { signal: init.signal, headers },
+    {
+      read: "response",
+      passErrors: true,
+      label: what,
+      // Creates get a key made for them; any call with the caller's own key is safe to send again.
+      idempotent: (rule.header !== undefined && "Idempotency-Key" in rule.header.properties) || "idempotency-key" in headers,
+      // As in openapi-fetch, a serialised body is still labelled JSON unless the headers say otherwise.
+      ...(bodySerializer && body !== undefined ? { rawBody: bodySerializer(body, headers), contentType: "application/json" } : {}),
+    },
   );
-  return parse(outcome.data, method, init.parseAs ?? "json");
+  return parse(outcome.data as Response, init.parseAs ?? "json");
 }
 
 // openapi-fetch's reading of an answer: no content is `undefined`; a 2xx body is read as `parseAs`
 // says; an error body is JSON when it parses, else text.
-async function parse(response: Response, method: string, parseAs: NonNullable<RawInit["parseAs"]>) {
-  const length = response.headers.get("content-length");
-  if (response.status === 204 || method === "HEAD" || length === "0") {
+async function parse(response: Response, parseAs: NonNullable<RawInit["parseAs"]>) {
+  if (response.status === 204 || response.headers.get("content-length") === "0") {
     return response.ok ? { data: undefined, response } : { error: undefined, response };
   }
   if (!response.ok) {

@@ -81,7 +81,7 @@ export class Sandbox {
 
   /** Refetches the status, updates this handle (`phase`, `tags`, ...) and returns the new record. */
   async refresh(options?: RequestOptions): Promise<WithResponse<StatusResponse>> {
-    const outcome = await invoke(this.#transport, "getSandbox", { path: { id: this.id } }, options, { read: "json" });
+    const outcome = await invoke(this.#transport, "getSandbox", { path: { id: this.id } }, options);
     Object.assign(this, outcome.data);
     attach(this, outcome);
     return attach(outcome.data, outcome);
@@ -95,7 +95,6 @@ export class Sandbox {
    */
   async exec(command: string[], options?: RequestOptions): Promise<WithResponse<ExecResponse>> {
     const outcome = await invoke(this.#transport, "execSandbox", { path: { id: this.id }, body: { command } }, options, {
-      read: "json",
       retry: "unstarted",
       timeoutMs: Infinity,
       label: "exec command",
@@ -105,7 +104,7 @@ export class Sandbox {
 
   /** Fetches structured log lines (the workload's output and every exec's, with `exec_id`). */
   async logs(query: LogsOptions = {}, options?: RequestOptions): Promise<WithResponse<LogLine[]>> {
-    const outcome = await invoke(this.#transport, "getSandboxLogs", { path: { id: this.id }, query }, options, { read: "json", label: "logs options" });
+    const outcome = await invoke(this.#transport, "getSandboxLogs", { path: { id: this.id }, query }, options, { label: "logs options" });
     return attach(outcome.data.logs, outcome);
   }
 

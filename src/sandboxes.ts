@@ -122,7 +122,7 @@ export class Sandboxes {
     const remaining = deadlineFor(options);
     let created: Outcome<CreateResponse>;
     try {
-      created = await invoke(this.#transport, "createSandbox", { body: spec }, remaining(), { read: "json", idempotent: true, label: "sandbox spec" });
+      created = await invoke(this.#transport, "createSandbox", { body: spec }, remaining(), { idempotent: true, label: "sandbox spec" });
     } catch (error) {
       const mine = await this.#ownEarlierAttempt(error, spec, began, remaining());
       if (mine) return mine;
@@ -135,7 +135,7 @@ export class Sandboxes {
     let record = status;
     if (!record) {
       try {
-        record = (await invoke(this.#transport, "getSandbox", { path: { id } }, remaining(), { read: "json" })).data;
+        record = (await invoke(this.#transport, "getSandbox", { path: { id } }, remaining())).data;
       } catch {
         // The sandbox exists: an error here would hide its id and invite a second create. Report what
         // the create told, as not yet started; `refresh()` or `waitUntilRunning()` fetch the rest.
@@ -172,7 +172,7 @@ export class Sandboxes {
   async get(nameOrId: string, options?: RequestOptions): Promise<Sandbox> {
     const remaining = deadlineFor(options);
     const id = await this.#resolve(nameOrId, remaining());
-    const outcome = await invoke(this.#transport, "getSandbox", { path: { id } }, remaining(), { read: "json" });
+    const outcome = await invoke(this.#transport, "getSandbox", { path: { id } }, remaining());
     return new Sandbox(this.#transport, outcome.data, outcome);
   }
 
@@ -182,7 +182,7 @@ export class Sandboxes {
     if (known) return known;
     if (!matches("Name", nameOrId)) return nameOrId;
     try {
-      const { data } = await invoke(this.#transport, "lookupSandbox", { query: { name: nameOrId } }, options, { read: "json", label: "sandbox name" });
+      const { data } = await invoke(this.#transport, "lookupSandbox", { query: { name: nameOrId } }, options, { label: "sandbox name" });
       this.#ids.set(nameOrId, data.id);
       return data.id;
     } catch (error) {
@@ -204,7 +204,7 @@ export class Sandboxes {
    */
   list(params: ListSandboxesParams = {}, options?: RequestOptions): PagePromise<Sandbox, SandboxPageExtra> {
     const fetchPage = async (page: number): Promise<SandboxPage> => {
-      const outcome = await invoke(this.#transport, "listSandboxes", { query: toQuery(params, page) }, options, { read: "json", label: "list filters" });
+      const outcome = await invoke(this.#transport, "listSandboxes", { query: toQuery(params, page) }, options, { label: "list filters" });
       const { sandboxes, pagination, filter_values } = outcome.data;
       const items = sandboxes.map((record) => new Sandbox(this.#transport, record));
       return attach(makePage(items, pagination, { filter_values }, fetchPage), outcome);
@@ -223,7 +223,7 @@ export class Sandboxes {
   async counts(params: Omit<ListSandboxesParams, "page" | "include_filter_values"> = {}, options?: RequestOptions): Promise<WithResponse<CountResponse>> {
     // `toQuery` leaves `page` undefined, which is not sent; a stray `include_filter_values` is dropped.
     const { include_filter_values: _i, ...query } = toQuery(params);
-    const outcome = await invoke(this.#transport, "countSandboxes", { query }, options, { read: "json", label: "count filters" });
+    const outcome = await invoke(this.#transport, "countSandboxes", { query }, options, { label: "count filters" });
     return attach(outcome.data, outcome);
   }
 

@@ -139,10 +139,9 @@ export class Transport {
     // Made once, before the first attempt, and sent unchanged on every retry.
     const idempotencyKey = call.idempotent ? (options.idempotencyKey ?? headers["idempotency-key"] ?? newIdempotencyKey()) : undefined;
     if (idempotencyKey !== undefined) headers["idempotency-key"] = idempotencyKey;
-    const url = call.path.startsWith("/") ? c.baseUrl + call.path : call.path;
-    // Credentials go to the API's own origin only (a raw call may name another base URL).
-    if (originOf(c.baseUrl) !== originOf(url)) delete headers.authorization;
-    else if (c.apiKey !== undefined) headers.authorization = `Bearer ${c.apiKey}`;
+    // Every call goes to the API's own origin; a redirect elsewhere drops the credentials (redirects.ts).
+    const url = c.baseUrl + call.path;
+    if (c.apiKey !== undefined) headers.authorization = `Bearer ${c.apiKey}`;
     const what = `${call.method} ${call.path.split("?")[0]}`;
     // A stream body can be read only once, so it cannot be sent again.
     const maxRetries = call.body instanceof ReadableStream ? 0 : (options.maxRetries ?? c.maxRetries);
@@ -240,14 +239,6 @@ export class Transport {
     } catch {
       // A failing logger must not turn a request that succeeded into an error.
     }
-  }
-}
-
-function originOf(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return "";
   }
 }
 

@@ -78,7 +78,7 @@ export async function deleteVolume(transport: Transport, id: string, options?: R
     let holders = (error.body as { attached_to?: unknown } | null | undefined)?.attached_to;
     if (!isIds(holders)) {
       try {
-        const { data } = await invoke(transport, "getVolume", { path: { id } }, options, { read: "json" });
+        const { data } = await invoke(transport, "getVolume", { path: { id } }, options);
         holders = data.attached_to;
       } catch {
         // The record could not be read: the error then says the API did not say which.

@@ -88,7 +88,7 @@ export function byteRange({ offset = 0, length }: ByteRange, issues: ValidationI
 /** Lists one directory; `query` may also hold `search` (entries whose name contains it). Fields left
  * undefined are neither checked nor sent. `label` names the caller's arguments in validation errors. */
 export async function list(t: Transport, id: string, label: string, query: { path?: string | undefined; search?: string }, options?: RequestOptions): Promise<VolumeFileListResponse> {
-  const { data } = await invoke(t, "listVolumeFiles", { path: { id }, query }, options, { read: "json", label });
+  const { data } = await invoke(t, "listVolumeFiles", { path: { id }, query }, options, { label });
   return data;
 }
 

@@ -40,7 +40,7 @@ export class Volume {
 
   /** Refetches the record, updates this handle (`phase`, `attached_to`, ...) and returns the new record. */
   async refresh(options?: RequestOptions): Promise<WithResponse<VolumeRecord>> {
-    const outcome = await invoke(this.#transport, "getVolume", { path: { id: this.id } }, options, { read: "json" });
+    const outcome = await invoke(this.#transport, "getVolume", { path: { id: this.id } }, options);
     Object.assign(this, outcome.data);
     attach(this, outcome);
     return attach(outcome.data, outcome);

@@ -34,14 +34,14 @@ export class Volumes {
 
   /** Lists every volume (the API does not paginate them). */
   async list(options?: RequestOptions): Promise<Volume[]> {
-    const { data } = await invoke(this.#transport, "listVolumes", {}, options, { read: "json" });
+    const { data } = await invoke(this.#transport, "listVolumes", {}, options);
     return data.volumes.map((v) => new Volume(this.#transport, v));
   }
 
   /** Creates a volume (phase `pending`; see `waitUntilReady`). Pass a name for stable lookup later.
    * Sends one `Idempotency-Key` (yours, or generated) on every attempt, so a retry never makes two. */
   async create(body: VolumeSpec = {}, options?: RequestOptions): Promise<Volume> {
-    const outcome = await invoke(this.#transport, "createVolume", { body }, options, { read: "json", idempotent: true, label: "volume spec" });
+    const outcome = await invoke(this.#transport, "createVolume", { body }, options, { idempotent: true, label: "volume spec" });
     return new Volume(this.#transport, outcome.data, outcome);
   }
 
@@ -49,7 +49,7 @@ export class Volumes {
   async get(nameOrId: string, options?: RequestOptions): Promise<Volume> {
     const remaining = deadlineFor(options);
     const id = await this.#resolve(nameOrId, remaining());
-    const outcome = await invoke(this.#transport, "getVolume", { path: { id } }, remaining(), { read: "json", label: "volume name or id" });
+    const outcome = await invoke(this.#transport, "getVolume", { path: { id } }, remaining(), { label: "volume name or id" });
     return new Volume(this.#transport, outcome.data, outcome);
   }
 
@@ -65,7 +65,7 @@ export class Volumes {
   async #resolve(nameOrId: string, options?: RequestOptions): Promise<string> {
     if (!matches("Name", nameOrId)) return nameOrId;
     try {
-      const { data } = await invoke(this.#transport, "lookupVolume", { query: { name: nameOrId } }, options, { read: "json", label: "volume name" });
+      const { data } = await invoke(this.#transport, "lookupVolume", { query: { name: nameOrId } }, options, { label: "volume name" });
       return data.id;
     } catch (error) {
       // Not a name: it may still be an id that happens to look like one.
