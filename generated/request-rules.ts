@@ -29,8 +29,7 @@ export const operations = {
     },
     "body": {
       "$ref": "SandboxSpec"
-    },
-    "bodyRequired": true
+    }
   },
   "listSandboxes": {
     "method": "GET",
@@ -180,8 +179,7 @@ export const operations = {
     },
     "body": {
       "$ref": "ExecRequest"
-    },
-    "bodyRequired": true
+    }
   },
   "getSandboxLogs": {
     "method": "GET",
@@ -232,8 +230,7 @@ export const operations = {
     },
     "body": {
       "$ref": "SnapshotSpec"
-    },
-    "bodyRequired": true
+    }
   },
   "listSnapshots": {
     "method": "GET",
@@ -286,8 +283,7 @@ export const operations = {
     },
     "body": {
       "$ref": "VolumeSpec"
-    },
-    "bodyRequired": true
+    }
   },
   "lookupVolume": {
     "method": "GET",
@@ -450,8 +446,7 @@ export const operations = {
     },
     "body": {
       "$ref": "MoveFileRequest"
-    },
-    "bodyRequired": true
+    }
   }
 } as const;
 

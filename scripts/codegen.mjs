@@ -89,8 +89,9 @@ function requestRules(spec) {
       }
       const json = op.requestBody?.content?.["application/json"]?.schema;
       if (json) {
+        // Every JSON body is required, so the rules need not say so; an optional one would have to.
+        if (op.requestBody.required !== true) throw new Error(`${op.operationId}: a JSON request body must be required (src/validate.ts treats every body as required)`);
         rules.body = reduce(json, `${op.operationId}.body`);
-        rules.bodyRequired = op.requestBody.required === true;
       }
       collect(rules);
       operations[op.operationId] = rules;

@@ -26,7 +26,6 @@ interface Rule {
   query?: Schema;
   header?: Schema;
   body?: Schema;
-  bodyRequired?: boolean;
 }
 
 export interface Input<K extends OperationId> {
@@ -96,7 +95,7 @@ export function invoke<K extends OperationId>(
   if (rule.query) validate(label, rule.query, input.query ?? {});
   const key = behaviour.idempotent ? options?.idempotencyKey : undefined;
   if (rule.header) validate(label, rule.header, key === undefined ? (input.header ?? {}) : { ...(input.header as object | undefined), "Idempotency-Key": key });
-  if (rule.body) validate(label, rule.body, input.body ?? (rule.bodyRequired ? undefined : {}));
+  if (rule.body) validate(label, rule.body, input.body);
   // The behaviour's raw body (file content, or what porter.raw's bodySerializer made) with its content
   // type, or else the input's body as JSON.
   const { rawBody } = behaviour;
