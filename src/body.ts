@@ -2,13 +2,13 @@
 import { SandboxError } from "./errors.js";
 
 export type ReadAs = "json" | "bytes" | "none" | "response";
-const NULL_BODY = new Set([101, 204, 205, 304]);
 
 export async function readBody(res: Response, read: ReadAs, requestId?: string): Promise<unknown> {
   if (read === "response") {
-    // The raw client gets a fresh, fully read Response, so it is not cut by the attempt's timer.
-    const bytes = NULL_BODY.has(res.status) ? null : await res.arrayBuffer();
-    return new Response(bytes, { status: res.status, statusText: res.statusText, headers: res.headers });
+    // The raw client gets a fresh, fully read Response, so it is not cut by the attempt's timer. An
+    // empty body is passed on as none: a 204 or 304 must not be given one, even an empty one.
+    const bytes = await res.arrayBuffer();
+    return new Response(bytes.byteLength ? bytes : null, { status: res.status, statusText: res.statusText, headers: res.headers });
   }
   if (read === "bytes") return new Uint8Array(await res.arrayBuffer());
   const text = await res.text();

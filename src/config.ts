@@ -29,20 +29,17 @@ function configError(message: string): SandboxError {
 
 /** The positive-integer `project_id` claim of a Porter API token (a JWT), read without verifying it. */
 export function projectIdFromToken(token: string): number {
-  const payload = token.split(".")[1];
-  let claims: unknown;
+  let id: unknown;
   try {
     // base64url to base64; `atob` decodes it without the `=` padding JWTs leave out (forgiving-base64).
-    claims = JSON.parse(atob(payload!.replace(/-/g, "+").replace(/_/g, "/")));
+    id = JSON.parse(atob(token.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/")))?.project_id;
   } catch {
-    throw configError("the API key is not a Porter API token (a JWT); create one under Settings > API tokens");
+    // Not a JWT: reported below, as a token without the claim is (the fix is the same).
   }
-  // Cast for the comparison: `Number.isInteger` is what checks that the claim is a number at all.
-  const id = (claims as { project_id?: unknown } | null)?.project_id as number;
-  if (!Number.isInteger(id) || id <= 0) {
-    throw configError("the API key has no positive-integer project_id claim; create a new one under Settings > API tokens");
+  if (!Number.isInteger(id) || (id as number) <= 0) {
+    throw configError("the API key is not a Porter API token (a JWT with a positive-integer project_id claim); create one under Settings > API tokens");
   }
-  return id;
+  return id as number;
 }
 
 export function resolveLocation(options: { baseUrl?: string | undefined; apiKey?: string | undefined }): Location {

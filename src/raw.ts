@@ -63,9 +63,6 @@ export function createRawClient(options: RawClientOptions): Client<paths> {
 
 // Each operation of the spec by "METHOD /route", as a raw call names it.
 const OPERATIONS = new Map(Object.entries(rules).map(([id, rule]) => [`${rule.method} ${rule.route}`, id as OperationId]));
-// openapi-fetch's per-call options that this client honours; any other is refused, never dropped.
-const OPTIONS = new Set(["params", "body", "headers", "signal", "parseAs", "bodySerializer"]);
-
 type HeaderValue = string | number | boolean | readonly (string | number | boolean)[] | null | undefined;
 interface RawInit {
   params?: { path?: Record<string, unknown>; query?: Record<string, unknown>; header?: Record<string, unknown> };
@@ -87,14 +84,13 @@ async function rawCall(transport: Transport, method: string, route: string, init
   const what = `porter.raw.${method}("${route}")`;
   const id = OPERATIONS.get(`${method} ${route}`);
   if (!id) throw new TypeError(`${what}: the spec has no such operation`);
-  for (const key of Object.keys(init)) {
-    if (!OPTIONS.has(key)) throw new TypeError(`${what}: option ${key} is not supported by porter.raw; createRawClient() takes every openapi-fetch option`);
-  }
-  const { params = {}, body, bodySerializer } = init;
+  // openapi-fetch's per-call options that this client honours; any other is refused, never dropped.
+  const { params = {}, body, bodySerializer, headers: given = {}, signal, parseAs = "json", ...unsupported } = init;
+  const [refused] = Object.keys(unsupported);
+  if (refused !== undefined) throw new TypeError(`${what}: option ${refused} is not supported; createRawClient() takes every openapi-fetch option`);
   // Extra headers, lowercased; `params.header` holds the ones the spec declares (and checks).
   const headers: Record<string, string> = {};
-  const given = init.headers instanceof Headers || Array.isArray(init.headers) ? init.headers : Object.entries(init.headers ?? {});
-  for (const [name, value] of given as [string, HeaderValue][]) {
+  for (const [name, value] of (given instanceof Headers || Array.isArray(given) ? given : Object.entries(given)) as [string, HeaderValue][]) {
     if (value !== undefined && value !== null) headers[name.toLowerCase()] = String(value);
   }
   const rule = rules[id] as { header?: { properties: object } };
@@ -102,7 +98,7 @@ async function rawCall(transport: Transport, method: string, route: string, init
     transport,
     id,
     { path: params.path, query: params.query, header: params.header, body } as never,
-    { signal: init.signal, headers },
+    { signal, headers },
     {
       read: "response",
       passErrors: true,
@@ -113,7 +109,7 @@ async function rawCall(transport: Transport, method: string, route: string, init
       ...(bodySerializer && body !== undefined ? { rawBody: bodySerializer(body, headers), contentType: "application/json" } : {}),
     },
   );
-  return parse(outcome.data as Response, init.parseAs ?? "json");
+  return parse(outcome.data as Response, parseAs);
 }
 
 // openapi-fetch's reading of an answer: no content is `undefined`; a 2xx body is read as `parseAs`

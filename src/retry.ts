@@ -11,11 +11,9 @@
  */
 export type RetryMode = "idempotent" | "unstarted";
 
+// Decided by the status alone, as the spec defines them: no response header can make a request that
+// might have run (an exec, say) be sent again.
 export function isRetryableStatus(status: number, mode: RetryMode, headers: Headers): boolean {
-  // An explicit server hint wins; the header is a common convention (used by Stainless APIs).
-  const hint = headers.get("x-should-retry");
-  if (hint === "true") return true;
-  if (hint === "false") return false;
   if (mode === "unstarted") return status === 429 || (status === 503 && headers.has("retry-after"));
   return status === 408 || status === 429 || status >= 500;
 }

@@ -59,9 +59,10 @@ describe("base URL and key resolution", () => {
     [{}, {}, /cannot tell where the Sandbox API is: pass baseUrl or set PORTER_SANDBOX_BASE_URL, or set PORTER_CLUSTER_ID and PORTER_SANDBOX_API_KEY/],
     [{ apiKey: "k" }, {}, /an API key is set but no cluster: set PORTER_CLUSTER_ID .* or pass baseUrl \/ set PORTER_SANDBOX_BASE_URL/],
     [{}, { PORTER_CLUSTER_ID: "1" }, /PORTER_CLUSTER_ID is set but no API key: pass apiKey or set PORTER_SANDBOX_API_KEY/],
-    [{ apiKey: "not-a-jwt" }, { PORTER_CLUSTER_ID: "1" }, /not a Porter API token \(a JWT\)/],
-    [{ apiKey: token({ project_id: "7" }) }, { PORTER_CLUSTER_ID: "1" }, /no positive-integer project_id claim/],
-    [{ apiKey: token({ project_id: 0 }) }, { PORTER_CLUSTER_ID: "1" }, /no positive-integer project_id claim/],
+    [{ apiKey: "not-a-jwt" }, { PORTER_CLUSTER_ID: "1" }, /not a Porter API token \(a JWT with a positive-integer project_id claim\)/],
+    [{ apiKey: token({ project_id: "7" }) }, { PORTER_CLUSTER_ID: "1" }, /not a Porter API token \(a JWT with a positive-integer project_id claim\)/],
+    [{ apiKey: token({ project_id: 0 }) }, { PORTER_CLUSTER_ID: "1" }, /not a Porter API token \(a JWT with a positive-integer project_id claim\)/],
+    [{ apiKey: "a.bnVsbA.c" }, { PORTER_CLUSTER_ID: "1" }, /not a Porter API token/],
     [{ baseUrl: "localhost:8080" }, {}, /baseUrl must be an absolute http\(s\) URL/],
   ])("impossible setting %j %j fails at construction, naming what to set", (options, env, message) => {
     for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v as string);

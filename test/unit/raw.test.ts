@@ -96,7 +96,7 @@ describe("refused before sending", () => {
     for (const option of ["cache", "middleware", "fetch", "querySerializer", "redirect", "baseUrl"]) {
       const error = await porter.raw.GET("/healthz", { [option]: undefined } as Record<string, unknown>).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TypeError);
-      expect((error as Error).message).toContain(`option ${option} is not supported by porter.raw`);
+      expect((error as Error).message).toContain(`: option ${option} is not supported;`);
       expect((error as Error).message).toContain("createRawClient");
     }
     expect(s.requests).toHaveLength(0);
