@@ -85,7 +85,8 @@ export class SandboxError extends Error {
   declare uncertainAttempts: number;
 
   constructor(message: string, init: SandboxErrorInit = {}) {
-    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    // Error reads `cause` only when the key is present (ES2022), so an init without one sets none.
+    super(message, init);
     this.statusCode = init.statusCode;
     this.code = init.code ?? "unexpected_status";
     this.body = init.body;
@@ -247,6 +248,11 @@ export class RequestAbortedError extends SandboxError {}
  * ```
  */
 export class ClientClosedError extends RequestAbortedError {}
+
+/** The error for a call or wait that the caller's signal ended. */
+export function abortedBy(what: string, signal: AbortSignal): RequestAbortedError {
+  return new RequestAbortedError(`${what}: aborted by the caller's signal`, { code: "aborted", cause: signal.reason });
+}
 
 /**
  * One broken rule in the input of a call, as listed by `ValidationError.issues`.

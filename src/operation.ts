@@ -48,17 +48,13 @@ export type Behaviour = Partial<Pick<Call, "read" | "idempotent" | "timeoutMs" |
 };
 
 /**
- * Fills the `{name}` segments of `route` from `params`, naming each one that is absent in `missing`.
- * RFC 3986 unreserved characters pass; everything else, `/` and `%` included, is percent-encoded, so
- * no id can reach another endpoint. Dots alone ("." or "..") are refused by the spec's id pattern,
+ * Fills the `{name}` segments of `route` from `params` (present: `invoke` has checked them against the
+ * spec). RFC 3986 unreserved characters pass; everything else, `/` and `%` included, is percent-encoded,
+ * so no id can reach another endpoint. Dots alone ("." or "..") are refused by the spec's id pattern,
  * because URL parsers treat even "%2E%2E" as a parent segment.
  */
-export function fillRoute(route: string, params: Record<string, unknown> = {}, missing: string[] = []): string {
-  return route.replace(/\{(\w+)\}/g, (_, name: string) => {
-    const value = params[name];
-    if (value === undefined || value === null) missing.push(name);
-    return encodeURIComponent(String(value));
-  });
+function fillRoute(route: string, params: Record<string, unknown> = {}): string {
+  return route.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(String(params[name])));
 }
 
 /**
@@ -72,7 +68,7 @@ export function deadlineFor(options: RequestOptions | undefined): () => RequestO
   return () => ({ ...options, totalTimeoutMs: Math.max(1, deadline - Date.now()) });
 }
 
-export function buildQuery(query: Record<string, unknown> | undefined): string {
+function buildQuery(query: Record<string, unknown> | undefined): string {
   const out = new URLSearchParams();
   for (const [key, value] of Object.entries(query ?? {})) {
     if (value === undefined || value === null) continue;

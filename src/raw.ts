@@ -93,7 +93,7 @@ async function rawCall(transport: Transport, method: string, route: string, init
   for (const [name, value] of (given instanceof Headers || Array.isArray(given) ? given : Object.entries(given)) as [string, HeaderValue][]) {
     if (value !== undefined && value !== null) headers[name.toLowerCase()] = String(value);
   }
-  const rule = rules[id] as { header?: { properties: object } };
+  const declaredHeaders = (rules[id] as { header?: { properties: object } }).header?.properties ?? {};
   const outcome = await invoke(
     transport,
     id,
@@ -104,7 +104,7 @@ async function rawCall(transport: Transport, method: string, route: string, init
       passErrors: true,
       label: what,
       // Creates get a key made for them; any call with the caller's own key is safe to send again.
-      idempotent: (rule.header !== undefined && "Idempotency-Key" in rule.header.properties) || "idempotency-key" in headers,
+      idempotent: "Idempotency-Key" in declaredHeaders || "idempotency-key" in headers,
       // As in openapi-fetch, a serialised body is still labelled JSON unless the headers say otherwise.
       ...(bodySerializer && body !== undefined ? { rawBody: bodySerializer(body, headers), contentType: "application/json" } : {}),
     },

@@ -4,9 +4,9 @@
 import { AttemptSignal, sleep } from "./attempt-signal.js";
 import { readBody, readErrorBody, type ReadAs } from "./body.js";
 import {
+  abortedBy,
   ClientClosedError,
   ConnectionError,
-  RequestAbortedError,
   SandboxError,
   SandboxTimeoutError,
   errorFromResponse,
@@ -155,7 +155,7 @@ export class Transport {
     // Turns what an attempt threw into the typed error; throws it when the call must not be retried.
     const classify = (error: unknown, reason: AttemptSignal["reason"], budget: number, started: number): SandboxError => {
       if (reason === "close") throw new ClientClosedError(`${what}: aborted because the client was closed`, { code: "client_closed" });
-      if (reason === "abort") throw aborted(what, caller!);
+      if (reason === "abort") throw abortedBy(what, caller!);
       if (error instanceof SandboxError && reason === undefined) throw error;
       if (reason === "timeout") {
         uncertain++;
@@ -177,7 +177,7 @@ export class Transport {
     try {
       for (;;) {
         if (closing.aborted) throw new ClientClosedError(`${what}: the client is closed`, { code: "client_closed" });
-        if (caller?.aborted) throw aborted(what, caller);
+        if (caller?.aborted) throw abortedBy(what, caller);
         attempt++;
         headers["x-porter-retry-count"] = String(attempt - 1);
         const started = Date.now();
@@ -242,7 +242,4 @@ export class Transport {
   }
 }
 
-function aborted(what: string, signal: AbortSignal): RequestAbortedError {
-  return new RequestAbortedError(`${what} was aborted by the caller's signal`, { code: "aborted", cause: signal.reason });
-}
 

@@ -1,7 +1,7 @@
 // Polls until a condition holds, with a growing interval, a timeout and an AbortSignal.
 import { sleep } from "./attempt-signal.js";
 import { DEFAULTS } from "./defaults.js";
-import { RequestAbortedError, SandboxTimeoutError } from "./errors.js";
+import { abortedBy, SandboxTimeoutError } from "./errors.js";
 import { checkMs } from "./options.js";
 
 /**
@@ -38,7 +38,7 @@ export async function pollUntil<T>(
   const timedOut = () => new SandboxTimeoutError(`${what}: still waiting after ${timeoutMs} ms`, { code: "timeout" });
   let interval = options.pollIntervalMs ?? DEFAULTS.pollIntervalMs;
   for (;;) {
-    if (options.signal?.aborted) throw new RequestAbortedError(`${what}: aborted by the caller's signal`, { code: "aborted", cause: options.signal.reason });
+    if (options.signal?.aborted) throw abortedBy(what, options.signal);
     const result = await probe(options.signal, Math.max(1, deadline - Date.now())).catch((error: unknown) => {
       // A probe cut short by the wait's own deadline is the wait timing out.
       throw error instanceof SandboxTimeoutError && Date.now() >= deadline ? timedOut() : error;
