@@ -1,6 +1,6 @@
 // The deterministic performance budgets of issue 7, checked on the built main entry (dist/, which
-// `npm test` builds first): the quickstart's browser bundle stays within the CI budget (bench/bundle-size.mjs
-// says why it is 15 KiB and not issue 7's 12 KiB target), and nothing in it comes from Node. Timings are benchmarks (`node bench/run.mjs`), never asserted here.
+// `npm test` builds first): the quickstart's browser bundle stays within issue 7's 12 KiB gzipped, and
+// nothing in it comes from Node. Timings are benchmarks (`node bench/run.mjs`), never asserted here.
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
