@@ -60,7 +60,7 @@ export async function run(args = []) {
       while (performance.now() - t < 8000) done += (await drive(calls[op][who], 1000), 1000);
       return { id: "throughput-profile", title: `${who} ${op}: ${Math.round(done / ((performance.now() - t) / 1000))} req/s`, method: "", rows: [] };
     }
-    const rounds = quick ? 5 : 21;
+    const rounds = quick ? 5 : Number(args.find((a) => a.startsWith("--rounds="))?.slice(9) ?? 21);
     const rows = [];
     let total = 0;
     for (const [op, fns] of Object.entries(calls)) {
