@@ -72,7 +72,7 @@ function findBase(since) {
   let commit;
   for (const line of log) {
     if (line.startsWith("commit ")) commit = line.slice("commit ".length);
-    else if (isChangeset(line)) return { base: commit, why: `the last commit that added or removed a changeset (${commit.slice(0, 10)})` };
+    else if (isChangeset(line)) return { base: commit, why: "the last commit that added or removed a changeset" };
   }
   if (git(["rev-parse", "--is-shallow-repository"]) === "true") return { base: undefined, why: "shallow" };
   return { base: EMPTY_TREE, why: "the start of the history (no changeset was ever added)" };

@@ -146,6 +146,8 @@ describe("changeset check on main (compared with the last commit that added or r
     const without = check(dir);
     expect(without.status, without.output).toBe(1);
     expect(without.output).toContain("last commit that added or removed a changeset");
+    // The base commit is named once, as "(<10 hex digits>)".
+    expect(without.output.match(/\([0-9a-f]{10}\)/g), without.output).toHaveLength(1);
     write(dir, ".changeset/main-change.md", changeset("patch", "`a` is 5."));
     commitAll(dir, "describe it");
     expect(check(dir).status).toBe(0);
