@@ -47,6 +47,11 @@ function reduce(schema, where) {
     if (k in schema) throw new Error(`${where}: request schemas may not use "${k}" (src/validate.ts cannot check it)`);
   }
   if (Array.isArray(schema.type)) throw new Error(`${where}: request schemas may not list several types (src/validate.ts checks one)`);
+  // A lower bound on length says "must not be empty", the only one the spec needs; a larger one would need
+  // its own message in src/validate.ts.
+  for (const k of ["minLength", "minItems"]) {
+    if (k in schema && schema[k] !== 1) throw new Error(`${where}: ${k} may only be 1 (src/validate.ts reports it as "must not be empty")`);
+  }
   // A broken pattern is reported in words: "must be " + the rule, never the regex itself.
   if ("pattern" in schema && !("x-rule" in schema)) throw new Error(`${where}: a pattern needs an x-rule saying in words what it allows`);
   const out = {};

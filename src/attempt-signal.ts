@@ -70,6 +70,8 @@ export class AttemptSignal {
  * the attempt loop then reports why. */
 export function sleep(ms: number, caller: AbortSignal | undefined, closing?: AbortSignal): Promise<void> {
   return new Promise<void>((resolve) => {
+    // `wake` is only ever called by a timer or an abort event, never during `whicheverFirst` itself, so
+    // `stop` is assigned by the time it runs.
     const stop = whicheverFirst(ms, caller, closing, () => {
       stop();
       resolve();

@@ -70,7 +70,7 @@ interface RawInit {
   headers?: HeadersInit | Record<string, HeaderValue>;
   signal?: AbortSignal;
   parseAs?: "json" | "text" | "blob" | "arrayBuffer" | "stream";
-  bodySerializer?: (body: unknown, headers: Record<string, string>) => BodyInit;
+  bodySerializer?: (body: unknown) => BodyInit;
 }
 
 /** `porter.raw`: openapi-fetch's calling convention over the spec's operations and the SDK's transport. */
@@ -88,9 +88,11 @@ async function rawCall(transport: Transport, method: string, route: string, init
   const { params = {}, body, bodySerializer, headers: given = {}, signal, parseAs = "json", ...unsupported } = init;
   const [refused] = Object.keys(unsupported);
   if (refused !== undefined) throw new TypeError(`${what}: option ${refused} is not supported; createRawClient() takes every openapi-fetch option`);
-  // Extra headers, lowercased; `params.header` holds the ones the spec declares (and checks).
+  // Every header, lowercased; as in openapi-fetch, `params.header` (the ones the spec declares, and
+  // `invoke` checks) wins over `headers`.
   const headers: Record<string, string> = {};
-  for (const [name, value] of (given instanceof Headers || Array.isArray(given) ? given : Object.entries(given)) as [string, HeaderValue][]) {
+  const extra = given instanceof Headers || Array.isArray(given) ? [...given] : Object.entries(given);
+  for (const [name, value] of [...extra, ...Object.entries(params.header ?? {})] as [string, HeaderValue][]) {
     if (value !== undefined && value !== null) headers[name.toLowerCase()] = String(value);
   }
   const declaredHeaders = (rules[id] as { header?: { properties: object } }).header?.properties ?? {};
@@ -103,10 +105,12 @@ async function rawCall(transport: Transport, method: string, route: string, init
       read: "response",
       passErrors: true,
       label: what,
-      // Creates get a key made for them; any call with the caller's own key is safe to send again.
-      idempotent: "Idempotency-Key" in declaredHeaders || "idempotency-key" in headers,
+      // Only the operations that declare an Idempotency-Key honour one (the creates): they get a key made
+      // for them, or the caller's, and are retried with it. Any other POST (an exec) is never sent twice,
+      // whatever key it carries.
+      idempotent: "Idempotency-Key" in declaredHeaders,
       // As in openapi-fetch, a serialised body is still labelled JSON unless the headers say otherwise.
-      ...(bodySerializer && body !== undefined ? { rawBody: bodySerializer(body, headers), contentType: "application/json" } : {}),
+      ...(bodySerializer && body !== undefined ? { rawBody: bodySerializer(body), contentType: "application/json" } : {}),
     },
   );
   return parse(outcome.data as Response, parseAs);
@@ -126,7 +130,8 @@ async function parse(response: Response, parseAs: NonNullable<RawInit["parseAs"]
       return { error: text, response };
     }
   }
-  if (parseAs === "stream") return { data: response.body, response };
+  // An empty body reaches here as none (a chunked or HTTP/2 answer without Content-Length): still a stream.
+  if (parseAs === "stream") return { data: response.body ?? new Blob().stream(), response };
   if (parseAs !== "json") return { data: await response[parseAs](), response };
   const text = await response.text();
   return { data: text ? JSON.parse(text) : undefined, response };

@@ -53,14 +53,15 @@ export function check(schema: Schema, value: unknown, path: string, issues: Vali
   if (schema.enum && !schema.enum.includes(value)) return add(`must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}`);
   if (typeof value === "string") {
     // An empty string is reported as empty only: that it also breaks the pattern says nothing more.
-    if (schema.minLength !== undefined && chars(value) < schema.minLength) return add(schema.minLength === 1 ? "must not be empty" : `must be at least ${schema.minLength} characters`);
+    // The only lower bound codegen lets through is 1.
+    if (schema.minLength !== undefined && chars(value) < schema.minLength) return add("must not be empty");
     if (schema.maxLength !== undefined && chars(value) > schema.maxLength) add(`must be at most ${schema.maxLength} characters`);
     if (schema.pattern !== undefined && !regex(schema.pattern).test(value)) add(`must be ${schema["x-rule"]}`);
   } else if (typeof value === "number") {
     if (schema.minimum !== undefined && value < schema.minimum) add(`must be at least ${schema.minimum}`);
     if (schema.maximum !== undefined && value > schema.maximum) add(`must be at most ${schema.maximum}`);
   } else if (Array.isArray(value)) {
-    if (schema.minItems !== undefined && value.length < schema.minItems) add(schema.minItems === 1 ? "must not be empty" : `must have at least ${schema.minItems} items`);
+    if (schema.minItems !== undefined && value.length < schema.minItems) add("must not be empty");
     if (schema.maxItems !== undefined && value.length > schema.maxItems) add(`must have at most ${schema.maxItems} item${schema.maxItems === 1 ? "" : "s"}`);
     if (schema.items) value.forEach((item, i) => check(schema.items!, item, join(path, i), issues));
   } else if (value !== null && typeof value === "object") {

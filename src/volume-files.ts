@@ -56,7 +56,7 @@ export interface VolumeTreeEntry extends Omit<VolumeFileEntry, "entries" | "trun
   truncated?: boolean;
 }
 
-export const fail = (label: string, issues: ValidationIssue[]) => {
+export const throwIfAny = (label: string, issues: ValidationIssue[]) => {
   if (issues.length) throw new ValidationError(label, issues);
 };
 
@@ -117,7 +117,7 @@ export async function readFile(t: Transport, id: string, path: string, range?: B
   const issues: ValidationIssue[] = [];
   fileIssues("path", path, issues);
   const { offset, end } = byteRange(range ?? {}, issues);
-  fail(label, issues);
+  throwIfAny(label, issues);
   // No header for the whole file.
   const Range = end < Infinity ? `bytes=${offset}-${end - 1}` : offset > 0 ? `bytes=${offset}-` : undefined;
   const out = await invoke(t, "readVolumeFile", { path: { id }, query: { path }, header: Range ? { Range } : {} }, options, { read: "bytes", label });
@@ -138,7 +138,7 @@ export async function writeFile(t: Transport, id: string, path: string, data: Fi
     // A stream's size is unknown until sent; anything else is not file content.
     issues.push({ path: "data", message: "must be a Uint8Array, a string, a Blob or a ReadableStream" });
   }
-  fail(label, issues);
+  throwIfAny(label, issues);
   await invoke(t, "writeVolumeFile", { path: { id }, query: { path } }, options, {
     read: "none",
     rawBody: body as BodyInit,
@@ -154,6 +154,6 @@ export async function moveFile(t: Transport, id: string, from: string, to: strin
   fileIssues("to", to, issues);
   // A leading "/" also means the root, so "a" and "/a" are the same file.
   if (!issues.length && from.replace(/^\/+/, "") === to.replace(/^\/+/, "")) issues.push({ path: "to", message: "must differ from `from` (a move never overwrites)" });
-  fail(label, issues);
+  throwIfAny(label, issues);
   await invoke(t, "moveVolumeFile", { path: { id }, body: { from, to } }, options, { read: "none", retry: "unstarted", label });
 }

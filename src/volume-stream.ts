@@ -6,7 +6,7 @@ import { DEFAULTS } from "./defaults.js";
 import { SandboxError, type ValidationIssue } from "./errors.js";
 import { invoke } from "./operation.js";
 import type { RequestOptions, Transport } from "./transport.js";
-import { byteRange, fail, fileIssues, wholeBytes, type ByteRange } from "./volume-files.js";
+import { byteRange, fileIssues, throwIfAny, wholeBytes, type ByteRange } from "./volume-files.js";
 
 /**
  * Options of `volume.stream`: the byte range to stream, and the size of each ranged request.
@@ -44,7 +44,7 @@ export function stream(t: Transport, id: string, path: string, opts?: StreamOpti
   wholeBytes("chunkBytes", chunkBytes, 1, issues);
   // `end` is exclusive, and lowered to the file's size once the first answer tells it.
   let { offset: next, end } = byteRange(opts ?? {}, issues);
-  fail(label, issues);
+  throwIfAny(label, issues);
 
   let firstVersion: string | undefined;
   const ctl = new AbortController();

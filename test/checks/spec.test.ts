@@ -67,6 +67,17 @@ describe("codegen", () => {
     expect(output).toContain('may not use "oneOf"');
   });
 
+  test("refuses a lower length bound other than 1, which the validator reports as \"must not be empty\"", () => {
+    const dir = tmp();
+    const file = path.join(dir, "spec.yaml");
+    const longer = spec.replace(/(\n    ExecRequest:\n(?:.*\n)*?          minItems: )1/, "$12");
+    expect(longer).not.toBe(spec);
+    writeFileSync(file, longer);
+    const { status, output } = runNode([codegen, "--spec", file, "--out", path.join(dir, "out")]);
+    expect(status).not.toBe(0);
+    expect(output).toContain("minItems may only be 1");
+  });
+
   test("refuses an optional JSON request body, which the validator would treat as required", () => {
     const dir = tmp();
     const file = path.join(dir, "spec.yaml");

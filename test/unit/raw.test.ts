@@ -58,16 +58,33 @@ describe("requests", () => {
     expect(new Set(keys).size).toBe(1);
   });
 
-  test("a caller's Idempotency-Key header is sent as given, once, and makes any POST safe to retry", async () => {
+  test("a caller's Idempotency-Key on a create is sent as given on every retry; params.header wins over headers", async () => {
     let n = 0;
-    const s = await serve((_req, res) => (++n < 2 ? json(res, 503, { error: "busy" }) : json(res, 200, { id: "snap_1" })));
+    const s = await serve((_req, res) => (++n < 2 ? json(res, 503, { error: "busy" }) : json(res, 201, { id: "sbx_1", name: "box" })));
     const porter = new Porter({ baseUrl: s.url, ...fast });
-    await porter.raw.POST("/v1/sandbox/{id}/snapshot", {
-      params: { path: { id: "sbx_1" } },
-      body: { name: "nightly" },
-      headers: { "idempotency-key": "snap-nightly-1" },
+    await porter.raw.POST("/v1/sandbox/run", { body: { image: "alpine" }, headers: { "Idempotency-Key": "run-1" } });
+    expect(s.requests.map((r) => r.headers["idempotency-key"])).toEqual(["run-1", "run-1"]);
+    await porter.raw.POST("/v1/sandbox/run", {
+      body: { image: "alpine" },
+      params: { header: { "Idempotency-Key": "from-params" } },
+      headers: { "idempotency-key": "from-headers", "X-Trace": "t-2" },
     });
-    expect(s.requests.map((r) => r.headers["idempotency-key"])).toEqual(["snap-nightly-1", "snap-nightly-1"]);
+    expect(s.requests[2]!.headers["idempotency-key"]).toBe("from-params");
+    expect(s.requests[2]!.headers["x-trace"]).toBe("t-2");
+  });
+
+  test("a key does not make a POST the API does not deduplicate safe to send again: an exec runs once", async () => {
+    const s = await serve((_req, res) => json(res, 500, { error: "down" }));
+    const porter = new Porter({ baseUrl: s.url, ...fast });
+    const { error, response } = await porter.raw.POST("/v1/sandbox/{id}/exec", {
+      params: { path: { id: "sbx_1" } },
+      body: { command: ["make", "deploy"] },
+      headers: { "Idempotency-Key": "deploy-1" },
+    });
+    expect(response.status).toBe(500);
+    expect(error).toEqual({ error: "down" });
+    expect(s.requests).toHaveLength(1);
+    expect(s.requests[0]!.headers["idempotency-key"]).toBe("deploy-1");
   });
 
   test("a POST without a key that may have reached the server is not sent again", async () => {
@@ -157,6 +174,18 @@ describe("answers read as openapi-fetch reads them", () => {
       expect((ours.response as Response).status).toBe(c.status);
     });
   }
+
+  test("parseAs stream gives a stream for an empty answer without Content-Length, as openapi-fetch does", async () => {
+    const s = await serve((_req, res) => {
+      res.writeHead(200, { "transfer-encoding": "chunked" });
+      res.end();
+    });
+    const ours = await new Porter({ baseUrl: s.url }).raw.GET("/healthz", { parseAs: "stream" });
+    const theirs = await createRawClient({ baseUrl: s.url }).GET("/healthz", { parseAs: "stream" });
+    expect(theirs.data).toBeInstanceOf(ReadableStream);
+    expect(ours.data).toBeInstanceOf(ReadableStream);
+    expect(await new Response(ours.data as ReadableStream).text()).toBe("");
+  });
 
   test("parseAs stream hands over the body unread", async () => {
     const s = await serve((_req, res) => void res.end("streamed"));
