@@ -36,7 +36,7 @@ export interface Input<K extends OperationId> {
 }
 
 /** How this operation may be retried, read and timed; see src/retry.ts for the modes. */
-export type Behaviour = Partial<Pick<Call, "read" | "idempotent" | "timeoutMs" | "passErrors">> & {
+export type Behaviour = Partial<Pick<Call, "read" | "timeoutMs" | "passErrors">> & {
   /** How to read a 2xx body. Default: JSON. */
   read?: Call["read"];
   retry?: RetryMode;
@@ -89,7 +89,10 @@ export function invoke<K extends OperationId>(
   const label = behaviour.label ?? id;
   if (rule.path) validate(label, rule.path, input.path ?? {});
   if (rule.query) validate(label, rule.query, input.query ?? {});
-  const key = behaviour.idempotent ? options?.idempotencyKey : undefined;
+  // The operations the API deduplicates are the ones whose spec declares an Idempotency-Key (the
+  // creates): they get a key, made once or the caller's, and may be retried after they may have run.
+  const idempotent = rule.header?.properties !== undefined && "Idempotency-Key" in rule.header.properties;
+  const key = idempotent ? options?.idempotencyKey : undefined;
   if (rule.header) validate(label, rule.header, key === undefined ? (input.header ?? {}) : { ...(input.header as object | undefined), "Idempotency-Key": key });
   if (rule.body) validate(label, rule.body, input.body);
   // The behaviour's raw body (file content, or what porter.raw's bodySerializer made) with its content
@@ -107,8 +110,8 @@ export function invoke<K extends OperationId>(
       headers,
       body: json ? JSON.stringify(input.body) : (rawBody ?? null),
       read: behaviour.read ?? "json",
-      retry: behaviour.retry ?? (method === "POST" && !behaviour.idempotent ? "unstarted" : "idempotent"),
-      idempotent: behaviour.idempotent,
+      retry: behaviour.retry ?? (method === "POST" && !idempotent ? "unstarted" : "idempotent"),
+      idempotent,
       timeoutMs: behaviour.timeoutMs,
       passErrors: behaviour.passErrors,
     },

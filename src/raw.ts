@@ -76,7 +76,7 @@ interface RawInit {
 /** `porter.raw`: openapi-fetch's calling convention over the spec's operations and the SDK's transport. */
 export function transportClient(transport: Transport): RawClient {
   const client: Record<string, unknown> = {};
-  for (const { method } of Object.values(rules)) client[method] = (route: string, init?: RawInit) => rawCall(transport, method, route, init ?? {});
+  for (const method of new Set(Object.values(rules).map((rule) => rule.method))) client[method] = (route: string, init?: RawInit) => rawCall(transport, method, route, init ?? {});
   return client as RawClient;
 }
 
@@ -95,7 +95,6 @@ async function rawCall(transport: Transport, method: string, route: string, init
   for (const [name, value] of [...extra, ...Object.entries(params.header ?? {})] as [string, HeaderValue][]) {
     if (value !== undefined && value !== null) headers[name.toLowerCase()] = String(value);
   }
-  const declaredHeaders = (rules[id] as { header?: { properties: object } }).header?.properties ?? {};
   const outcome = await invoke(
     transport,
     id,
@@ -105,10 +104,6 @@ async function rawCall(transport: Transport, method: string, route: string, init
       read: "response",
       passErrors: true,
       label: what,
-      // Only the operations that declare an Idempotency-Key honour one (the creates): they get a key made
-      // for them, or the caller's, and are retried with it. Any other POST (an exec) is never sent twice,
-      // whatever key it carries.
-      idempotent: "Idempotency-Key" in declaredHeaders,
       // As in openapi-fetch, a serialised body is still labelled JSON unless the headers say otherwise.
       ...(bodySerializer && body !== undefined ? { rawBody: bodySerializer(body), contentType: "application/json" } : {}),
     },

@@ -122,7 +122,7 @@ export class Sandboxes {
     const remaining = deadlineFor(options);
     let created: Outcome<CreateResponse>;
     try {
-      created = await invoke(this.#transport, "createSandbox", { body: spec }, remaining(), { idempotent: true, label: "sandbox spec" });
+      created = await invoke(this.#transport, "createSandbox", { body: spec }, remaining(), { label: "sandbox spec" });
     } catch (error) {
       const mine = await this.#ownEarlierAttempt(error, spec, began, remaining());
       if (mine) return mine;

@@ -41,7 +41,7 @@ export class Volumes {
   /** Creates a volume (phase `pending`; see `waitUntilReady`). Pass a name for stable lookup later.
    * Sends one `Idempotency-Key` (yours, or generated) on every attempt, so a retry never makes two. */
   async create(body: VolumeSpec = {}, options?: RequestOptions): Promise<Volume> {
-    const outcome = await invoke(this.#transport, "createVolume", { body }, options, { idempotent: true, label: "volume spec" });
+    const outcome = await invoke(this.#transport, "createVolume", { body }, options, { label: "volume spec" });
     return new Volume(this.#transport, outcome.data, outcome);
   }
 
