@@ -50,3 +50,10 @@ export function attach<T extends object>(target: T, outcome: Outcome<unknown>): 
   });
   return target as WithResponse<T>;
 }
+
+/** Copies a record the API returned onto a handle (wire names unchanged) and records the exchange behind it:
+ * what a `Sandbox` or `Volume` does when it is made and when it is refreshed. */
+export function adopt(handle: object, record: object, outcome: Outcome<unknown> | undefined): void {
+  Object.assign(handle, record);
+  if (outcome) attach(handle, outcome);
+}

@@ -1,7 +1,7 @@
 // The `Sandbox` handle: the last-known status record (wire names unchanged) with bound helpers.
 import { nameErrors, NotFoundError, SandboxError } from "./errors.js";
 import { deadlineFor, invoke } from "./operation.js";
-import { attach, type ResponseInfo, type WithResponse } from "./response-info.js";
+import { adopt, attach, type ResponseInfo, type WithResponse } from "./response-info.js";
 import type { Outcome, RequestOptions, Transport } from "./transport.js";
 import type { ExecResponse, LogLine, StatusResponse, StatusResponsePhase } from "./types.js";
 import { pollUntil, type WaitOptions } from "./wait.js";
@@ -75,15 +75,13 @@ export class Sandbox {
   /** @internal Handles come from `porter.sandboxes`; they are not constructed directly. */
   constructor(transport: Transport, record: StatusResponse, outcome?: Outcome<unknown>) {
     this.#transport = transport;
-    Object.assign(this, record);
-    if (outcome) attach(this, outcome);
+    adopt(this, record, outcome);
   }
 
   /** Refetches the status, updates this handle (`phase`, `tags`, ...) and returns the new record. */
   async refresh(options?: RequestOptions): Promise<WithResponse<StatusResponse>> {
     const outcome = await invoke(this.#transport, "getSandbox", { path: { id: this.id } }, options);
-    Object.assign(this, outcome.data);
-    attach(this, outcome);
+    adopt(this, outcome.data, outcome);
     return attach(outcome.data, outcome);
   }
 

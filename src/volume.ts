@@ -4,7 +4,7 @@
 // and a leading "/" also means the root.
 import { ValidationError } from "./errors.js";
 import { invoke } from "./operation.js";
-import { attach, type ResponseInfo, type WithResponse } from "./response-info.js";
+import { adopt, attach, type ResponseInfo, type WithResponse } from "./response-info.js";
 import type { Outcome, RequestOptions, Transport } from "./transport.js";
 import type { VolumeFileListResponse, VolumeRecord } from "./types.js";
 import { deleteVolume, VolumeFailedError } from "./volume-errors.js";
@@ -34,15 +34,13 @@ export class Volume {
   /** @internal Handles come from `porter.volumes`; they are not constructed directly. */
   constructor(transport: Transport, record: VolumeRecord, outcome?: Outcome<unknown>) {
     this.#transport = transport;
-    Object.assign(this, record);
-    if (outcome) attach(this, outcome);
+    adopt(this, record, outcome);
   }
 
   /** Refetches the record, updates this handle (`phase`, `attached_to`, ...) and returns the new record. */
   async refresh(options?: RequestOptions): Promise<WithResponse<VolumeRecord>> {
     const outcome = await invoke(this.#transport, "getVolume", { path: { id: this.id } }, options);
-    Object.assign(this, outcome.data);
-    attach(this, outcome);
+    adopt(this, outcome.data, outcome);
     return attach(outcome.data, outcome);
   }
 
