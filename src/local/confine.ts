@@ -55,7 +55,7 @@ export async function creatable(root: string, given: string): Promise<{ ancestor
 export async function parentAndName(root: string, given: string, what: string): Promise<{ parent: string; name: string }> {
   const parts = segments(given);
   const name = parts.pop();
-  if (name === undefined) throw badRequest(`invalid request: ${what} must name a file, not the volume root`);
+  if (name === undefined) throw badRequest(`invalid request: ${what} must name a file or directory, not the volume root`);
   const parent = await existing(root, parts.join("/"), `parent directory of ${what}`);
   return { parent, name };
 }

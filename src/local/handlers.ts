@@ -1,6 +1,8 @@
 // Every operation of the spec, by operationId, with the function that handles it.
 import { execSandbox, getSandboxLogs } from "./exec.js";
-import { listVolumeFiles, moveVolumeFile, readVolumeFile, writeVolumeFile } from "./files.js";
+import { moveVolumeFile } from "./file-moves.js";
+import { writeVolumeFile } from "./file-writes.js";
+import { listVolumeFiles, readVolumeFile } from "./files.js";
 import type { Handler } from "./handler.js";
 import { countSandboxes, listSandboxes } from "./listing.js";
 import type { OperationId } from "./options.js";

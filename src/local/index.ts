@@ -12,6 +12,7 @@ import { resolveOptions, type LocalServerOptions } from "./options.js";
 import { requestListener } from "./server.js";
 import { createStateDir } from "./state-dir.js";
 import { Store } from "./store.js";
+import { Sampler } from "./usage.js";
 
 export type { FaultOptions, LocalServerOptions } from "./options.js";
 
@@ -80,6 +81,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     await rm(dirs.root, { recursive: true, force: true });
     throw error;
   }
+  const sampler = new Sampler(store);
+  sampler.start();
   // Should the process exit without close(), no sandbox process is left running and no state is left behind.
   const onExit = () => {
     endAll(store);
@@ -96,6 +99,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const close = () =>
     (closing ??= (async () => {
       process.off("exit", onExit);
+      sampler.stop();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       endAll(store);

@@ -1,21 +1,11 @@
 // Listing and counting sandboxes: the shared filters, real pagination, filter values and time buckets.
 import type { components } from "../../generated/schema.js";
 import type { Handler } from "./handler.js";
-import { badRequest } from "./http.js";
 import { statusRecord } from "./records.js";
+import { timeParam as time } from "./times.js";
 import { LIVE_PHASES, type Phase, type SandboxState, type Store } from "./store.js";
 
 const ALL_PHASES: readonly Phase[] = ["queued", "creating", "running", "succeeded", "failed", "terminated"];
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-
-// The spec's `format: date-time` is not carried into the request rules, so it is checked here.
-function time(query: Record<string, unknown>, name: string): number | undefined {
-  const value = query[name] as string | undefined;
-  if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  if (!RFC3339.test(value) || Number.isNaN(ms)) throw badRequest(`invalid request: ${name}: must be an RFC 3339 timestamp such as "2025-11-21T14:00:00Z"`);
-  return ms;
-}
 
 /** Sandboxes matching every filter, newest first. Without `phase`, `defaultPhases` apply. */
 function matching(store: Store, query: Record<string, unknown>, defaultPhases: readonly Phase[]): SandboxState[] {
@@ -29,21 +19,23 @@ function matching(store: Store, query: Record<string, unknown>, defaultPhases: r
     .filter((s) =>
       phases.includes(s.phase) &&
       tags.every(([k, v]) => s.spec.tags?.[k] === v) &&
-      (image === undefined || s.spec.image === image) &&
+      (image === undefined || s.image === image) &&
       (prefix === undefined || s.name.startsWith(prefix)) &&
       (from === undefined || s.createdAt >= from) &&
       (to === undefined || s.createdAt < to))
     .sort((a, b) => b.seq - a.seq);
 }
 
-// The values present among every matching sandbox (all pages), for building filters.
-function filterValues(list: SandboxState[]): components["schemas"]["FilterValues"] {
-  const tags: Record<string, Set<string>> = {};
-  for (const s of list) for (const [k, v] of Object.entries(s.spec.tags ?? {})) (tags[k] ??= new Set()).add(v);
+// The values to build filters from, as Porter's API gives them: every phase the API supports, and the
+// distinct images and `key=value` tags of the sandboxes this server knows (of any phase; locally the
+// server is the whole cluster), each sorted.
+function filterValues(store: Store): components["schemas"]["FilterValues"] {
+  const all = [...store.sandboxes.values()];
+  const tags = all.flatMap((s) => Object.entries(s.spec.tags ?? {}).map(([k, v]) => `${k}=${v}`));
   return {
-    phases: ALL_PHASES.filter((p) => list.some((s) => s.phase === p)),
-    images: [...new Set(list.map((s) => s.spec.image))].sort(),
-    tags: Object.fromEntries(Object.entries(tags).map(([k, set]) => [k, [...set].sort()])),
+    phases: [...ALL_PHASES],
+    images: [...new Set(all.map((s) => s.image))].sort(),
+    tags: [...new Set(tags)].sort(),
   };
 }
 
@@ -57,7 +49,7 @@ export const listSandboxes: Handler = ({ store, input }) => {
     json: {
       sandboxes: all.slice((page - 1) * size, page * size).map(statusRecord),
       pagination: { current_page: page, total_pages: totalPages, has_next_page: page < totalPages },
-      ...(input.query.include_filter_values === true ? { filter_values: filterValues(all) } : {}),
+      ...(input.query.include_filter_values === true ? { filter_values: filterValues(store) } : {}),
     },
   };
 };

@@ -70,6 +70,18 @@ export interface LocalServerOptions {
   maxFileBytes?: number;
   /** Environment groups that `env_groups` may name, each a map of variables. Default: none. */
   envGroups?: Record<string, Record<string, string>>;
+  /** Entries one file listing (`GET /v1/volume/{id}/files`) walks at most, as Porter's server-side
+   * budget: directories past it come back `truncated`. Default 1000. */
+  listEntryBudget?: number;
+  /** Answer file writes (`PUT /v1/volume/{id}/files/content`) with a `307` to a one-time upload link
+   * on this server, as Porter's API does, so that clients exercise following it. `false` takes the
+   * body on the first request. Default true. */
+  redirectWrites?: boolean;
+  /** How long an upload link of a redirected write stays valid, in ms. Default 5 minutes. */
+  uploadLinkTtlMs?: number;
+  /** How often the CPU and memory of each running sandbox's processes are sampled (Linux, from
+   * `/proc`), in ms; the metrics endpoints report these samples. Default 1000. */
+  metricsIntervalMs?: number;
   /** Injected failures, for tests. Default: none. */
   faults?: FaultOptions;
   /** No start-up banner on stderr. Default false. */
@@ -84,6 +96,10 @@ export interface ResolvedOptions {
   startDelayMs: number;
   maxFileBytes: number;
   envGroups: Record<string, Record<string, string>>;
+  listEntryBudget: number;
+  redirectWrites: boolean;
+  uploadLinkTtlMs: number;
+  metricsIntervalMs: number;
   faults: FaultOptions & { random: () => number };
   quiet: boolean;
 }
@@ -97,6 +113,9 @@ export function resolveOptions(options: LocalServerOptions): ResolvedOptions {
   check("pageSize", options.pageSize, (n) => Number.isInteger(n) && n >= 1, "must be a whole number, 1 or more");
   check("maxFileBytes", options.maxFileBytes, (n) => Number.isInteger(n) && n >= 0, "must be a whole number of bytes");
   check("startDelayMs", options.startDelayMs, (n) => n >= 0, "must be 0 or more");
+  check("listEntryBudget", options.listEntryBudget, (n) => Number.isInteger(n) && n >= 1, "must be a whole number, 1 or more");
+  check("uploadLinkTtlMs", options.uploadLinkTtlMs, (n) => n > 0, "must be more than 0");
+  check("metricsIntervalMs", options.metricsIntervalMs, (n) => n >= 10, "must be 10 or more");
   const faults = options.faults ?? {};
   check("faults.latencyMs", faults.latencyMs, (n) => n >= 0, "must be 0 or more");
   check("faults.dropAfterCommitRate", faults.dropAfterCommitRate, (n) => n >= 0 && n <= 1, "must be between 0 and 1");
@@ -115,6 +134,10 @@ export function resolveOptions(options: LocalServerOptions): ResolvedOptions {
     startDelayMs: options.startDelayMs ?? 20,
     maxFileBytes: options.maxFileBytes ?? 1024 * 1024 * 1024,
     envGroups: options.envGroups ?? {},
+    listEntryBudget: options.listEntryBudget ?? 1000,
+    redirectWrites: options.redirectWrites ?? true,
+    uploadLinkTtlMs: options.uploadLinkTtlMs ?? 5 * 60_000,
+    metricsIntervalMs: options.metricsIntervalMs ?? 1000,
     faults: { ...faults, random: faults.random ?? Math.random },
     quiet: options.quiet ?? false,
   };

@@ -10,7 +10,7 @@ export function statusRecord(s: SandboxState): S["StatusResponse"] {
   return {
     id: s.id,
     name: s.name,
-    image: spec.image,
+    image: s.image,
     ...(spec.tags && Object.keys(spec.tags).length ? { tags: spec.tags } : {}),
     phase: s.phase,
     exit_code: s.exitCode,
@@ -20,15 +20,32 @@ export function statusRecord(s: SandboxState): S["StatusResponse"] {
     host: spec.networking?.length ? "localhost" : "",
     ...(spec.volume_mounts && Object.keys(spec.volume_mounts).length ? { volume_mounts: spec.volume_mounts } : {}),
     ...(s.startedAt !== null ? { exec_target: { namespace: "local", pod_name: s.id.replace(/_/g, "-"), container_name: "sandbox" } } : {}),
-    ...(spec.ttl_seconds !== undefined ? { ttl_seconds: spec.ttl_seconds } : {}),
-    terminated_at: iso(s.endedAt),
+    finished_at: iso(s.endedAt),
   };
 }
 
 export function volumeRecord(v: VolumeState): S["Volume"] {
-  return { id: v.id, name: v.name, phase: "ready", attached_to: [...v.attachedTo], created_at: iso(v.createdAt)! };
+  return {
+    id: v.id,
+    name: v.name,
+    type: v.type,
+    ...(v.object ? { object: v.object } : {}),
+    path: v.path,
+    phase: "ready",
+    attached_to: [...v.attachedTo],
+    created_at: iso(v.createdAt)!,
+  };
 }
 
 export function snapshotRecord(s: SnapshotState): S["Snapshot"] {
-  return { id: s.id, sandbox_id: s.sandboxId, name: s.name, phase: s.phase, created_at: iso(s.createdAt)! };
+  return {
+    id: s.id,
+    sandbox_id: s.sandboxId,
+    mode: s.mode,
+    status: s.status,
+    t_created_unix_ms: s.createdAt,
+    ...(s.readyAt !== undefined ? { t_ready_unix_ms: s.readyAt } : {}),
+    ...(s.failureReason !== undefined ? { failure_reason: s.failureReason } : {}),
+    ...(s.sizeBytes !== undefined ? { size_bytes: s.sizeBytes } : {}),
+  };
 }

@@ -1,5 +1,5 @@
-// Sandbox operations: create, get, lookup, terminate, and the health endpoints.
-import { mkdirSync, symlinkSync } from "node:fs";
+// Sandbox operations: create (from an image or a snapshot), get, lookup, terminate, and the health endpoints.
+import { mkdir, rm, symlink } from "node:fs/promises";
 import path from "node:path";
 import type { Handler } from "./handler.js";
 import { badRequest, conflict, notFound } from "./http.js";
@@ -7,7 +7,9 @@ import { newId } from "./ids.js";
 import { end, launch } from "./lifecycle.js";
 import { LogBook } from "./logs.js";
 import { statusRecord } from "./records.js";
-import { LIVE_PHASES, type SandboxSpec, type SandboxState, type Store, type VolumeState } from "./store.js";
+import { copyTree } from "./snapshot-files.js";
+import { LIVE_PHASES, type SandboxSpec, type SandboxState, type SnapshotState, type Store, type VolumeState } from "./store.js";
+import { UsageLog } from "./usage.js";
 
 // Mount paths as relative paths inside the working dir; one may not contain another, since the
 // inner link would then be created inside the outer volume.
@@ -37,31 +39,73 @@ function envOf(store: Store, spec: SandboxSpec, workdir: string): Record<string,
   return Object.assign(env, spec.env);
 }
 
-export const createSandbox: Handler = ({ store, input }) => {
-  const spec = input.body as SandboxSpec;
-  if (spec.name !== undefined && store.sandboxNames.has(spec.name)) throw conflict(`name "${spec.name}" is already taken`);
-  const id = newId("sbx");
-  const workdir = path.join(store.dirs.sandboxes, id);
-  const mounts = mountsOf(store, spec.volume_mounts);
-  const env = envOf(store, spec, workdir);
-  // Each mount is a symlink at `<workdir>/<mount path>`: no container, so the path is relative to the working dir.
-  mkdirSync(workdir);
+/** What the sandbox starts from: an image, or a ready snapshot (whose files it gets, and whose source
+ * image its record shows). Porter's rule: with `snapshot_id`, `image` is left empty. */
+function sourceOf(store: Store, spec: SandboxSpec): { image: string; snapshot?: SnapshotState } {
+  if (spec.snapshot_id === undefined) {
+    if (!spec.image) throw badRequest("invalid request: image: is required (non-empty) unless snapshot_id is set");
+    return { image: spec.image };
+  }
+  if (spec.image) throw badRequest("invalid request: image: must be empty when snapshot_id is set (the snapshot supplies the filesystem)");
+  const snapshot = store.snapshot(spec.snapshot_id);
+  if (snapshot.status !== "ready") throw conflict(`snapshot ${snapshot.id} is not ready (status ${snapshot.status})`);
+  return { image: snapshot.sourceImage, snapshot };
+}
+
+/** Fills a new working dir: the snapshot's files when there is one, then a symlink per mount at
+ * `<workdir>/<mount path>` (no container, so mount paths are relative to the working dir). A mount
+ * hides whatever the snapshot had at its path, as a container mount does. */
+async function prepareWorkdir(store: Store, workdir: string, snapshot: SnapshotState | undefined, mounts: [string, VolumeState][]): Promise<string[]> {
+  if (snapshot) {
+    await copyTree(snapshot.dir, workdir).catch((error: unknown) => {
+      // Deleted while being copied from.
+      if (!store.snapshots.has(snapshot.id)) throw notFound(`snapshot ${snapshot.id} not found`);
+      throw error;
+    });
+  } else {
+    await mkdir(workdir);
+  }
+  const links: string[] = [];
   for (const [rel, volume] of mounts) {
     const link = path.join(workdir, rel);
-    mkdirSync(path.dirname(link), { recursive: true });
-    symlinkSync(volume.dir, link, "dir");
+    await rm(link, { recursive: true, force: true });
+    await mkdir(path.dirname(link), { recursive: true });
+    await symlink(volume.dir, link, "dir");
+    links.push(link);
   }
-  const s: SandboxState = {
-    id, name: spec.name ?? id, spec, seq: store.nextSeq(), phase: "creating", exitCode: null,
-    createdAt: Date.now(), startedAt: null, endedAt: null, workdir, env,
-    log: new LogBook(), groups: new Set(), timers: new Set(),
+  return links;
+}
+
+function newSandbox(store: Store, spec: SandboxSpec, image: string, workdir: string): SandboxState {
+  const id = path.basename(workdir);
+  return {
+    id, name: spec.name ?? id, spec, image, seq: store.nextSeq(), phase: "creating", exitCode: null,
+    createdAt: Date.now(), startedAt: null, endedAt: null, workdir, mountLinks: new Set(), env: envOf(store, spec, workdir),
+    log: new LogBook(), groups: new Set(), timers: new Set(), usage: new UsageLog(),
   };
-  store.sandboxes.set(id, s);
-  store.sandboxNames.set(s.name, id);
-  for (const [, volume] of mounts) volume.attachedTo.add(id);
+}
+
+// Everything that can be refused is checked before anything is created; the name is reserved before
+// the (possibly long) copy of a snapshot, so that two creates cannot both take it.
+export const createSandbox: Handler = async ({ store, input }) => {
+  const spec = input.body as SandboxSpec;
+  if (spec.name !== undefined && store.sandboxNames.has(spec.name)) throw conflict(`name "${spec.name}" is already taken`);
+  const { image, snapshot } = sourceOf(store, spec);
+  const mounts = mountsOf(store, spec.volume_mounts);
+  const s = newSandbox(store, spec, image, path.join(store.dirs.sandboxes, newId("sbx")));
+  store.sandboxNames.set(s.name, s.id);
+  try {
+    for (const link of await prepareWorkdir(store, s.workdir, snapshot, mounts)) s.mountLinks.add(link);
+  } catch (error) {
+    store.sandboxNames.delete(s.name);
+    await rm(s.workdir, { recursive: true, force: true });
+    throw error;
+  }
+  store.sandboxes.set(s.id, s);
+  for (const [, volume] of mounts) volume.attachedTo.add(s.id);
   launch(store, s);
   const status = statusRecord(s);
-  return { status: 201, json: { id, name: s.name, ...(status.volume_mounts ? { volume_mounts: status.volume_mounts } : {}), status } };
+  return { status: 202, json: { id: s.id, name: s.name, ...(status.volume_mounts ? { volume_mounts: status.volume_mounts } : {}), status } };
 };
 
 export const getSandbox: Handler = ({ store, input }) => ({ status: 200, json: statusRecord(store.sandbox(input.path.id!)) });

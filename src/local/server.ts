@@ -1,8 +1,10 @@
 // The HTTP side: every request gets a request id, then in order authentication, routing, injected
 // faults, validation against the spec, idempotency (creates), the operation's handler, the answer.
+// Upload links of redirected writes (uploads.ts) are outside the spec and authorized by their token.
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { delay, dropAfterCommit, injectedError } from "./faults.js";
+import { acceptUpload } from "./file-writes.js";
 import type { Handler, Input } from "./handler.js";
 import { handlers } from "./handlers.js";
 import { ApiError, badRequest, errorReply, newRequestId, sendReply, type Reply } from "./http.js";
@@ -10,6 +12,7 @@ import { fingerprint, IdempotencyKeys } from "./idempotency.js";
 import type { OperationId } from "./options.js";
 import { route } from "./router.js";
 import type { Store } from "./store.js";
+import { UPLOAD_PREFIX } from "./uploads.js";
 import { check, headerInput, queryInput, ruleOf } from "./validation.js";
 
 const MAX_JSON_BYTES = 1024 * 1024;
@@ -52,10 +55,11 @@ export function requestListener(store: Store): (req: IncomingMessage, res: Serve
   const { token, faults } = store.options;
 
   async function answer(req: IncomingMessage): Promise<Reply | "drop"> {
+    const url = new URL(req.url ?? "/", "http://local");
+    if (url.pathname.startsWith(UPLOAD_PREFIX)) return acceptUpload(store, req, url.pathname);
     if (token !== undefined && !authorized(req, token)) {
       throw new ApiError(401, "missing or invalid API token", "unauthenticated", { "www-authenticate": "Bearer" });
     }
-    const url = new URL(req.url ?? "/", "http://local");
     const { op, params } = route(req.method ?? "GET", url.pathname);
     await delay(faults, op);
     const injected = injectedError(faults, op);

@@ -28,8 +28,9 @@ export async function createStateDir(given: string | undefined): Promise<Dirs> {
     sandboxes: path.join(root, "sandboxes"),
     volumes: path.join(root, "volumes"),
     snapshots: path.join(root, "snapshots"),
+    buckets: path.join(root, "buckets"),
     tmp: path.join(root, "tmp"),
   };
-  for (const dir of [dirs.sandboxes, dirs.volumes, dirs.snapshots, dirs.tmp]) await mkdir(dir);
+  for (const dir of [dirs.sandboxes, dirs.volumes, dirs.snapshots, dirs.buckets, dirs.tmp]) await mkdir(dir);
   return dirs;
 }
