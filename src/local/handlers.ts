@@ -5,6 +5,7 @@ import { writeVolumeFile } from "./file-writes.js";
 import { listVolumeFiles, readVolumeFile } from "./files.js";
 import type { Handler } from "./handler.js";
 import { countSandboxes, listSandboxes } from "./listing.js";
+import { getSandboxMetrics, getSandboxMetricsSummary } from "./metrics.js";
 import type { OperationId } from "./options.js";
 import { createSandbox, getSandbox, healthCheck, lookupSandbox, readinessCheck, terminateSandbox } from "./sandboxes.js";
 import { createSnapshot, deleteSnapshot, listSnapshots } from "./snapshots.js";
@@ -21,6 +22,8 @@ export const handlers: Record<OperationId, Handler> = {
   terminateSandbox,
   execSandbox,
   getSandboxLogs,
+  getSandboxMetricsSummary,
+  getSandboxMetrics,
   createSnapshot,
   listSnapshots,
   deleteSnapshot,

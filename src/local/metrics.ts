@@ -57,10 +57,10 @@ function summary(samples: Sample[], windowSeconds: number, s: SandboxState): S["
 }
 
 export const getSandboxMetricsSummary: Handler = ({ store, input }) => {
-  const s = store.sandbox(input.path.id!);
   const now = Date.now();
   const from = parseSince((input.query.since as string | undefined) ?? DEFAULT_WINDOW, now)!;
   if (from > now) throw badRequest("invalid request: since: must be in the past");
+  const s = store.sandbox(input.path.id!);
   const samples = s.phase === "running" ? s.usage.between(from, now) : [];
   return { status: 200, json: summary(samples, (now - from) / 1000, s) };
 };
@@ -91,10 +91,10 @@ function series(metric: Metric, samples: Sample[], s: SandboxState): S["SandboxM
 }
 
 export const getSandboxMetrics: Handler = ({ store, input }) => {
-  const s = store.sandbox(input.path.id!);
   const from = timeParam(input.query, "start_time_utc")!;
   const to = timeParam(input.query, "end_time_utc")!;
   if (to < from) throw badRequest("invalid request: end_time_utc: must not be before start_time_utc");
+  const s = store.sandbox(input.path.id!);
   const samples = s.phase === "running" ? s.usage.between(from, to) : [];
   return { status: 200, json: { results: [{ series: series(input.query.metric as Metric, samples, s) }] } };
 };

@@ -1,29 +1,102 @@
-// Volume files on the wire: atomic writes, ranged reads, one-level listings with search, moves that
-// never overwrite, and every path confined to its volume.
+// Volume files on the wire, with raw HTTP: writes answered 307 to a one-time upload link (as Porter's
+// API does), atomic; ranged reads (suffix ranges, empty files); moves of files and directories that
+// never overwrite; and every path confined to its volume. The nested listing is in file-listing.test.ts.
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Sandbox, Volume } from "../../src/index.js";
-import { json, useServer } from "./harness.js";
+import { startLocalServer } from "../../src/local/index.js";
+import { json, post, runningSandbox, sh as shIn, terminate, useServer } from "./harness.js";
 
 const h = useServer({ maxFileBytes: 64 });
-let volume: Volume;
-let sandbox: Sandbox;
-const files = (p = "") => `/v1/volume/${volume.id}/files${p}`;
-const put = (path: string, body: BodyInit) =>
-  h.http(files(`/content?path=${encodeURIComponent(path)}`), {
-    method: "PUT", body, headers: { "content-type": "application/octet-stream" }, ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
-  } as RequestInit);
-const get = (path: string, headers: Record<string, string> = {}) => h.http(files(`/content?path=${encodeURIComponent(path)}`), { headers });
-const list = async (query = "") => (await h.http(files(query))).json();
-const sh = async (script: string) => (await sandbox.exec(["sh", "-c", script])).stdout;
+let volume: string;
+let sandbox: string;
+const files = (p = "") => `/v1/volume/${volume}/files${p}`;
+const content = (path: string) => files(`/content?path=${encodeURIComponent(path)}`);
+const octets = { "content-type": "application/octet-stream" };
+const streamed = (body: BodyInit) => (body instanceof ReadableStream ? { duplex: "half" } : {});
+
+/** A write as a client of Porter's API makes it: the PUT is answered 307, and the body goes to the
+ * Location. A stream can be sent only once, so the first request carries none. */
+async function put(path: string, body: BodyInit): Promise<Response> {
+  const first = await h.http(content(path), { method: "PUT", body: body instanceof ReadableStream ? "" : body, headers: octets, redirect: "manual" });
+  if (first.status !== 307) return first;
+  const location = new URL(first.headers.get("location")!, h.server.url);
+  return fetch(location, { method: "PUT", body, headers: octets, ...streamed(body) } as RequestInit);
+}
+const get = (path: string, headers: Record<string, string> = {}) => h.http(content(path), { headers });
+const sh = (script: string) => shIn(h, sandbox, script);
 
 beforeAll(async () => {
-  volume = await h.porter.volumes.create();
-  sandbox = await h.porter.sandboxes.create({ image: "alpine", volume_mounts: { "/mnt/v": volume.id } });
-  await sandbox.waitUntilRunning({ pollIntervalMs: 10 });
+  volume = (await post(h, "/v1/volume", {}, 201)).id;
+  sandbox = await runningSandbox(h, { image: "alpine", volume_mounts: { "/mnt/v": volume } });
 });
 afterAll(async () => {
-  await sandbox?.terminate();
+  if (sandbox) await terminate(h, sandbox);
+});
+
+describe("writes redirected to an upload link", () => {
+  it("answers the PUT with 307 to a one-time link on the same server; the body sent there is written", async () => {
+    const first = await h.http(content("/r/new.txt"), { method: "PUT", body: "ignored", headers: octets, redirect: "manual" });
+    expect(first.status).toBe(307);
+    const location = first.headers.get("location")!;
+    expect(location).toMatch(/^\/_local\/uploads\/[\w-]{20,}$/);
+    // Nothing is written until the body arrives at the link.
+    expect((await get("r/new.txt")).status).toBe(404);
+    const second = await fetch(new URL(location, h.server.url), { method: "PUT", body: "redirected", headers: octets });
+    expect(second.status).toBe(204);
+    expect(await (await get("r/new.txt")).text()).toBe("redirected");
+    // The link is used up.
+    const reused = await fetch(new URL(location, h.server.url), { method: "PUT", body: "again", headers: octets });
+    expect([reused.status, (await reused.json()).code]).toEqual([404, "not_found"]);
+    expect(await (await get("r/new.txt")).text()).toBe("redirected");
+  });
+
+  it("is followed by a plain fetch, which re-sends a byte body to the Location itself", async () => {
+    // A Blob: the redirect-following of Node 20's fetch fails on a Uint8Array body ("detached ArrayBuffer").
+    const res = await h.http(content("r/followed.bin"), { method: "PUT", body: new Blob([new Uint8Array([1, 2, 3])]), headers: octets });
+    expect([res.status, res.redirected]).toEqual([204, true]);
+    expect(new Uint8Array(await (await get("r/followed.bin")).arrayBuffer())).toEqual(new Uint8Array([1, 2, 3]));
+  });
+
+  it("refuses what it can before redirecting: 409 for a directory, 413 for an announced oversize, 404 for no volume", async () => {
+    await put("r/dir/inside.txt", "x");
+    const dir = await h.http(content("r/dir"), { method: "PUT", body: "x", headers: octets, redirect: "manual" });
+    expect(dir.status).toBe(409);
+    const big = await h.http(content("r/big"), { method: "PUT", body: "x".repeat(65), headers: octets, redirect: "manual" });
+    expect(big.status).toBe(413);
+    const none = await h.http("/v1/volume/vol_none/files/content?path=a", { method: "PUT", body: "x", headers: octets, redirect: "manual" });
+    expect(none.status).toBe(404);
+  });
+
+  it("takes the body on the first request with redirectWrites: false; links expire; they need no bearer token", async () => {
+    const server = await startLocalServer({ quiet: true, token: "t0ken", redirectWrites: false, uploadLinkTtlMs: 1 });
+    const auth = { authorization: "Bearer t0ken", ...octets };
+    try {
+      const vol = (await (await fetch(`${server.url}/v1/volume`, { method: "POST", body: "{}", headers: { ...auth, "content-type": "application/json" } })).json()).id;
+      const direct = await fetch(`${server.url}/v1/volume/${vol}/files/content?path=a.txt`, { method: "PUT", body: "direct", headers: auth, redirect: "manual" });
+      expect(direct.status).toBe(204);
+      expect(await (await fetch(`${server.url}/v1/volume/${vol}/files/content?path=a.txt`, { headers: auth })).text()).toBe("direct");
+    } finally {
+      await server.close();
+    }
+    const redirecting = await startLocalServer({ quiet: true, token: "t0ken", uploadLinkTtlMs: 200 });
+    try {
+      const vol = (await (await fetch(`${redirecting.url}/v1/volume`, { method: "POST", body: "{}", headers: { ...auth, "content-type": "application/json" } })).json()).id;
+      const link = async () => {
+        const res = await fetch(`${redirecting.url}/v1/volume/${vol}/files/content?path=b.txt`, { method: "PUT", body: "", headers: auth, redirect: "manual" });
+        expect(res.status).toBe(307);
+        return new URL(res.headers.get("location")!, redirecting.url);
+      };
+      // The token in the link is the authorization, as with a presigned URL: no Authorization header.
+      expect((await fetch(await link(), { method: "PUT", body: "by link", headers: octets })).status).toBe(204);
+      const stale = await link();
+      await new Promise((r) => setTimeout(r, 400));
+      expect((await fetch(stale, { method: "PUT", body: "late", headers: octets })).status).toBe(404);
+      expect(await (await fetch(`${redirecting.url}/v1/volume/${vol}/files/content?path=b.txt`, { headers: auth })).text()).toBe("by link");
+      expect((await fetch(`${redirecting.url}/_local/uploads/x`, { method: "POST" })).status).toBe(405);
+    } finally {
+      await redirecting.close();
+    }
+  });
 });
 
 describe("writing and reading", () => {
@@ -38,19 +111,23 @@ describe("writing and reading", () => {
     expect(Date.parse(res.headers.get("last-modified")!)).not.toBeNaN();
     expect(await res.text()).toBe("second");
     // No temporary file is ever left in the volume.
-    expect(await sh("find mnt/v/ -type f | sort")).toBe("mnt/v/a/b/c.txt\n");
+    expect(await sh("find mnt/v/a -type f | sort")).toBe("mnt/v/a/b/c.txt\n");
   });
 
-  it("round-trips arbitrary bytes, and an empty file", async () => {
+  it("round-trips arbitrary bytes, and an empty file, which a ranged read answers 200, empty, with no Content-Range", async () => {
     const bytes = Uint8Array.from({ length: 64 }, (_, i) => (i * 37) % 256);
     await put("bin.dat", bytes);
     expect(new Uint8Array(await (await get("bin.dat")).arrayBuffer())).toEqual(bytes);
     await put("empty", new Uint8Array(0));
     const empty = await get("empty");
     expect([empty.status, await empty.text()]).toEqual([200, ""]);
+    for (const range of ["bytes=0-", "bytes=0-1048575", "bytes=-5"]) {
+      const ranged = await get("empty", { range });
+      expect([ranged.status, ranged.headers.get("content-range"), ranged.headers.get("content-length"), await ranged.text()]).toEqual([200, null, "0", ""]);
+    }
   });
 
-  it("serves byte ranges with 206 and Content-Range, and 416 past the end", async () => {
+  it("serves byte ranges with 206 and Content-Range, suffix ranges included, and 416 past the end", async () => {
     await put("digits.txt", "0123456789");
     const part = await get("digits.txt", { range: "bytes=2-5" });
     expect([part.status, part.headers.get("content-range"), part.headers.get("content-length"), await part.text()]).toEqual([206, "bytes 2-5/10", "4", "2345"]);
@@ -58,20 +135,24 @@ describe("writing and reading", () => {
     expect([rest.status, rest.headers.get("content-range"), await rest.text()]).toEqual([206, "bytes 7-9/10", "789"]);
     const clamped = await get("digits.txt", { range: "bytes=8-100" });
     expect(await clamped.text()).toBe("89");
+    const suffix = await get("digits.txt", { range: "bytes=-3" });
+    expect([suffix.status, suffix.headers.get("content-range"), suffix.headers.get("content-length"), await suffix.text()]).toEqual([206, "bytes 7-9/10", "3", "789"]);
+    const longSuffix = await get("digits.txt", { range: "bytes=-50" });
+    expect([longSuffix.status, longSuffix.headers.get("content-range"), await longSuffix.text()]).toEqual([206, "bytes 0-9/10", "0123456789"]);
     const past = await get("digits.txt", { range: "bytes=10-" });
     expect([past.status, past.headers.get("content-range")]).toEqual([416, "bytes */10"]);
     expect(await past.json()).toEqual({ error: "range bytes=10- not satisfiable for a file of 10 bytes", code: "invalid_request" });
-    const malformed = await get("digits.txt", { range: "bytes=-3" });
-    expect(malformed.status).toBe(400);
+    expect((await get("digits.txt", { range: "bytes=-0" })).status).toBe(416);
+    expect((await get("digits.txt", { range: "bytes=1-2,4-5" })).status).toBe(400);
   });
 
   it("refuses a body over the size limit with 413, whether announced or streamed", async () => {
-    const streamed = await put("big", new Blob(["x".repeat(65)]).stream());
-    expect([streamed.status, (await streamed.json()).code]).toEqual([413, "invalid_request"]);
+    const tooBig = await put("big", new Blob(["x".repeat(65)]).stream());
+    expect([tooBig.status, (await tooBig.json()).code]).toEqual([413, "invalid_request"]);
     // Announced by Content-Length: answered before the body is read.
     const status = await new Promise<number>((resolve, reject) => {
-      const url = new URL(h.server.url + files("/content?path=big"));
-      const req = request(url, { method: "PUT", headers: { "content-length": String(1 << 30), "content-type": "application/octet-stream" } }, (res) => resolve(res.statusCode!));
+      const url = new URL(h.server.url + content("big"));
+      const req = request(url, { method: "PUT", headers: { "content-length": String(1 << 30), ...octets } }, (res) => resolve(res.statusCode!));
       req.on("error", reject);
       req.write("only a few bytes");
     });
@@ -91,30 +172,10 @@ describe("writing and reading", () => {
   });
 });
 
-describe("listing and moving", () => {
-  it("lists one level with sizes and types, searches case-insensitively, and says when it truncated", async () => {
-    await put("list/Alpha.TXT", "12345");
-    await put("list/beta.txt", "1");
-    await put("list/sub/deep.txt", "1");
-    const root = await list("?path=list");
-    expect(root).toMatchObject({ path: "list", truncated: false });
-    expect(root.entries.map((e: { name: string; type: string; size_bytes: number }) => [e.name, e.type, e.size_bytes])).toEqual([
-      ["Alpha.TXT", "file", 5], ["beta.txt", "file", 1], ["sub", "directory", 0],
-    ]);
-    const found = await list("?path=/list&search=alpha.t");
-    expect(found.entries.map((e: { name: string }) => e.name)).toEqual(["Alpha.TXT"]);
-    const top = await list();
-    expect(top.path).toBe("/");
-    await sh("mkdir mnt/v/many && cd mnt/v/many && for i in $(seq 1 1005); do : > f$i; done");
-    const many = await list("?path=many");
-    expect([many.entries.length, many.truncated]).toEqual([1000, true]);
-    expect((await list("?path=many&search=f100")).entries.length).toBe(7); // f100, f1000..f1005
-    expect((await h.http(files("?path=list/beta.txt"))).status).toBe(400);
-    expect((await h.http(files("?path=absent"))).status).toBe(404);
-  });
+describe("moving", () => {
+  const move = (from: string, to: string) => h.http(files("/move"), json({ from, to }));
 
   it("moves a file, never over an existing one, and only into an existing directory", async () => {
-    const move = (from: string, to: string) => h.http(files("/move"), json({ from, to }));
     await put("m/one.txt", "one");
     await put("m/two.txt", "two");
     expect((await move("m/one.txt", "m/renamed.txt")).status).toBe(204);
@@ -125,7 +186,32 @@ describe("listing and moving", () => {
     expect(await (await get("m/two.txt")).text()).toBe("two");
     expect((await move("m/two.txt", "nowhere/two.txt")).status).toBe(404);
     expect((await move("m/absent.txt", "m/x.txt")).status).toBe(404);
-    expect((await move("m", "m2")).status).toBe(400);
+  });
+
+  it("moves a directory with everything under it, renaming and relocating it in one step", async () => {
+    await put("d/src/a.txt", "a");
+    await put("d/src/sub/b.txt", "b");
+    await sh("mkdir -p mnt/v/d/archive");
+    expect((await move("/d/src", "/d/archive/moved")).status).toBe(204);
+    expect(await sh("cd mnt/v/d && find . | sort")).toBe([".", "./archive", "./archive/moved", "./archive/moved/a.txt", "./archive/moved/sub", "./archive/moved/sub/b.txt"].join("\n") + "\n");
+    expect(await (await get("d/archive/moved/sub/b.txt")).text()).toBe("b");
+  });
+
+  it("never moves a directory over anything, not even an empty directory, and refuses the root and moves into itself", async () => {
+    await put("e/src/keep.txt", "k");
+    await put("e/file.txt", "f");
+    await sh("mkdir -p mnt/v/e/empty");
+    for (const to of ["e/empty", "e/file.txt", "e/src"]) {
+      const res = await move("e/src", to);
+      expect([res.status, (await res.json()).code]).toEqual([409, "conflict"]);
+    }
+    expect(await sh("cd mnt/v/e && find . | sort")).toBe([".", "./empty", "./file.txt", "./src", "./src/keep.txt"].join("\n") + "\n");
+    const root = await move("/", "e/root");
+    expect([root.status, (await root.json()).error]).toEqual([400, "invalid request: from: the volume root cannot be moved"]);
+    expect((await move("e/src", "/")).status).toBe(400);
+    const into = await move("e/src", "e/src/inner");
+    expect([into.status, (await into.json()).error]).toEqual([400, 'invalid request: to "e/src/inner" is inside from "e/src"; a directory cannot be moved into itself']);
+    expect((await get("e/src/keep.txt")).status).toBe(200);
   });
 });
 
@@ -133,7 +219,7 @@ describe("path confinement", () => {
   it("refuses .. segments with 400, on every file endpoint", async () => {
     for (const res of [
       await get("../../../etc/passwd"),
-      await put("a/../../escape.txt", "x"),
+      await h.http(content("a/../../escape.txt"), { method: "PUT", body: "x", headers: octets, redirect: "manual" }),
       await h.http(files("?path=..")),
       await h.http(files("/move"), json({ from: "../x", to: "y" })),
       await h.http(files("/move"), json({ from: "digits.txt", to: "sub/../../y" })),
@@ -153,14 +239,15 @@ describe("path confinement", () => {
   it("refuses to follow a symlink that leads out of the volume, and lists only links that stay inside", async () => {
     const outside = (await sh("cd .. && pwd")).trim();
     await sh(`ln -s /etc mnt/v/etc-link && ln -s ${outside} mnt/v/up && ln -s digits.txt mnt/v/inner-link`);
-    for (const res of [await get("etc-link/passwd"), await put("up/planted.txt", "x"), await h.http(files("?path=etc-link"))]) {
+    const planted = await h.http(content("up/planted.txt"), { method: "PUT", body: "x", headers: octets, redirect: "manual" });
+    for (const res of [await get("etc-link/passwd"), planted, await h.http(files("?path=etc-link"))]) {
       expect(res.status).toBe(400);
       expect((await res.json()).error).toContain("resolves outside the volume");
     }
     expect(await sh(`ls ${outside}`)).not.toContain("planted.txt");
     expect((await h.http(files("/move"), json({ from: "digits.txt", to: "up/stolen.txt" }))).status).toBe(400);
     expect(await (await get("inner-link")).text()).toBe("0123456789");
-    const names = (await list()).entries.map((e: { name: string }) => e.name);
+    const names = (await (await h.http(files())).json()).entries.map((e: { name: string }) => e.name);
     expect(names).toContain("inner-link");
     expect(names).not.toContain("etc-link");
     expect(names).not.toContain("up");

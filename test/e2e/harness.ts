@@ -45,3 +45,29 @@ export const json = (body: unknown, headers: Record<string, string> = {}): Reque
 /** A unique DNS-label name for this test run. */
 let counter = 0;
 export const uniqueName = (prefix: string) => `${prefix}-${process.pid}-${++counter}`;
+
+// Raw-HTTP steps, for tests of the wire shapes that must not depend on the SDK's types or methods.
+
+/** POSTs JSON and returns the parsed answer, failing the test on any status but `expected`. */
+export async function post<T = any>(h: Harness, path: string, body: unknown, expected: number): Promise<T> {
+  const res = await h.http(path, json(body));
+  const text = await res.text();
+  if (res.status !== expected) throw new Error(`POST ${path} answered ${res.status}, not ${expected}: ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** Creates a sandbox (202) and waits until it runs; returns its id. */
+export async function runningSandbox(h: Harness, spec: Record<string, unknown>): Promise<string> {
+  const { id } = await post<{ id: string }>(h, "/v1/sandbox/run", spec, 202);
+  await eventually(async () => ((await (await h.http(`/v1/sandbox/${id}`)).json()).phase === "running" ? true : undefined));
+  return id;
+}
+
+/** Runs a command in a sandbox; returns its stdout, failing the test unless it exits 0. */
+export async function sh(h: Harness, id: string, script: string): Promise<string> {
+  const result = await post<{ stdout: string; stderr: string; exit_code: number }>(h, `/v1/sandbox/${id}/exec`, { command: ["sh", "-c", script] }, 200);
+  if (result.exit_code !== 0) throw new Error(`${script} exited ${result.exit_code}: ${result.stderr}`);
+  return result.stdout;
+}
+
+export const terminate = (h: Harness, id: string) => h.http(`/v1/sandbox/${id}`, { method: "DELETE" });

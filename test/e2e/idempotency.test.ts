@@ -12,11 +12,11 @@ describe("Idempotency-Key", () => {
     const name = uniqueName("idem");
     const key = crypto.randomUUID();
     const first = await h.http("/v1/sandbox/run", json({ image: "alpine", name, tags: { a: "1", b: "2" } }, { "idempotency-key": key }));
-    expect(first.status).toBe(201);
+    expect(first.status).toBe(202);
     expect(first.headers.get("idempotent-replayed")).toBeNull();
     const body = await first.json();
     const again = await h.http("/v1/sandbox/run", { ...json({ tags: { b: "2", a: "1" }, name, image: "alpine" }, { "idempotency-key": key }) });
-    expect(again.status).toBe(201);
+    expect(again.status).toBe(202);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     expect(again.headers.get("x-request-id")).not.toBe(first.headers.get("x-request-id"));
     expect(await again.json()).toEqual(body);
@@ -65,7 +65,7 @@ describe("Idempotency-Key", () => {
     const name = uniqueName("race");
     const answers = await Promise.all([1, 2, 3].map(() => h.http("/v1/sandbox/run", json({ image: "alpine", name }, { "idempotency-key": key }))));
     const bodies = await Promise.all(answers.map((r) => r.json()));
-    expect(answers.map((r) => r.status)).toEqual([201, 201, 201]);
+    expect(answers.map((r) => r.status)).toEqual([202, 202, 202]);
     expect(new Set(bodies.map((b) => b.id)).size).toBe(1);
     expect(answers.filter((r) => r.headers.get("idempotent-replayed") === "true")).toHaveLength(2);
   });

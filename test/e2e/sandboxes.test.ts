@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConflictError, NotFoundError, Porter, SandboxNotRunningError } from "../../src/index.js";
-import { eventually, uniqueName, useServer } from "./harness.js";
+import { eventually, json, uniqueName, useServer } from "./harness.js";
 
 const h = useServer({ envGroups: { base: { FROM_GROUP: "group", SHARED: "group" }, more: { SHARED: "more" } } });
 
@@ -21,6 +21,9 @@ function alive(pid: number): boolean {
     return true;
   }
 }
+
+/** The status record as the server sends it, read with raw fetch (not through the SDK's types). */
+const record = async (id: string) => (await h.http(`/v1/sandbox/${id}`)).json();
 
 const ended = async (porter: Porter, id: string) => {
   const s = await porter.sandboxes.get(id);
@@ -45,6 +48,15 @@ describe("sandbox lifecycle", () => {
     porter.close();
   });
 
+  it("answers a create with 202 Accepted, the id and name, and (our extension) the status record", async () => {
+    const res = await h.http("/v1/sandbox/run", json({ image: "alpine:3.20", name: uniqueName("accepted") }));
+    expect(res.status).toBe(202);
+    const body = await res.json();
+    expect(body).toMatchObject({ id: expect.stringMatching(/^sbx_/), name: expect.stringMatching(/^accepted-/) });
+    expect(body.status).toMatchObject({ id: body.id, phase: "creating", finished_at: null, image: "alpine:3.20" });
+    await h.http(`/v1/sandbox/${body.id}`, { method: "DELETE" });
+  });
+
   it("stores the spec: the status record reflects image, tags, mounts, TTL and networking", async () => {
     const volume = await h.porter.volumes.create();
     const name = uniqueName("full");
@@ -53,11 +65,14 @@ describe("sandbox lifecycle", () => {
       tags: { team: "ml", run: "7" }, volume_mounts: { "/mnt/data": volume.id }, networking: [{ port: 8080 }],
       egress: { allowed_destinations: [] }, resources: { cpu: "2", memory: "4Gi" }, ttl_seconds: 600,
     });
-    const record = await h.porter.sandboxes.get(name);
-    expect(record).toMatchObject({
+    const live = await record(sandbox.id);
+    expect(live).toMatchObject({
       id: sandbox.id, name, image: "python:3.12-slim", tags: { team: "ml", run: "7" },
-      volume_mounts: { "/mnt/data": volume.id }, ttl_seconds: 600, host: "localhost", exit_code: null, terminated_at: null,
+      volume_mounts: { "/mnt/data": volume.id }, host: "localhost", exit_code: null, finished_at: null,
     });
+    // Porter's StatusResponse has neither: the TTL is not echoed, and the end is `finished_at`.
+    expect(live).not.toHaveProperty("ttl_seconds");
+    expect(live).not.toHaveProperty("terminated_at");
     await sandbox.terminate();
   });
 
@@ -67,7 +82,8 @@ describe("sandbox lifecycle", () => {
     expect(await eventually(() => ended(h.porter, ok.id))).toMatchObject({ phase: "succeeded", exit_code: 0 });
     const failed = await eventually(() => ended(h.porter, bad.id));
     expect(failed).toMatchObject({ phase: "failed", exit_code: 42 });
-    expect(failed.terminated_at).not.toBeNull();
+    const { finished_at } = await record(bad.id);
+    expect(Date.parse(finished_at)).toBeGreaterThanOrEqual(Date.parse(failed.created_at));
     await expect(bad.waitUntilRunning()).rejects.toBeInstanceOf(SandboxNotRunningError);
   });
 
@@ -107,7 +123,7 @@ describe("sandbox lifecycle", () => {
     await s.waitUntilRunning({ pollIntervalMs: 10 });
     const done = await eventually(() => ended(h.porter, s.id), 4000);
     expect(done.phase).toBe("terminated");
-    const lifetime = Date.parse(done.terminated_at!) - Date.parse(done.created_at);
+    const lifetime = Date.parse((await record(s.id)).finished_at) - Date.parse(done.created_at);
     expect(lifetime).toBeGreaterThanOrEqual(1000);
     expect(lifetime).toBeLessThan(2500);
   });
@@ -128,10 +144,12 @@ describe("sandbox lifecycle", () => {
     await eventually(async () => (alive(pid) || alive(background) ? undefined : true));
     await eventually(async () => (existsSync(workdir) ? undefined : true));
     // Again, on an ended sandbox: still 204, nothing changes.
+    const finished = (await record(s.id)).finished_at;
+    expect(finished).not.toBeNull();
     const again = await h.http(`/v1/sandbox/${s.id}`, { method: "DELETE" });
     expect(again.status).toBe(204);
-    const record = await h.porter.sandboxes.terminate(s.id);
-    expect(record.terminated_at).toBe(s.terminated_at);
+    await h.porter.sandboxes.terminate(s.id);
+    expect((await record(s.id)).finished_at).toBe(finished);
   });
 
   it("names are unique forever, even after termination, and resolve through lookup", async () => {
