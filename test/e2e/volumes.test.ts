@@ -1,8 +1,11 @@
 // Volumes: names unique while they exist, mounting through volume_mounts (visible inside the working
-// dir), attached_to, delete refused while attached, detach when the sandbox ends.
+// dir), attached_to, delete refused while attached, detach when the sandbox ends; records in Porter's
+// shape (type, path), and object volumes emulated as bucket directories.
+import { existsSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConflictError, NotFoundError } from "../../src/index.js";
-import { json, uniqueName, useServer } from "./harness.js";
+import { json, runningSandbox, sh, terminate, uniqueName, useServer } from "./harness.js";
 
 const h = useServer();
 
@@ -84,5 +87,70 @@ describe("volumes", () => {
     }
     expect((await v.refresh()).attached_to).toEqual([]);
     await v.delete();
+  });
+});
+
+describe("volume records and object volumes (raw HTTP)", () => {
+  const volume = (spec: unknown) => h.http("/v1/volume", json(spec));
+
+  it("records a disk volume with type disk and its path below the shared volumes mount", async () => {
+    const res = await volume({});
+    expect(res.status).toBe(201);
+    const v = await res.json();
+    expect(v).toEqual({ id: v.id, name: v.id, type: "disk", path: `volumes/${v.id}`, phase: "ready", attached_to: [], created_at: expect.any(String) });
+    expect(existsSync(path.join(h.server.stateDir, v.path))).toBe(true);
+    expect((await volume({ type: "disk" })).status).toBe(201);
+  });
+
+  it("emulates an object volume as its bucket's directory: path empty, object echoed, shared by every volume on the bucket", async () => {
+    const bucket = uniqueName("bucket");
+    const scoped = await (await volume({ type: "object", object: { bucket, prefix: "team/a" } })).json();
+    expect(scoped).toMatchObject({ type: "object", path: "", object: { bucket, prefix: "team/a" }, phase: "ready" });
+    const whole = await (await volume({ name: uniqueName("whole"), type: "object", object: { bucket, access: "read_write" } })).json();
+    expect(whole.object).toEqual({ bucket, access: "read_write" });
+    const writer = await runningSandbox(h, { image: "alpine", volume_mounts: { "/data": scoped.id } });
+    await sh(h, writer, "printf hello > data/greeting.txt");
+    const reader = await runningSandbox(h, { image: "alpine", volume_mounts: { "/bucket": whole.id } });
+    // The prefix is a directory of the bucket.
+    expect(await sh(h, reader, "cat bucket/team/a/greeting.txt")).toBe("hello");
+    expect((await (await h.http(`/v1/volume/${whole.id}`)).json()).attached_to).toEqual([reader]);
+    await terminate(h, writer);
+    await terminate(h, reader);
+    // Deleting an object volume never deletes the bucket's objects.
+    expect((await h.http(`/v1/volume/${scoped.id}`, { method: "DELETE" })).status).toBe(204);
+    const again = await (await volume({ type: "object", object: { bucket, prefix: "team/a" } })).json();
+    const later = await runningSandbox(h, { image: "alpine", volume_mounts: { "/d": again.id } });
+    expect(await sh(h, later, "cat d/greeting.txt")).toBe("hello");
+    await terminate(h, later);
+  });
+
+  it("refuses the files API on object volumes: Porter's works on disk volumes only", async () => {
+    const v = await (await volume({ type: "object", object: { bucket: uniqueName("files") } })).json();
+    const message = `invalid request: volume ${v.id} is an object volume; the files API works on disk volumes only`;
+    for (const res of [
+      await h.http(`/v1/volume/${v.id}/files`),
+      await h.http(`/v1/volume/${v.id}/files/content?path=a`),
+      await h.http(`/v1/volume/${v.id}/files/content?path=a`, { method: "PUT", body: "x", redirect: "manual" }),
+      await h.http(`/v1/volume/${v.id}/files/move`, json({ from: "a", to: "b" })),
+    ]) {
+      expect([res.status, await res.json()]).toEqual([400, { error: message, code: "invalid_request" }]);
+    }
+  });
+
+  it("refuses what it cannot emulate or what does not add up, naming the field", async () => {
+    const cases: [unknown, string][] = [
+      [{ type: "object" }, 'invalid request: object: is required when type is "object"'],
+      [{ object: { bucket: "b" } }, 'invalid request: object: is only allowed when type is "object"'],
+      [{ type: "object", object: { bucket: "b", access: "read_only" } }, 'invalid request: object.access: the local server emulates buckets as directories and cannot enforce "read_only"; only "read_write" is supported'],
+      [{ type: "object", object: { bucket: "b", access: "write_only_new_files" } }, "object.access"],
+      [{ type: "object", object: { bucket: ".." } }, 'invalid request: object.bucket: ".." is not a bucket name'],
+      [{ type: "object", object: { bucket: "b", prefix: "/lead" } }, "object.prefix"],
+      [{ type: "object", object: { bucket: "b", prefix: "a/../../x" } }, "object.prefix"],
+    ];
+    for (const [spec, message] of cases) {
+      const res = await volume(spec);
+      expect(res.status).toBe(400);
+      expect((await res.json()).error).toContain(message);
+    }
   });
 });
