@@ -15,11 +15,13 @@ export interface Walk {
   truncated: boolean;
 }
 
-/** A directory still to read: where it is on disk and the entry it fills (none for the start). */
+/** A directory below the start still to read: where it is on disk and the entry its children go in. */
 interface Pending {
   dir: string;
-  entry: Entry | undefined;
+  entry: Entry;
 }
+
+type Child = { entry: Entry; at: string; walkable: boolean };
 
 const inside = (root: string, p: string) => p === root || p.startsWith(root + path.sep);
 
@@ -32,7 +34,7 @@ function byTypeThenName(a: Entry, b: Entry): number {
 /** One child as an entry, or undefined when it is neither a file nor a directory, or a symlink that
  * leads out of the volume. `walkable` is false for a directory reached through a symlink: the walk
  * does not follow links (a link to an ancestor would loop), it marks them for the client to list. */
-async function entryOf(root: string, dir: string, child: Dirent): Promise<{ entry: Entry; at: string; walkable: boolean } | undefined> {
+async function entryOf(root: string, dir: string, child: Dirent): Promise<Child | undefined> {
   const full = path.join(dir, child.name);
   const link = child.isSymbolicLink();
   const at = link ? await realpath(full).catch(() => undefined) : full;
@@ -48,46 +50,73 @@ async function entryOf(root: string, dir: string, child: Dirent): Promise<{ entr
   return { entry, at, walkable: info.isDirectory() && !link };
 }
 
-async function childrenOf(root: string, dir: string): Promise<{ entry: Entry; at: string; walkable: boolean }[]> {
+async function childrenOf(root: string, dir: string): Promise<Child[]> {
   const names = await readdir(dir, { withFileTypes: true });
   const found = await Promise.all(names.map((child) => entryOf(root, dir, child)));
   return found.filter((c) => c !== undefined).sort((a, b) => byTypeThenName(a.entry, b.entry));
 }
 
-/** Walks `start` (a real directory inside `root`) breadth-first, listing at most `budget` entries. */
-export async function walk(root: string, start: string, budget: number): Promise<Walk> {
-  const queue: Pending[] = [{ dir: start, entry: undefined }];
-  const top: Entry[] = [];
-  let left = budget;
-  let truncated = false;
-  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-    const isStart = next.entry === undefined;
-    // A directory that vanished or cannot be read since it was seen is left for the client to retry.
-    const children = isStart ? await childrenOf(root, next.dir) : await childrenOf(root, next.dir).catch(() => undefined);
+/** One breadth-first walk: what is left of the budget, the directories still to read, the answer so far. */
+class Walker {
+  readonly #queue: Pending[] = [];
+  #left: number;
+  #truncated = false;
+
+  constructor(
+    private readonly root: string,
+    budget: number,
+  ) {
+    this.#left = budget;
+  }
+
+  async run(start: string): Promise<Walk> {
+    const entries = await this.#readStart(start);
+    for (let next = this.#queue.shift(); next !== undefined; next = this.#queue.shift()) {
+      if (!(await this.#read(next))) break;
+    }
+    return { entries, truncated: this.#truncated };
+  }
+
+  // The start directory is the listing itself: when it alone overflows the budget, its first entries are kept.
+  async #readStart(dir: string): Promise<Entry[]> {
+    const children = await childrenOf(this.root, dir);
+    const fits = children.length <= this.#left;
+    if (!fits) this.#truncated = true;
+    return this.#take(fits ? children : children.slice(0, this.#left), fits);
+  }
+
+  /** Reads a directory below the start whole, or not at all; false once the budget has run out. */
+  async #read(pending: Pending): Promise<boolean> {
+    // A directory that vanished or cannot be read since it was seen is left for the client to list.
+    const children = await childrenOf(this.root, pending.dir).catch(() => undefined);
     if (children === undefined) {
-      next.entry!.truncated = true;
-      continue;
+      pending.entry.truncated = true;
+      return true;
     }
-    // The start directory is the listing itself: when it alone overflows, its first entries are kept.
-    const fits = children.length <= left;
-    if (!fits && !isStart) {
-      truncated = true;
-      next.entry!.truncated = true;
-      for (const rest of queue) rest.entry!.truncated = true;
-      break;
+    if (children.length > this.#left) {
+      this.#truncated = true;
+      for (const unread of [pending, ...this.#queue]) unread.entry.truncated = true;
+      return false;
     }
-    const kept = fits ? children : children.slice(0, left);
-    if (!fits) truncated = true;
-    left -= kept.length;
-    const entries = kept.map((c) => c.entry);
-    if (isStart) top.push(...entries);
-    else next.entry!.entries = entries;
-    for (const c of kept) {
-      if (c.walkable && fits) queue.push({ dir: c.at, entry: c.entry });
+    pending.entry.entries = this.#take(children, true);
+    return true;
+  }
+
+  /** Spends the budget on these children, queueing their directories to read (when `descend`) or
+   * marking them unread. */
+  #take(children: Child[], descend: boolean): Entry[] {
+    this.#left -= children.length;
+    for (const c of children) {
+      if (c.walkable && descend) this.#queue.push({ dir: c.at, entry: c.entry });
       else if (c.entry.type === "directory") c.entry.truncated = true;
     }
+    return children.map((c) => c.entry);
   }
-  return { entries: top, truncated };
+}
+
+/** Walks `start` (a real directory inside `root`) breadth-first, listing at most `budget` entries. */
+export function walk(root: string, start: string, budget: number): Promise<Walk> {
+  return new Walker(root, budget).run(start);
 }
 
 /** The walked tree pruned to the entries whose name contains `term` (case-insensitively) and the

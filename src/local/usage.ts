@@ -55,7 +55,8 @@ export class Sampler {
   constructor(private readonly store: Store) {}
 
   start(): void {
-    this.#timer = setInterval(() => void this.#tick(), this.store.options.metricsIntervalMs);
+    // A scan that fails (a /proc oddity) leaves a gap in the samples, nothing more.
+    this.#timer = setInterval(() => void this.#tick().catch(() => {}), this.store.options.metricsIntervalMs);
     this.#timer.unref();
   }
 
