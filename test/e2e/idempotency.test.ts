@@ -74,7 +74,9 @@ describe("Idempotency-Key", () => {
     const draws = [0, 0.99]; // the first create is dropped after commit, the retry is answered
     const server = await startLocalServer({ quiet: true, faults: { dropAfterCommitRate: 0.5, random: () => draws.shift() ?? 0.99 } });
     const keys: (string | null)[] = [];
-    const porter = new Porter({ baseUrl: server.url, maxRetries: 2, retryDelayMs: 1, fetch: (i, init) => {
+    // Without its tag lookup (idempotencyTag: false) the SDK sends a named create again, with the same key:
+    // it is this server's Idempotency-Key that turns the second attempt into the first one's answer.
+    const porter = new Porter({ baseUrl: server.url, maxRetries: 2, retryDelayMs: 1, idempotencyTag: false, fetch: (i, init) => {
       if (init?.method === "POST") keys.push(new Headers(init.headers).get("idempotency-key"));
       return fetch(i, init);
     } });

@@ -1,6 +1,6 @@
 // Listing and counting sandboxes: filters, the live-only default, real pagination, filter values.
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Sandbox } from "../../src/index.js";
+import { IDEMPOTENCY_TAG, type Sandbox } from "../../src/index.js";
 import { eventually, useServer } from "./harness.js";
 
 const h = useServer({ pageSize: 3 });
@@ -74,6 +74,11 @@ describe("listing sandboxes", () => {
     // Raw HTTP: the shape on the wire, whatever the SDK's types say.
     const res = await h.http(`/v1/sandbox?tag=run=${run}&phase=running&include_filter_values=true`);
     const { filter_values } = await res.json();
+    // The SDK tags each create with its idempotency key; those tags are values too.
+    const tags: string[] = filter_values.tags;
+    expect(tags).toEqual([...new Set(tags)].sort());
+    expect(tags.filter((t) => t.startsWith(`${IDEMPOTENCY_TAG}=`))).toHaveLength(9);
+    filter_values.tags = tags.filter((t) => !t.startsWith(`${IDEMPOTENCY_TAG}=`));
     expect(filter_values).toEqual({
       // All six supported phases, even though only running sandboxes were asked for.
       phases: ["queued", "creating", "running", "succeeded", "failed", "terminated"],
