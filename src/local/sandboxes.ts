@@ -76,8 +76,9 @@ async function prepareWorkdir(store: Store, workdir: string, snapshot: SnapshotS
   return links;
 }
 
-function newSandbox(store: Store, spec: SandboxSpec, image: string, workdir: string): SandboxState {
-  const id = path.basename(workdir);
+function newSandbox(store: Store, spec: SandboxSpec, image: string): SandboxState {
+  const id = newId("sbx");
+  const workdir = path.join(store.dirs.sandboxes, id);
   return {
     id, name: spec.name ?? id, spec, image, seq: store.nextSeq(), phase: "creating", exitCode: null,
     createdAt: Date.now(), startedAt: null, endedAt: null, workdir, mountLinks: new Set(), env: envOf(store, spec, workdir),
@@ -85,24 +86,25 @@ function newSandbox(store: Store, spec: SandboxSpec, image: string, workdir: str
   };
 }
 
-// Everything that can be refused is checked before anything is created; the name is reserved before
-// the (possibly long) copy of a snapshot, so that two creates cannot both take it.
+// Everything that can be refused is checked before anything is created.
 export const createSandbox: Handler = async ({ store, input }) => {
   const spec = input.body as SandboxSpec;
   if (spec.name !== undefined && store.sandboxNames.has(spec.name)) throw conflict(`name "${spec.name}" is already taken`);
   const { image, snapshot } = sourceOf(store, spec);
   const mounts = mountsOf(store, spec.volume_mounts);
-  const s = newSandbox(store, spec, image, path.join(store.dirs.sandboxes, newId("sbx")));
+  const s = newSandbox(store, spec, image);
+  // Claimed before the working dir is filled: the name cannot be taken meanwhile, nor the volumes deleted.
   store.sandboxNames.set(s.name, s.id);
+  for (const [, volume] of mounts) volume.attachedTo.add(s.id);
   try {
     for (const link of await prepareWorkdir(store, s.workdir, snapshot, mounts)) s.mountLinks.add(link);
   } catch (error) {
     store.sandboxNames.delete(s.name);
+    for (const [, volume] of mounts) volume.attachedTo.delete(s.id);
     await rm(s.workdir, { recursive: true, force: true });
     throw error;
   }
   store.sandboxes.set(s.id, s);
-  for (const [, volume] of mounts) volume.attachedTo.add(s.id);
   launch(store, s);
   const status = statusRecord(s);
   return { status: 202, json: { id: s.id, name: s.name, ...(status.volume_mounts ? { volume_mounts: status.volume_mounts } : {}), status } };
