@@ -6,10 +6,12 @@
 // computed from the argv. Every request is recorded as it arrived, so tests can assert the wire.
 //
 // Faults, for creates only: a fraction answered 503 before anything is committed, a fraction committed
-// and then left unanswered (the socket is destroyed: a lost response), and a fraction committed and then
-// answered late (so a client timeout fires after the commit). Draws come from a seeded PRNG, one per
+// and then left unanswered (the socket is destroyed: a lost response), a fraction committed and then
+// answered late (so a client timeout fires after the commit), and optionally a slow commit (so a client
+// timeout fires before it). Draws come from a seeded PRNG, one per
 // decision, so a run with the same seed and the same number of requests draws the same faults.
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { setMaxListeners } from "node:events";
 import type { AddressInfo } from "node:net";
 import { afterEach } from "vitest";
 
@@ -24,6 +26,9 @@ export interface PorterFaults {
   /** Fraction (0..1) of successful POST /v1/sandbox/run that commit the sandbox and then destroy the
    * socket without answering: the client cannot tell whether the sandbox exists. */
   dropCreateResponses?: number;
+  /** Wait this long before committing a create, whether or not the client is still there: a client
+   * timeout shorter than this fires before the commit, and the sandbox appears afterwards. */
+  commitDelayMs?: number;
   /** Wait this long after committing before answering a create (when drawn: see `stallCreates`). */
   stallCreateMs?: number;
   /** Fraction (0..1) of committed, not dropped creates that wait `stallCreateMs`. Default 1. */
@@ -134,6 +139,9 @@ export interface RecordedRequest {
   body: Buffer;
   /** The body parsed as JSON, when it is JSON. */
   json: unknown;
+  /** When the request's head arrived, and when its body had been read (Date.now()). */
+  arrivedMs: number;
+  readMs: number;
 }
 
 /** A failure answered as Porter does: the status and `{"error": message}`, nothing else. */
@@ -443,10 +451,16 @@ class PorterStore {
   readonly volumes = new Map<string, VolumeState>();
   readonly snapshots = new Map<string, SnapshotState>();
   readonly faultCounts: FaultCounts = { failedBeforeCommit: 0, droppedAfterCommit: 0, stalled: 0 };
+  /** Added to the real clock: tests move time forward (`skipAhead`) instead of waiting. */
+  clockOffsetMs = 0;
   #seq = 0;
   #execs = 0;
 
   constructor(readonly settings: Settings) {}
+
+  now(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
 
   nextId(prefix: string): string {
     this.#seq += 1;
@@ -753,14 +767,16 @@ function moveFile(x: Exchange): void {
   sendEmpty(x.res, 204);
 }
 
-/** POST /v1/sandbox/run with the configured faults: 503 before commit, a lost answer, a late answer. */
+/** POST /v1/sandbox/run with the configured faults: 503 before commit, a slow commit, a lost answer,
+ * a late answer. */
 async function createSandbox(x: Exchange): Promise<void> {
   const faults = x.server.faults;
   if (x.server.draw(faults.failBeforeCommit)) {
     x.store.faultCounts.failedBeforeCommit += 1;
     fail(503, "sandbox service unavailable");
   }
-  const sandbox = x.store.createSandbox(x.req.json, x.now);
+  if (faults.commitDelayMs) await x.server.sleep(faults.commitDelayMs);
+  const sandbox = x.store.createSandbox(x.req.json, x.store.now());
   if (x.server.draw(faults.dropCreateResponses)) {
     x.store.faultCounts.droppedAfterCommit += 1;
     x.raw.socket.destroy();
@@ -836,6 +852,7 @@ function route(method: string, path: string): { handler: Handler; id: string } |
 // The server
 
 async function readRequest(raw: IncomingMessage, basePath: string): Promise<RecordedRequest> {
+  const arrivedMs = Date.now();
   const chunks: Buffer[] = [];
   for await (const chunk of raw) chunks.push(chunk as Buffer);
   const body = Buffer.concat(chunks);
@@ -847,7 +864,7 @@ async function readRequest(raw: IncomingMessage, basePath: string): Promise<Reco
     json = undefined;
   }
   const path = u.pathname.startsWith(basePath) ? u.pathname.slice(basePath.length) || "/" : `\0${u.pathname}`;
-  return { method: raw.method ?? "", url: raw.url ?? "", path, query: u.searchParams, headers: raw.headers, body, json };
+  return { method: raw.method ?? "", url: raw.url ?? "", path, query: u.searchParams, headers: raw.headers, body, json, arrivedMs, readMs: Date.now() };
 }
 
 export class PorterServer {
@@ -870,6 +887,8 @@ export class PorterServer {
     this.store = new PorterStore({ ...DEFAULT_SETTINGS, ...settings });
     this.faults = faults;
     this.#random = seededRandom(faults.seed ?? 1);
+    // Every stalled create waits on this signal; many may stall at once.
+    setMaxListeners(0, this.#closing.signal);
     // A request the client aborted mid-body has nothing left to answer.
     this.#http = createServer((raw, res) => void this.#handle(raw, res).catch(() => raw.socket.destroy()));
   }
@@ -879,6 +898,12 @@ export class PorterServer {
     Object.assign(this.store.settings, settings);
   }
 
+  /** Moves the server's clock forward: queued sandboxes start, pending volumes and snapshots become
+   * ready, as if `ms` had passed. */
+  skipAhead(ms: number): void {
+    this.store.clockOffsetMs += ms;
+  }
+
   /** True for a fraction `p` of calls, drawn from the seeded PRNG (no draw is spent when p is 0). */
   draw(p: number | undefined): boolean {
     return p !== undefined && p > 0 && this.#random() < p;
@@ -886,9 +911,15 @@ export class PorterServer {
 
   /** Waits `ms`, or less when the server closes. */
   sleep(ms: number): Promise<void> {
+    const closing = this.#closing.signal;
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.#closing.signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+      const done = () => {
+        clearTimeout(timer);
+        closing.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      closing.addEventListener("abort", done, { once: true });
     });
   }
 
@@ -919,7 +950,7 @@ export class PorterServer {
 
   /** Writes a file straight into a volume's tree, for test setup. */
   putFile(volumeId: string, path: string, data: string | Uint8Array): void {
-    this.store.files(volumeId).write(normalizePath(path), Buffer.from(data), Date.now());
+    this.store.files(volumeId).write(normalizePath(path), Buffer.from(data), this.store.now());
   }
 
   /** Requests whose method and path (below basePath, query excluded) match. */
@@ -951,7 +982,7 @@ export class PorterServer {
       const key = this.store.settings.apiKey;
       if (key !== undefined && req.headers.authorization !== `Bearer ${key}`) fail(401, "invalid or missing API key");
       const found = route(req.method, req.path) ?? fail(404, `no route for ${req.method} ${req.path}`);
-      const now = Date.now();
+      const now = this.store.now();
       this.store.advance(now);
       await found.handler({ req, raw, res, id: found.id, store: this.store, server: this, now });
     } catch (error) {

@@ -8,7 +8,7 @@ const start = usePorterServers();
 async function call(server: PorterServer, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const init: RequestInit = { method, headers: { ...headers }, redirect: "manual" };
   if (body !== undefined) {
-    init.body = typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body);
+    init.body = typeof body === "string" ? body : JSON.stringify(body);
     (init.headers as Record<string, string>)["content-type"] = "application/json";
   }
   const res = await fetch(server.url + path, init);
@@ -20,6 +20,11 @@ async function call(server: PorterServer, method: string, path: string, body?: u
     json = undefined;
   }
   return { status: res.status, headers: res.headers, text, json: json as any };
+}
+
+/** Resolves once `condition` holds, checking every 5 ms (the test's own timeout bounds the wait). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((r) => setTimeout(r, 5));
 }
 
 const EXTENSION_HEADERS = ["x-request-id", "retry-after", "retry-after-ms", "idempotent-replayed", "etag"];
@@ -67,12 +72,12 @@ describe("no extensions", () => {
 });
 
 describe("sandboxes", () => {
-  it("goes queued -> running after the start delay; exec is 409 until then, then computes its answer", async () => {
-    const server = await start({ startDelayMs: 60 });
+  it("goes queued -> running once the start delay has passed; exec is 409 until then, then computes its answer", async () => {
+    const server = await start({ startDelayMs: 60_000 });
     const { json: created } = await call(server, "POST", "/v1/sandbox/run", { image: "alpine" });
     expect((await call(server, "GET", `/v1/sandbox/${created.id}`)).json.phase).toBe("queued");
     expect((await call(server, "POST", `/v1/sandbox/${created.id}/exec`, { command: ["echo", "hi"] })).status).toBe(409);
-    await new Promise((r) => setTimeout(r, 80));
+    server.skipAhead(60_000);
     const record = (await call(server, "GET", `/v1/sandbox/${created.id}`)).json;
     expect(record).toMatchObject({ phase: "running", host: "", exit_code: null, finished_at: null });
     expect(record.started_at).toEqual(expect.any(String));
@@ -114,14 +119,14 @@ describe("sandboxes", () => {
 
 describe("snapshots and metrics", () => {
   it("snapshots start pending and become ready; the list is newest first", async () => {
-    const server = await start({ snapshotReadyMs: 40 });
+    const server = await start({ snapshotReadyMs: 60_000 });
     const { json: box } = await call(server, "POST", "/v1/sandbox/run", { image: "alpine" });
     const first = await call(server, "POST", `/v1/sandbox/${box.id}/snapshot`, {});
     expect(first.status).toBe(202);
     expect(first.json).toEqual({ id: expect.any(String), sandbox_id: box.id, mode: "filesystem", status: "pending", t_created_unix_ms: expect.any(Number) });
-    await new Promise((r) => setTimeout(r, 2));
+    server.skipAhead(1);
     const second = (await call(server, "POST", `/v1/sandbox/${box.id}/snapshot`, { mode: "filesystem" })).json;
-    await new Promise((r) => setTimeout(r, 60));
+    server.skipAhead(60_000);
     const list = (await call(server, "GET", `/v1/snapshot?sandbox_id=${box.id}`)).json.snapshots;
     expect(list.map((s: any) => [s.id, s.status])).toEqual([[second.id, "ready"], [first.json.id, "ready"]]);
     expect(list[0]).toMatchObject({ t_ready_unix_ms: expect.any(Number), size_bytes: expect.any(Number) });
@@ -219,10 +224,25 @@ describe("create faults", () => {
   });
 
   it("stalls a committed create before answering, so that a client timeout fires after the commit", async () => {
-    const server = await start({ faults: { stallCreateMs: 200 } });
-    const aborted = await fetch(`${server.url}/v1/sandbox/run`, { method: "POST", body: JSON.stringify({ image: "alpine" }), signal: AbortSignal.timeout(50) }).catch((e: Error) => e.name);
+    const server = await start({ faults: { stallCreateMs: 60_000 } });
+    const controller = new AbortController();
+    let settled = false;
+    const pending = fetch(`${server.url}/v1/sandbox/run`, { method: "POST", body: JSON.stringify({ image: "alpine" }), signal: controller.signal }).finally(() => (settled = true));
+    await until(() => server.sandboxCount === 1);
+    // Committed, and still unanswered: a client giving up now gives up after the commit.
+    expect([settled, server.faultCounts.stalled]).toEqual([false, 1]);
+    controller.abort();
+    expect(await pending.catch((e: Error) => e.name)).toBe("AbortError");
+  });
+
+  it("a slow commit makes the sandbox after a client that timed out has gone", async () => {
+    const server = await start({ faults: { commitDelayMs: 200 } });
+    const sentMs = Date.now();
+    const aborted = await fetch(`${server.url}/v1/sandbox/run`, { method: "POST", body: JSON.stringify({ image: "alpine" }), signal: AbortSignal.timeout(30) }).catch((e: Error) => e.name);
     expect(aborted).toBe("TimeoutError");
-    expect(server.sandboxCount).toBe(1);
-    expect(server.faultCounts.stalled).toBe(1);
+    await until(() => server.sandboxCount === 1);
+    // The commit came at least 200 ms after the request arrived, so well after the client's 30 ms timeout.
+    const committedMs = Date.parse(server.store.sandboxes.values().next().value!.created_at);
+    expect(committedMs - sentMs).toBeGreaterThanOrEqual(199);
   });
 });
