@@ -14,9 +14,12 @@ type Part<K extends OperationId, In extends "path" | "query" | "header"> =
 type JsonBody<K extends OperationId> = operations[K] extends { requestBody?: { content: { "application/json": infer B } } } ? B : never;
 type Responses<K extends OperationId> = operations[K]["responses"];
 type JsonOf<R> = R extends { content: { "application/json": infer J } } ? J : undefined;
+// The statuses whose body is the call's result. Porter's API may answer any 2xx (202 for a create);
+// a 307 is followed by the transport and never reaches the caller.
+type Success = 200 | 201 | 202 | 204 | 206;
 /** The JSON body of an operation's success response (`undefined` for 204). */
 export type Data<K extends OperationId> = {
-  [S in keyof Responses<K>]: S extends 200 | 201 | 204 ? JsonOf<Responses<K>[S]> : never;
+  [S in keyof Responses<K>]: S extends Success ? JsonOf<Responses<K>[S]> : never;
 }[keyof Responses<K>];
 
 interface Rule {
@@ -36,7 +39,7 @@ export interface Input<K extends OperationId> {
 }
 
 /** How this operation may be retried, read and timed; see src/retry.ts for the modes. */
-export type Behaviour = Partial<Pick<Call, "read" | "timeoutMs" | "passErrors">> & {
+export type Behaviour = Partial<Pick<Call, "read" | "timeoutMs" | "passErrors" | "attemptsBefore">> & {
   /** How to read a 2xx body. Default: JSON. */
   read?: Call["read"];
   retry?: RetryMode;
@@ -78,6 +81,12 @@ function buildQuery(query: Record<string, unknown> | undefined): string {
   return text ? `?${text}` : "";
 }
 
+/** Checks a JSON body against the operation's rules, as `invoke` does before sending. */
+export function validateBody<K extends OperationId>(id: K, body: JsonBody<K>, label: string): void {
+  const rule: Rule = rules[id];
+  if (rule.body) validate(label, rule.body, body);
+}
+
 export function invoke<K extends OperationId>(
   transport: Transport,
   id: K,
@@ -114,6 +123,7 @@ export function invoke<K extends OperationId>(
       idempotent,
       timeoutMs: behaviour.timeoutMs,
       passErrors: behaviour.passErrors,
+      attemptsBefore: behaviour.attemptsBefore,
     },
     options,
   );
