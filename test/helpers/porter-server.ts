@@ -631,6 +631,7 @@ function required(query: URLSearchParams, name: string): string {
   return value === null || value === "" ? fail(400, `${name} is required`) : value;
 }
 
+// Porter states no default phase filter, so a list without `phase` returns every phase.
 function listSandboxes(x: Exchange): void {
   const filter = parseFilter(x.req.query);
   const matching = [...x.store.sandboxes.values()].filter((s) => matchesFilter(s, filter));
@@ -863,6 +864,7 @@ async function readRequest(raw: IncomingMessage, basePath: string): Promise<Reco
   } catch {
     json = undefined;
   }
+  // A path outside the base path is marked so that it matches no route (and is answered 404).
   const path = u.pathname.startsWith(basePath) ? u.pathname.slice(basePath.length) || "/" : `\0${u.pathname}`;
   return { method: raw.method ?? "", url: raw.url ?? "", path, query: u.searchParams, headers: raw.headers, body, json, arrivedMs, readMs: Date.now() };
 }
