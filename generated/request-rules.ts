@@ -730,6 +730,7 @@ export const schemas: Record<string, unknown> = {
   },
   "VolumeFilePath": {
     "type": "string",
+    "minLength": 1,
     "pattern": "^(?!([\\s\\S]*/)?\\.\\.(/|$))[\\s\\S]*$",
     "x-rule": "a path on the volume without \"..\" segments"
   },

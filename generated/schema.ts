@@ -951,7 +951,8 @@ export interface components {
             volumes: components["schemas"]["Volume"][];
         };
         /**
-         * @description A path on a volume, relative to the volume root, with or without a leading `/`. `..` segments are not allowed.
+         * @description A path on a volume, relative to the volume root, with or without a leading `/` (`/` alone is the root). It is
+         *     not empty (Porter's models require it) and has no `..` segments.
          * @example results.json
          * @example /datasets/2025/train-000.parquet
          */

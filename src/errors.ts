@@ -30,7 +30,8 @@ export type SandboxErrorCode =
   | "client_closed"
   | "validation_error"
   | "sandbox_not_running"
-  | "volume_failed";
+  | "volume_failed"
+  | "snapshot_failed";
 
 /**
  * What a `SandboxError` is built from besides its message. The SDK fills it from the response; tests and
@@ -83,6 +84,8 @@ export class SandboxError extends Error {
   /** Of those, attempts whose outcome is unknown: they timed out or lost the connection after the
    * request was sent, so the server may have carried them out. */
   declare uncertainAttempts: number;
+  /** The idempotency key of the create that failed, to find what it may have made. */
+  declare idempotencyKey: string | undefined;
 
   constructor(message: string, init: SandboxErrorInit = {}) {
     // Error reads `cause` only when the key is present (ES2022), so an init without one sets none.
@@ -93,6 +96,7 @@ export class SandboxError extends Error {
     this.requestId = init.requestId;
     this.attempts = 0;
     this.uncertainAttempts = 0;
+    this.idempotencyKey = undefined;
   }
 }
 
