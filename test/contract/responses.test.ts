@@ -28,6 +28,7 @@ import {
   errorFromResponse,
   type SandboxErrorCode,
 } from "../../src/errors.js";
+import { IDEMPOTENCY_TAG } from "../../src/index.js";
 import { retryAfterMs } from "../../src/retry.js";
 import { VolumeInUseError } from "../../src/volume-errors.js";
 import { DRIVERS, IDS, PRISM_CANNOT_SERVE, PRISM_CANNOT_SERVE_RESPONSE, RawFailure } from "./drivers.js";
@@ -53,7 +54,7 @@ const EXPECTED_ERROR: Record<number, { class: typeof SandboxError; code: Sandbox
 };
 
 /** Where the SDK raises a more specific class (a subclass of the one above) for one operation's status,
- * and what that class adds. */
+ * or does more before it throws, and what that adds. */
 const SPECIFIC: Record<string, { class: typeof SandboxError; check(error: SandboxError, rec: Recorder): void }> = {
   "deleteVolume 409": {
     class: VolumeInUseError,
@@ -62,6 +63,19 @@ const SPECIFIC: Record<string, { class: typeof SandboxError; check(error: Sandbo
       const record = JSON.parse(rec.one("getVolume").responseBody) as { attached_to: string[] };
       expect((error as VolumeInUseError).attached_to).toEqual(record.attached_to);
       expect(error.message).toContain(record.attached_to[0]);
+    },
+  },
+  "createSandbox 500": {
+    class: ServerError,
+    // A create answered 5xx may have made the sandbox: the SDK searches every phase for the tag carrying
+    // the call's key (the driver has the mock find none) and says how to find the sandbox later.
+    check: (error, rec) => {
+      const key = rec.one("createSandbox").requestHeaders.get("idempotency-key")!;
+      const search = rec.one("listSandboxes");
+      expect(search.query.getAll("tag")).toEqual([`${IDEMPOTENCY_TAG}=${key}`]);
+      expect(search.query.getAll("phase")).toEqual(["queued", "creating", "running", "succeeded", "failed", "terminated"]);
+      expect(error.message).toContain((error.body as { error: string }).error);
+      expect(error.message).toContain(`idempotency key ${key}`);
     },
   },
 };

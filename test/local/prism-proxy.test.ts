@@ -117,13 +117,20 @@ describe("Prism proxy in front of the local server", () => {
       params: { path: { id: volume.id }, query: { path: "dir/a.txt" }, header: { Range: "bytes=99-" } },
     });
     expect(past.response.status).toBe(416);
-    // A ranged read of an empty file comes back whole: 200 and no Content-Range.
-    await (await porter.volumes.get(volume.id)).writeText("empty.txt", "");
+    const suffix = await raw.GET("/v1/volume/{id}/files/content", {
+      params: { path: { id: volume.id }, query: { path: "dir/a.txt" }, header: { Range: "bytes=-3" } },
+      parseAs: "text",
+    });
+    expect([suffix.response.status, suffix.data]).toEqual([206, "789"]);
+    // A ranged read of an empty file comes back whole: 200 and no Content-Range. The sandbox makes the
+    // file: Prism refuses a PUT with an empty body (422 "Body parameter is required").
+    expect((await sandbox.exec(["sh", "-c", ": > mnt/data/empty.txt"])).exit_code).toBe(0);
     const empty = await raw.GET("/v1/volume/{id}/files/content", {
       params: { path: { id: volume.id }, query: { path: "empty.txt" }, header: { Range: "bytes=0-15" } },
       parseAs: "text",
     });
-    expect([empty.response.status, empty.response.headers.get("content-range"), empty.data]).toEqual([200, null, ""]);
+    // (No `data`: porter.raw, like openapi-fetch, gives none for an empty body.)
+    expect([empty.response.status, empty.response.headers.get("content-range"), empty.data]).toEqual([200, null, undefined]);
     const move = await raw.POST("/v1/volume/{id}/files/move", { params: { path: { id: volume.id } }, body: { from: "dir/a.txt", to: "b.txt" } });
     expect(move.response.status).toBe(204);
     const again = await raw.POST("/v1/volume/{id}/files/move", { params: { path: { id: volume.id } }, body: { from: "b.txt", to: "b.txt" } });
@@ -153,7 +160,8 @@ describe("Prism proxy in front of the local server", () => {
     expect(problems).toEqual([]);
     const operations = new Set(seen.map((s) => s.operation));
     expect([...operations].sort()).toEqual([...operationIds].sort());
-    // Error answers went through Prism too, and were checked against the spec like the others.
+    // Error answers went through Prism too, and were checked against the spec like the others. No 307:
+    // Prism's proxy follows the local server's redirect of a write itself (see the last test).
     expect(new Set(seen.map((s) => s.status))).toEqual(new Set([200, 201, 202, 204, 206, 404, 409, 416]));
   });
 
@@ -165,11 +173,12 @@ describe("Prism proxy in front of the local server", () => {
 
   it("a write the local server answers 307 is sent again, same method and body, to its Location (directly: Prism follows it itself)", async () => {
     const hops: { method: string; url: URL; body: string; status: number; location: string | null }[] = [];
+    // Sends exactly what the SDK asked for; reads a copy of the body (a Uint8Array here) for the record.
     const direct: typeof fetch = async (input, init) => {
-      const request = new Request(input, init);
-      const body = request.body ? await request.clone().text() : "";
-      const res = await fetch(request);
-      hops.push({ method: request.method, url: new URL(request.url), body, status: res.status, location: res.headers.get("location") });
+      const body = init?.body ? await new Response(init.body).text() : "";
+      const res = await fetch(input, init);
+      const url = new URL(input instanceof Request ? input.url : input);
+      hops.push({ method: init?.method ?? "GET", url, body, status: res.status, location: res.headers.get("location") });
       return res;
     };
     await using local = new Porter({ baseUrl: server.url, fetch: direct, maxRetries: 0 });
