@@ -86,7 +86,7 @@ export interface ListSandboxesParams {
  * ```
  */
 export type SandboxPageExtra = {
-  /** The phases, images and tags present among the listed sandboxes; only when `include_filter_values` was set. */
+  /** The values each filter can take, cluster-wide (phases, images, `key=value` tags); only when `include_filter_values` was set. */
   readonly filter_values: FilterValues | undefined;
   /** The HTTP exchange that fetched this page. */
   readonly lastResponse?: ResponseInfo;
@@ -256,7 +256,7 @@ export class Sandboxes {
    */
   list(params: ListSandboxesParams = {}, options?: RequestOptions): PagePromise<Sandbox, SandboxPageExtra> {
     const fetchPage = async (page: number): Promise<SandboxPage> => {
-      const outcome = await invoke(this.#transport, "listSandboxes", { query: toQuery(params, page) }, options, { label: "list filters" });
+      const outcome = await invoke(this.#transport, "listSandboxes", { query: toListQuery(params, page) }, options, { label: "list filters" });
       const { sandboxes, pagination, filter_values } = outcome.data;
       const items = sandboxes.map((record) => new Sandbox(this.#transport, record));
       return attach(makePage(items, pagination, { filter_values }, fetchPage), outcome);
@@ -299,12 +299,21 @@ export class Sandboxes {
 
 type ListQuery = NonNullable<Input<"listSandboxes">["query"]>;
 
+// Porter does not state which phases its list returns when none is asked for (its CLI hides only
+// `terminated`), so the SDK asks for the live ones itself: "live sandboxes by default" then holds on any server.
+const LIVE_PHASES: StatusResponsePhase[] = ["queued", "creating", "running"];
+
 function toQuery(params: ListSandboxesParams, page?: number): ListQuery {
   const { tags, phase, page: _page, ...rest } = params;
   const query: Record<string, unknown> = { ...rest, page };
   if (tags) query.tag = Object.entries(tags).map(([k, v]) => `${k}=${v}`);
   if (phase !== undefined) query.phase = Array.isArray(phase) ? phase : [phase];
   return query as ListQuery;
+}
+
+function toListQuery(params: ListSandboxesParams, page: number): ListQuery {
+  const query = toQuery(params, page);
+  return params.phase === undefined ? { ...query, phase: LIVE_PHASES } : query;
 }
 
 type Entries = object | null | undefined;

@@ -117,10 +117,11 @@ describe("list", () => {
     await expect(next.getNextPage()).rejects.toThrow("page 3 is the last page");
   });
 
-  test("by default sends no phase filter, so the API returns live sandboxes only", async () => {
+  test("by default asks for the live phases itself (Porter states no default), and sends the caller's phases as given", async () => {
     s.handle((req, res) => json(res, 200, pages(req)));
     await porter.sandboxes.list();
-    expect(s.requests.map(wire)).toEqual(["GET /v1/sandbox?page=1"]);
+    await porter.sandboxes.list({ phase: "terminated" });
+    expect(s.requests.map(wire)).toEqual(["GET /v1/sandbox?page=1&phase=queued&phase=creating&phase=running", "GET /v1/sandbox?page=1&phase=terminated"]);
   });
 
   test("for await walks every page lazily, one request per page", async () => {
