@@ -1,10 +1,10 @@
 // The SDK's whole surface, used the way a program uses it, against every target in targets.ts: every
 // operation of the spec is called through the ergonomic client (snapshots and metrics through
-// `porter.raw`, the only way to reach them for now), in an order that creates what it reads, so the same
-// tests hold against a stateful server. Each request is checked by Prism (and by the recorder: undeclared query parameters,
-// undeclared endpoints), and each test asserts what went on the wire (query parameter names and values,
-// bodies, the Idempotency-Key) besides what came back. Against a stateful target it also asserts that
-// what is read is what was written.
+// `porter.raw`: their wrappers are newer than this suite), in an order that creates what it reads, so
+// the same tests hold against a stateful server. Each request is checked by Prism (and by the recorder:
+// undeclared query parameters, undeclared endpoints), and each test asserts what went on the wire (query
+// parameter names and values, bodies, the Idempotency-Key) besides what came back. Against a stateful
+// target it also asserts that what is read is what was written.
 import { describe, expect, it } from "vitest";
 import { ConflictError, IDEMPOTENCY_TAG, NotFoundError, SandboxError, type Sandbox, type Volume } from "../../src/index.js";
 import { raw, RawFailure } from "./drivers.js";
