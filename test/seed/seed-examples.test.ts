@@ -2,7 +2,7 @@
 // seed 000), copied verbatim, one block each,
 // type-checked (tsc over the test tree) and run against the local server. Only the lines around each
 // block are ours: a fresh server per example, since sandbox names can never be reused.
-import { Porter } from "porter-sandbox";
+import { IDEMPOTENCY_TAG, Porter } from "porter-sandbox";
 import { startLocalServer, type LocalServer } from "porter-sandbox/local";
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 
@@ -44,7 +44,9 @@ test("sandboxes.create with every option", async () => {
     volume_mounts: undefined,
   });
   // --- end ---
-  expect([sandbox.name, sandbox.image, sandbox.tags]).toEqual(["my-sandbox", "python:3.12-slim", { workflow: "demo" }]);
+  // The API's record keeps every tag it holds: the caller's, and the one carrying the create's idempotency key.
+  const key = sandbox.lastResponse?.idempotencyKey;
+  expect([sandbox.name, sandbox.image, sandbox.tags]).toEqual(["my-sandbox", "python:3.12-slim", { workflow: "demo", [IDEMPOTENCY_TAG]: key }]);
   porter.close();
 });
 
