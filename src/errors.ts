@@ -30,7 +30,9 @@ export type SandboxErrorCode =
   | "client_closed"
   | "validation_error"
   | "sandbox_not_running"
-  | "volume_failed";
+  | "volume_failed"
+  | "object_volume"
+  | "stream_redirected";
 
 /**
  * What a `SandboxError` is built from besides its message. The SDK fills it from the response; tests and

@@ -8,8 +8,9 @@ export { Sandboxes, type ListSandboxesParams, type SandboxPage, type SandboxPage
 export { Sandbox, SandboxNotRunningError, type LogsOptions } from "./sandbox.js";
 export { Volumes } from "./volumes.js";
 export { Volume } from "./volume.js";
-export { VolumeInUseError, VolumeFailedError } from "./volume-errors.js";
-export type { ByteRange, FileData, VolumeTreeEntry } from "./volume-files.js";
+export { VolumeInUseError, VolumeFailedError, ObjectVolumeError } from "./volume-errors.js";
+export type { ByteRange, SuffixRange, FileData, VolumeTreeEntry, VolumeSearchResult } from "./volume-files.js";
+export { StreamRedirectError } from "./redirects.js";
 export type { StreamOptions, VolumeFileStream } from "./volume-stream.js";
 export { PagePromise, type Page, type Pagination } from "./pagination.js";
 export type { WaitOptions } from "./wait.js";
