@@ -42,8 +42,8 @@ export const operations = {
           "type": "array",
           "items": {
             "type": "string",
-            "pattern": "^[^=]{1,64}=[\\s\\S]{0,512}$",
-            "x-rule": "key=value, with a key of 1 to 64 characters without \"=\" and a value of at most 512 characters"
+            "pattern": "^[^=]+=[\\s\\S]*$",
+            "x-rule": "key=value, with a key that has no \"=\""
           }
         },
         "page": {
@@ -57,12 +57,10 @@ export const operations = {
           }
         },
         "image": {
-          "type": "string",
-          "minLength": 1
+          "type": "string"
         },
         "search": {
-          "type": "string",
-          "maxLength": 63
+          "type": "string"
         },
         "start_time": {
           "type": "string"
@@ -87,8 +85,8 @@ export const operations = {
           "type": "array",
           "items": {
             "type": "string",
-            "pattern": "^[^=]{1,64}=[\\s\\S]{0,512}$",
-            "x-rule": "key=value, with a key of 1 to 64 characters without \"=\" and a value of at most 512 characters"
+            "pattern": "^[^=]+=[\\s\\S]*$",
+            "x-rule": "key=value, with a key that has no \"=\""
           }
         },
         "phase": {
@@ -98,12 +96,10 @@ export const operations = {
           }
         },
         "image": {
-          "type": "string",
-          "minLength": 1
+          "type": "string"
         },
         "search": {
-          "type": "string",
-          "maxLength": 63
+          "type": "string"
         },
         "start_time": {
           "type": "string"
@@ -201,16 +197,74 @@ export const operations = {
       "additionalProperties": false,
       "properties": {
         "since": {
-          "type": "string",
-          "pattern": "^(([0-9]+(\\.[0-9]+)?(ns|us|ms|s|m|h))+|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))$",
-          "x-rule": "a duration such as \"1h\" or \"15m\", or an RFC 3339 timestamp such as \"2025-11-21T14:00:00Z\""
+          "type": "string"
         },
         "limit": {
           "type": "integer",
-          "minimum": 0,
-          "maximum": 5000
+          "minimum": 0
         }
       }
+    }
+  },
+  "getSandboxMetricsSummary": {
+    "method": "GET",
+    "route": "/v1/sandbox/{id}/metrics-summary",
+    "path": {
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "id": {
+          "$ref": "Id"
+        }
+      },
+      "required": [
+        "id"
+      ]
+    },
+    "query": {
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "since": {
+          "type": "string"
+        }
+      }
+    }
+  },
+  "getSandboxMetrics": {
+    "method": "GET",
+    "route": "/v1/sandbox/{id}/metrics",
+    "path": {
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "id": {
+          "$ref": "Id"
+        }
+      },
+      "required": [
+        "id"
+      ]
+    },
+    "query": {
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "metric": {
+          "$ref": "SandboxMetric"
+        },
+        "start_time_utc": {
+          "type": "string"
+        },
+        "end_time_utc": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "metric",
+        "start_time_utc",
+        "end_time_utc"
+      ]
     }
   },
   "createSnapshot": {
@@ -356,8 +410,7 @@ export const operations = {
           "$ref": "VolumeFilePath"
         },
         "search": {
-          "type": "string",
-          "minLength": 1
+          "type": "string"
         }
       }
     }
@@ -395,8 +448,8 @@ export const operations = {
       "properties": {
         "Range": {
           "type": "string",
-          "pattern": "^bytes=[0-9]+-[0-9]*$",
-          "x-rule": "a single byte range such as \"bytes=0-1023\" or \"bytes=1024-\""
+          "pattern": "^bytes=([0-9]+-[0-9]*|-[0-9]+)$",
+          "x-rule": "a single byte range such as \"bytes=0-1023\", \"bytes=1024-\" or \"bytes=-512\""
         }
       }
     }
@@ -445,7 +498,7 @@ export const operations = {
       ]
     },
     "body": {
-      "$ref": "MoveFileRequest"
+      "$ref": "VolumeFileMoveRequest"
     }
   }
 } as const;
@@ -458,9 +511,7 @@ export const schemas: Record<string, unknown> = {
       "allowed_destinations": {
         "type": "array",
         "items": {
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 253
+          "type": "string"
         }
       }
     },
@@ -474,9 +525,7 @@ export const schemas: Record<string, unknown> = {
       "type": "string"
     },
     "propertyNames": {
-      "type": "string",
-      "pattern": "^[-._a-zA-Z][-._a-zA-Z0-9]*$",
-      "x-rule": "an environment variable name: letters, digits, \"-\", \".\" and \"_\", not starting with a digit"
+      "type": "string"
     }
   },
   "ExecRequest": {
@@ -485,7 +534,6 @@ export const schemas: Record<string, unknown> = {
     "properties": {
       "command": {
         "type": "array",
-        "minItems": 1,
         "items": {
           "type": "string"
         }
@@ -501,22 +549,6 @@ export const schemas: Record<string, unknown> = {
     "maxLength": 255,
     "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$",
     "x-rule": "an id: letters, digits, \"_\", \".\" and \"-\", starting with a letter or digit"
-  },
-  "MoveFileRequest": {
-    "type": "object",
-    "additionalProperties": false,
-    "properties": {
-      "from": {
-        "$ref": "VolumeFilePath"
-      },
-      "to": {
-        "$ref": "VolumeFilePath"
-      }
-    },
-    "required": [
-      "from",
-      "to"
-    ]
   },
   "Name": {
     "type": "string",
@@ -536,14 +568,13 @@ export const schemas: Record<string, unknown> = {
       },
       "domains": {
         "type": "array",
+        "maxItems": 1,
         "items": {
           "type": "object",
           "additionalProperties": false,
           "properties": {
             "domain": {
-              "type": "string",
-              "minLength": 1,
-              "maxLength": 253
+              "type": "string"
             },
             "visibility": {
               "type": "string",
@@ -565,31 +596,39 @@ export const schemas: Record<string, unknown> = {
     "additionalProperties": false,
     "properties": {
       "cpu": {
-        "type": "string",
-        "pattern": "^([0-9]+m|[0-9]+(\\.[0-9]+)?)$",
-        "x-rule": "a CPU quantity such as \"2\", \"0.5\" or \"500m\""
+        "type": "string"
       },
       "memory": {
-        "type": "string",
-        "pattern": "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|K|M|G|T)?$",
-        "x-rule": "a memory quantity such as \"512Mi\" or \"4Gi\""
+        "type": "string"
       }
     }
+  },
+  "SandboxMetric": {
+    "type": "string",
+    "enum": [
+      "cpu_usage",
+      "cpu_reserved",
+      "memory_usage",
+      "memory_reserved",
+      "network_rx",
+      "network_tx"
+    ]
   },
   "SandboxSpec": {
     "type": "object",
     "additionalProperties": false,
     "properties": {
       "image": {
-        "type": "string",
-        "minLength": 1
+        "type": "string"
+      },
+      "snapshot_id": {
+        "type": "string"
       },
       "name": {
         "$ref": "Name"
       },
       "command": {
         "type": "array",
-        "minItems": 1,
         "items": {
           "type": "string"
         }
@@ -606,8 +645,7 @@ export const schemas: Record<string, unknown> = {
       "env_groups": {
         "type": "array",
         "items": {
-          "type": "string",
-          "minLength": 1
+          "type": "string"
         }
       },
       "tags": {
@@ -630,21 +668,22 @@ export const schemas: Record<string, unknown> = {
         "$ref": "Resources"
       },
       "ttl_seconds": {
-        "type": "integer",
-        "minimum": 1,
-        "maximum": 604800
+        "type": "integer"
       }
     },
     "required": [
       "image"
     ]
   },
+  "SnapshotMode": {
+    "type": "string"
+  },
   "SnapshotSpec": {
     "type": "object",
     "additionalProperties": false,
     "properties": {
-      "name": {
-        "$ref": "Name"
+      "mode": {
+        "$ref": "SnapshotMode"
       }
     }
   },
@@ -673,24 +712,61 @@ export const schemas: Record<string, unknown> = {
       "maxLength": 64
     }
   },
+  "VolumeFileMoveRequest": {
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+      "from": {
+        "$ref": "VolumeFilePath"
+      },
+      "to": {
+        "$ref": "VolumeFilePath"
+      }
+    },
+    "required": [
+      "from",
+      "to"
+    ]
+  },
   "VolumeFilePath": {
     "type": "string",
     "minLength": 1,
-    "maxLength": 4096,
     "pattern": "^(?!([\\s\\S]*/)?\\.\\.(/|$))[\\s\\S]*$",
     "x-rule": "a path on the volume without \"..\" segments"
   },
   "VolumeMounts": {
     "type": "object",
     "additionalProperties": {
-      "type": "string",
-      "minLength": 1
+      "type": "string"
     },
     "propertyNames": {
       "type": "string",
-      "pattern": "^/(?!([\\s\\S]*/)?\\.\\.(/|$))[\\s\\S]*$",
-      "x-rule": "an absolute path (starting with \"/\") without \"..\" segments"
+      "pattern": "^/",
+      "x-rule": "an absolute path (starting with \"/\")"
     }
+  },
+  "VolumeObjectSpec": {
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+      "bucket": {
+        "type": "string"
+      },
+      "prefix": {
+        "type": "string"
+      },
+      "access": {
+        "type": "string",
+        "enum": [
+          "read_write",
+          "read_only",
+          "write_only_new_files"
+        ]
+      }
+    },
+    "required": [
+      "bucket"
+    ]
   },
   "VolumeSpec": {
     "type": "object",
@@ -698,7 +774,20 @@ export const schemas: Record<string, unknown> = {
     "properties": {
       "name": {
         "$ref": "Name"
+      },
+      "type": {
+        "$ref": "VolumeType"
+      },
+      "object": {
+        "$ref": "VolumeObjectSpec"
       }
     }
+  },
+  "VolumeType": {
+    "type": "string",
+    "enum": [
+      "disk",
+      "object"
+    ]
   }
 };

@@ -55,14 +55,17 @@ export interface paths {
         put?: never;
         /**
          * Create a sandbox
-         * @description Creates a sandbox from `SandboxSpec` and answers as soon as the sandbox record exists; the sandbox
-         *     starts in phase `queued` or `creating`. Poll `GET /v1/sandbox/{id}` to wait for `running`.
+         * @description Creates a sandbox from `SandboxSpec` and queues it: Porter's API answers `202` with the id and name as soon
+         *     as the sandbox record exists, in phase `queued` or `creating`. Poll `GET /v1/sandbox/{id}` to wait for `running`.
          *
          *     A sandbox lives as long as its main process: an image whose default command exits at once goes to
          *     `succeeded` within seconds; `command: ["sleep", "infinity"]` together with `ttl_seconds` keeps one alive.
          *
-         *     Send an `Idempotency-Key` so the call can be retried safely: a retry with the same key and the same
-         *     body within 24 hours returns the first response instead of creating a second sandbox.
+         *     Set `snapshot_id` (and leave `image` empty) to start from a snapshot's filesystem instead of an image.
+         *
+         *     Porter's API does not deduplicate creates. This document's `Idempotency-Key` (an extension) lets a server that
+         *     honours it answer a retry with the first response instead of creating a second sandbox; a client must not rely on
+         *     it.
          */
         post: operations["createSandbox"];
         delete?: never;
@@ -80,13 +83,14 @@ export interface paths {
         };
         /**
          * List sandboxes (one page)
-         * @description Returns one page of sandboxes, newest first, matching every given filter.
+         * @description Returns one page of sandboxes matching every given filter.
          *
-         *     By default only live sandboxes are listed (phases `queued`, `creating` and `running`); pass `phase`
-         *     to list other phases, for example `phase=succeeded&phase=failed&phase=terminated`.
-         *
-         *     The page size is chosen by the server. A page past the last one answers `200` with an empty
+         *     Porter does not state which phases are listed when `phase` is absent (its CLI hides `terminated` by default),
+         *     nor the order or the page size: pass `phase` to be sure what is listed, for example
+         *     `phase=succeeded&phase=failed&phase=terminated`. A page past the last one answers `200` with an empty
          *     `sandboxes` array.
+         *
+         *     With `include_filter_values=true` the answer carries `filter_values`, the cluster-wide values each filter can take.
          */
         get: operations["listSandboxes"];
         put?: never;
@@ -160,9 +164,12 @@ export interface paths {
         post?: never;
         /**
          * Terminate a sandbox
-         * @description Stops the sandbox; its phase becomes `terminated`. Terminating is idempotent by state: terminating a
-         *     sandbox that has already ended (`succeeded`, `failed` or `terminated`) also answers `204` and changes
-         *     nothing. Logs remain readable afterwards. Any files outside mounted volumes are discarded.
+         * @description Terminates the sandbox and cleans up its resources; its phase becomes `terminated`. Logs remain readable
+         *     afterwards. Any files outside mounted volumes are discarded.
+         *
+         *     Porter's SDKs ignore the answer's body; this document declares `204` and clients accept any 2xx. Terminating a
+         *     sandbox that has already ended succeeds (an unmerged draft of Porter's docs calls termination "idempotent on the
+         *     backend", and Porter's CLI treats a `404` during a bulk terminate as success).
          */
         delete: operations["terminateSandbox"];
         options?: never;
@@ -208,10 +215,60 @@ export interface paths {
         };
         /**
          * Read a sandbox's log lines
-         * @description Returns structured log lines, oldest first: the workload's own output (empty `exec_id`) and the output
-         *     of exec commands. Logs remain readable after the sandbox has ended.
+         * @description Returns structured log lines: the workload's own output (empty `exec_id`) and the output of exec commands.
+         *     Logs are served from Loki and remain readable after the sandbox has ended. Porter does not state the order of
+         *     the lines; the local server sends them oldest first.
          */
         get: operations["getSandboxLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sandbox/{id}/metrics-summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The sandbox id (`sbx_…`). */
+                id: components["parameters"]["SandboxId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Summarise a sandbox's CPU and memory use
+         * @description Returns the 50th and 90th percentiles of the sandbox's CPU and memory use over a lookback window, with
+         *     utilisation against its limits (Porter's SDK 0.1.47 and later). `has_data` is false while Prometheus holds no
+         *     samples for the sandbox (scrapes run about once a minute); the numbers are then zero.
+         */
+        get: operations["getSandboxMetricsSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sandbox/{id}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The sandbox id (`sbx_…`). */
+                id: components["parameters"]["SandboxId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Read one metric of a sandbox as a time series
+         * @description Returns the time series of one metric of the sandbox between `start_time_utc` and `end_time_utc`, queried
+         *     from the cluster's Prometheus (Porter's SDK 0.1.55 and later). Only running sandboxes report metrics.
+         */
+        get: operations["getSandboxMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -234,11 +291,13 @@ export interface paths {
         put?: never;
         /**
          * Snapshot a sandbox
-         * @description Starts taking a snapshot of the sandbox. The record is returned at once in phase `pending` and
-         *     becomes `ready` or `failed` later; poll `GET /v1/snapshot?sandbox_id=` to follow it.
+         * @description Captures a running sandbox so that new sandboxes can start from it (`SandboxSpec.snapshot_id`); the sandbox
+         *     keeps running. The record comes back with its `status`; a sandbox can start from the snapshot once the status is
+         *     `ready`. Follow it through `GET /v1/snapshot?sandbox_id=`. A failed capture keeps its record, with
+         *     `failure_reason`.
          *
-         *     Porter's documentation does not document this endpoint. The request body and the record shape are
-         *     designed here; a sandbox must be `running` to be snapshotted.
+         *     Porter's SDK (0.1.57 and later) has this endpoint; Porter states no status code for it, declared `201` here
+         *     (clients accept any 2xx).
          */
         post: operations["createSnapshot"];
         delete?: never;
@@ -256,8 +315,8 @@ export interface paths {
         };
         /**
          * List snapshots
-         * @description Lists snapshots, newest first, optionally only those of one sandbox. Not paginated. An unknown
-         *     `sandbox_id` yields an empty list. Porter's documentation does not document this endpoint.
+         * @description Lists snapshots, most recent first, optionally only those of one sandbox. Not paginated. An unknown
+         *     `sandbox_id` yields an empty list.
          */
         get: operations["listSnapshots"];
         put?: never;
@@ -283,8 +342,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a snapshot
-         * @description Deletes a snapshot. Deleting a snapshot that no longer exists answers `404`. Porter's documentation
-         *     does not document this endpoint.
+         * @description Deletes a snapshot and everything it captured. Deleting a snapshot that no longer exists answers `404`.
          */
         delete: operations["deleteSnapshot"];
         options?: never;
@@ -307,12 +365,14 @@ export interface paths {
         put?: never;
         /**
          * Create a volume
-         * @description Creates a persistent volume. It starts in phase `pending` and becomes `ready` once provisioned. Give
-         *     it a name when you need a stable lookup later; volume names are unique while the volume exists and can
-         *     be reused after deletion.
+         * @description Creates a volume. `type: disk` (the default) is persistent file storage owned by the volume; it starts in
+         *     phase `pending` and becomes `ready` once its claim binds. `type: object` exposes a bucket registered on the
+         *     cluster (`object.bucket`), optionally scoped to a key prefix; deleting it never deletes the bucket. Give a volume
+         *     a name when you need a stable lookup later; volume names are unique while the volume exists and can be reused
+         *     after deletion.
          *
-         *     Send an `Idempotency-Key` so the call can be retried safely: a retry with the same key and the same
-         *     body within 24 hours returns the first response instead of creating a second volume.
+         *     Porter's API does not deduplicate creates; this document's `Idempotency-Key` is an extension a client must not
+         *     rely on.
          */
         post: operations["createVolume"];
         delete?: never;
@@ -361,8 +421,9 @@ export interface paths {
         post?: never;
         /**
          * Delete a volume
-         * @description Deletes a volume and all its files. Fails with `409` while the volume is mounted into any sandbox that
-         *     has not ended; terminate those sandboxes first. Deleting a volume that no longer exists answers `404`.
+         * @description Deletes a volume. A disk volume's files are deleted with it; deleting an object volume never deletes its bucket
+         *     or objects. Fails while the volume is attached to a sandbox that has not ended (Porter states no status code;
+         *     `409` here); terminate those sandboxes first. Deleting a volume that no longer exists answers `404`.
          */
         delete: operations["deleteVolume"];
         options?: never;
@@ -381,10 +442,17 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List a directory of a volume
-         * @description Lists one level of a directory on the volume (the volume root when `path` is absent). With `search`,
-         *     only entries whose name contains the search string (case-insensitively) are returned. The listing is
-         *     capped by the server; `truncated` says when entries were left out.
+         * List the files of a volume
+         * @description Walks the tree under `path` (the volume root when absent) breadth-first, up to a server-side entry budget, and
+         *     answers it nested: a directory entry carries its children in `entries`. Small trees come back whole in one
+         *     answer. A directory the walk did not read, or read only in part, carries `truncated: true` (and no `entries`
+         *     when unread): list it directly to read more. The top-level `truncated` says the budget ran out. Directories come
+         *     first, then files, each group by name.
+         *
+         *     With `search`, entry names are matched case-insensitively as substrings across the walked tree, and the answer is
+         *     pruned to the matches and the directories that contain them.
+         *
+         *     Disk volumes only: an object volume has no files API (its objects are read from the bucket).
          */
         get: operations["listVolumeFiles"];
         put?: never;
@@ -410,16 +478,21 @@ export interface paths {
         };
         /**
          * Read a file from a volume
-         * @description Returns the file's bytes. Send `Range: bytes=a-b` (or `bytes=a-` for the rest of the file) to read part
-         *     of it: the answer is then `206` with `Content-Range`. A range that starts past the end of the file is
-         *     answered `416`. Suffix ranges (`bytes=-n`) and multiple ranges are not supported.
+         * @description Returns the file's bytes. Send `Range: bytes=a-b`, `bytes=a-` (to the end) or `bytes=-n` (the last n bytes) to
+         *     read part of it: the answer is then `206` with `Content-Range`. A ranged read of an empty file comes back whole,
+         *     `200` with no `Content-Range` (Porter's SDKs treat it as the end of the file). Porter names no other status for
+         *     ranges; `416` for a range that starts past the end of a non-empty file is declared here.
          */
         get: operations["readVolumeFile"];
         /**
          * Write a file to a volume
-         * @description Writes the request body to `path` atomically: missing parent directories are created and any existing
-         *     file is replaced; readers see either the old or the new content, never a mix. At most 1 GiB
-         *     (1073741824 bytes) per file; larger bodies are answered `413`.
+         * @description Writes the request body to `path` atomically: missing parent directories are created, any existing file is
+         *     replaced, and the file appears at the path only once the whole body has arrived. Porter's docs cap one write at
+         *     1 GiB (1073741824 bytes) and requests from outside the cluster at 30 seconds.
+         *
+         *     The API may answer `307` with a `Location` to the service that stores the data. A 307 keeps the method and the
+         *     body: the client sends the same body again there (so a body that can be read only once, a stream, cannot follow
+         *     it) and drops its credentials when the location is on another origin.
          */
         put: operations["writeVolumeFile"];
         post?: never;
@@ -442,9 +515,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Move a file within a volume
-         * @description Moves (renames) a file within the volume. The destination's parent directory must already exist
-         *     (`404` otherwise), and an existing destination is never overwritten (`409`).
+         * Move a file or a directory within a volume
+         * @description Moves a file, or a directory with everything under it, to a new path within the volume. `to` is the entry's
+         *     full new path (not a directory to drop it into), so one move renames and relocates. Its parent directory must
+         *     already exist, an existing entry is never overwritten, and the volume root cannot be moved. Porter states no
+         *     status codes: `404` (no source or no parent) and `409` (the destination exists) are declared here.
          */
         post: operations["moveVolumeFile"];
         delete?: never;
@@ -476,9 +551,9 @@ export interface components {
             active_sandboxes: number;
         };
         /**
-         * @description A sandbox or volume name: a DNS label of at most 63 characters. Sandbox names are unique in the cluster
-         *     and can never be reused, even after termination. Volume names are unique while the volume exists and
-         *     can be reused after deletion.
+         * @description A sandbox or volume name: a DNS label (Porter's models: "a valid DNS label (lowercase alphanumerics and
+         *     dashes)"), so at most 63 characters. Sandbox names are unique in the cluster and can never be reused, even after
+         *     termination. Volume names are unique while the volume exists and can be reused after deletion.
          * @example nightly-eval
          * @example data-cache
          */
@@ -523,24 +598,25 @@ export interface components {
         };
         /** @description A port the sandbox serves on, and the domains that route to it. */
         NetworkingPort: {
-            /** @description The container port to expose (1024-65535). */
+            /** @description The port the workload listens on (1024-65535: privileged ports are not allowed). */
             port: number;
-            /** @description Domains routed to the port. When absent, the server assigns one under the sandbox's `host`. */
+            /** @description The domains the port is served on through a sandbox ingress; when absent, the default hostname through the default ingress. Only one entry is supported. */
             domains?: {
-                /** @description The hostname; when absent, the server generates one. */
+                /** @description A hostname one label under the ingress's domain; defaults to `<name>.<ingress domain>`, then `<id>.<ingress domain>`. Only one live sandbox may hold it at a time. */
                 domain?: string;
                 /**
-                 * @description `public`: reachable from the internet; `private`: reachable only from inside the cluster. When absent, the server chooses.
+                 * @description `public`: served by the public ingress; `private`: by the internal one (inside the VPC). When absent, whichever is configured, public winning.
                  * @enum {string}
                  */
                 visibility?: "public" | "private";
             }[];
         };
-        /** @description Outbound network policy. Without `egress`, the cluster's default policy applies. */
+        /** @description Outbound network policy. Without `egress`, internet access is unrestricted. */
         Egress: {
             /**
-             * @description Destinations the sandbox may connect to: hostnames, `*.` wildcard hostnames, IP addresses and CIDR
-             *     ranges. An empty list denies all outbound traffic.
+             * @description Destinations the sandbox may reach: hostnames, `*.` wildcards (any host under the domain, not the domain
+             *     itself), IP addresses, CIDR ranges and cluster Service hostnames (`name.namespace.svc.cluster.local`). All other
+             *     outbound traffic is denied; an empty list denies all.
              * @example [
              *       "api.github.com",
              *       "*.amazonaws.com",
@@ -549,16 +625,16 @@ export interface components {
              */
             allowed_destinations: string[];
         };
-        /** @description Compute resources for the sandbox's container. When a field is absent, the server default applies. */
+        /** @description CPU and memory as Kubernetes quantities, up to which the sandbox can use; an absent field keeps the cluster's default sandbox size. Porter's docs cap one sandbox at 256 cores and 1 TB of memory. */
         Resources: {
             /**
-             * @description CPU, in cores (`"2"`, `"0.5"`) or millicores (`"500m"`).
+             * @description CPU as a Kubernetes quantity, for example `"2"` or `"500m"`.
              * @example 2
              * @example 500m
              */
             cpu?: string;
             /**
-             * @description Memory, in bytes with an optional unit suffix (`"4Gi"`, `"512Mi"`, `"1G"`).
+             * @description Memory as a Kubernetes quantity, for example `"2Gi"` or `"512Mi"`.
              * @example 4Gi
              * @example 512Mi
              */
@@ -567,10 +643,16 @@ export interface components {
         /** @description What to run in a new sandbox, and how. */
         SandboxSpec: {
             /**
-             * @description The container image to run, by tag or digest.
+             * @description The container image to run, by tag or digest. Empty (`""`) when `snapshot_id` is set: the snapshot is the image.
              * @example python:3.12-slim
              */
             image: string;
+            /**
+             * @description Start from this snapshot's filesystem instead of an image (leave `image` empty). The snapshot carries no command
+             *     and no volumes: an omitted `command` runs the base image's command, and only the volumes in this request are mounted.
+             * @example snap_01jc9a2b4c6d8e0f2g4h6j8k0m
+             */
+            snapshot_id?: string;
             /**
              * @description A cluster-unique name. Names can never be reused, even after termination. When absent, the
              *     sandbox's name is its id.
@@ -582,23 +664,22 @@ export interface components {
             args?: string[];
             /** @description Environment variables; these win over values from `env_groups`. */
             env?: components["schemas"]["Env"];
-            /** @description Porter environment groups whose variables are set in the sandbox; later groups win over earlier ones. */
+            /** @description Cluster environment groups whose variables are injected, resolved to their latest version at create time; a later group wins over an earlier one, and `env` wins over any group. */
             env_groups?: string[];
             /** @description Key-value labels for finding related sandboxes. */
             tags?: components["schemas"]["Tags"];
             /** @description Volumes to mount, by absolute mount path. */
             volume_mounts?: components["schemas"]["VolumeMounts"];
-            /** @description The port to expose, if any (at most one entry). */
+            /** @description Network exposure; omit it to expose nothing. Only one entry is supported. */
             networking?: components["schemas"]["NetworkingPort"][];
             /** @description Outbound network policy. */
             egress?: components["schemas"]["Egress"];
             /** @description CPU and memory for the container. */
             resources?: components["schemas"]["Resources"];
             /**
-             * @description The sandbox's maximum lifetime from creation, in seconds; when it elapses the sandbox is
-             *     terminated. 604800 (7 days) is the API maximum; a plan may allow less, and a value over the plan's
-             *     limit is answered `400` with code `sandbox_ttl_exceeded`. When absent, the sandbox lives as long as
-             *     its main process.
+             * @description The maximum lifetime in seconds, after which the sandbox is terminated; omit it for no limit. Counted from when
+             *     the sandbox starts running (from creation while it waits to start), per Porter's models from 0.1.55; Porter's docs
+             *     say from creation. Porter states no maximum; a plan may refuse a value (`sandbox_ttl_exceeded`).
              */
             ttl_seconds?: number;
         };
@@ -610,11 +691,7 @@ export interface components {
             name: string;
             /** @description The mounted volumes, by mount path, when any were requested. */
             volume_mounts?: components["schemas"]["VolumeMounts"];
-            /**
-             * @description The new sandbox's status record, as `GET /v1/sandbox/{id}` would return it. Not in Porter's published
-             *     API, which answers with `id` and `name` only: a client that finds it absent fetches the status itself;
-             *     a server that embeds it saves the client that request.
-             */
+            /** @description The new sandbox's status record, as `GET /v1/sandbox/{id}` would return it. A client that finds it absent fetches the status itself. */
             status?: components["schemas"]["StatusResponse"];
         };
         /**
@@ -655,22 +732,20 @@ export interface components {
             created_at: string;
             /**
              * Format: date-time
-             * @description When the main process started; null (or absent) until then.
+             * @description When the pod started running; null (or absent) until then.
              */
             started_at?: string | null;
-            /** @description The hostname used to build the sandbox's networking URLs; may be empty when it exposes no port. */
+            /**
+             * Format: date-time
+             * @description When the sandbox reached a final phase (`succeeded`, `failed` or `terminated`); null or absent while it is live.
+             */
+            finished_at?: string | null;
+            /** @description The public hostname the sandbox is reachable at; empty when it exposes no port or the cluster has no sandbox ingress. */
             host: string;
             /** @description Mounted volumes, by mount path. */
             volume_mounts?: components["schemas"]["VolumeMounts"];
             /** @description Where exec commands run; present once the sandbox has a pod. */
             exec_target?: components["schemas"]["ExecTarget"];
-            /** @description The requested maximum lifetime in seconds, when one was set. Not in Porter's published API. */
-            ttl_seconds?: number;
-            /**
-             * Format: date-time
-             * @description When the sandbox ended (any final phase); null while it is live. Not in Porter's published API.
-             */
-            terminated_at?: string | null;
         };
         /** @description Where a page sits in the listing. */
         Pagination: {
@@ -681,16 +756,14 @@ export interface components {
             /** @description Whether a page after this one exists. */
             has_next_page: boolean;
         };
-        /** @description The values present among the listed sandboxes, for building filters. */
+        /** @description The values each filter can take, cluster-wide (Porter's `FilterValuesResponse`). */
         FilterValues: {
-            /** @description Phases present. */
+            /** @description The supported phases. */
             phases: components["schemas"]["StatusResponsePhase"][];
-            /** @description Images present. */
+            /** @description The distinct sandbox images. */
             images: string[];
-            /** @description For each tag key present, the values present. */
-            tags: {
-                [key: string]: string[];
-            };
+            /** @description The distinct sandbox tags, each `key=value`. */
+            tags: string[];
         };
         /** @description One page of sandboxes. */
         ListResponse: {
@@ -713,7 +786,7 @@ export interface components {
         };
         /** @description Created-sandbox counts over time. */
         CountResponse: {
-            /** @description The buckets, oldest first. */
+            /** @description The buckets, oldest first and without gaps. Only sandboxes the control plane still retains are counted. */
             points: components["schemas"]["CountPoint"][];
             /** @description The width of each bucket in milliseconds. */
             granularity_ms: number;
@@ -726,7 +799,7 @@ export interface components {
         /** @description A command to run in a running sandbox. */
         ExecRequest: {
             /**
-             * @description The argv array; no shell is involved (use `["sh", "-c", "…"]` for shell syntax).
+             * @description The command and its arguments; no shell is involved (use `["sh", "-c", "…"]` for shell syntax).
              * @example [
              *       "python",
              *       "-c",
@@ -767,37 +840,51 @@ export interface components {
         LogsResponse: {
             /** @description The sandbox id. */
             sandbox_id: string;
-            /** @description The lines, oldest first. */
+            /** @description The lines. */
             logs: components["schemas"]["LogLine"][];
         };
-        /** @description Snapshot options. Designed here; Porter's docs do not document snapshots. */
-        SnapshotSpec: {
-            /** @description A name for the snapshot; when absent, the snapshot's name is its id. */
-            name?: components["schemas"]["Name"];
-        };
         /**
-         * @description A snapshot of a sandbox. Porter's docs do not document snapshot endpoints; this record shape is designed
-         *     here.
+         * @description What a snapshot captures. Porter's SDK names this enum but its values were not found in any published version;
+         *     `filesystem` (the default, "captures the filesystem") is the one Porter's doc comments describe, so the type is left
+         *     open.
+         * @example filesystem
          */
-        Snapshot: {
-            /** @description The snapshot id (`snap_…`). */
-            id: string;
-            /** @description The sandbox that was snapshotted. */
-            sandbox_id: string;
-            /** @description The snapshot name; the id when no name was given. */
-            name: string;
-            /**
-             * @description `pending`: being taken. `ready`: complete. `failed`: could not be taken.
-             * @enum {string}
-             */
-            phase: "pending" | "ready" | "failed";
-            /**
-             * Format: date-time
-             * @description When the snapshot was requested.
-             */
-            created_at: string;
+        SnapshotMode: string;
+        /**
+         * @description The state of a capture. Porter's SDK names this enum but its values were not found in any published version:
+         *     its doc comments speak of `ready` (a sandbox can start from it) and `failed` (the record stays, with
+         *     `failure_reason`). Any other value (for example `pending`) means the capture is under way, so the type is left
+         *     open.
+         * @example pending
+         * @example ready
+         * @example failed
+         */
+        SnapshotStatus: string;
+        /** @description What to capture. */
+        SnapshotSpec: {
+            /** @description What to capture; when absent, the filesystem. */
+            mode?: components["schemas"]["SnapshotMode"];
         };
-        /** @description Snapshots, newest first. */
+        /** @description A captured state of a sandbox that new sandboxes can start from. */
+        Snapshot: {
+            /** @description The snapshot id. */
+            id: string;
+            /** @description The sandbox it was captured from. */
+            sandbox_id: string;
+            /** @description What was captured. */
+            mode: components["schemas"]["SnapshotMode"];
+            /** @description The capture state; a sandbox can start from the snapshot once it is `ready`. A failed capture keeps its record. */
+            status: components["schemas"]["SnapshotStatus"];
+            /** @description When the capture started, in Unix milliseconds. */
+            t_created_unix_ms?: number;
+            /** @description When the capture completed, in Unix milliseconds. */
+            t_ready_unix_ms?: number;
+            /** @description Why the capture failed, when it did. */
+            failure_reason?: string;
+            /** @description The total size of what was captured, in bytes. */
+            size_bytes?: number;
+        };
+        /** @description Snapshots, most recent first. */
         SnapshotListResponse: {
             /** @description The snapshots. */
             snapshots: components["schemas"]["Snapshot"][];
@@ -807,6 +894,23 @@ export interface components {
          * @enum {string}
          */
         VolumePhase: "pending" | "ready" | "failed";
+        /**
+         * @description `disk`: persistent file storage owned by the volume. `object`: a bucket registered on the cluster.
+         * @enum {string}
+         */
+        VolumeType: "disk" | "object";
+        /** @description The bucket an object volume exposes. */
+        VolumeObjectSpec: {
+            /** @description The bucket; it must be registered on the cluster. */
+            bucket: string;
+            /** @description The key prefix the volume is scoped to, with no leading or trailing slash; sandboxes see only objects under it, at paths relative to it. When absent, the whole bucket. */
+            prefix?: string;
+            /**
+             * @description `read_write` (the default); `read_only` forbids all writes; `write_only_new_files` allows new objects only, no overwrites or deletes. A bucket registered read-only accepts only `read_only`.
+             * @enum {string}
+             */
+            access?: "read_write" | "read_only" | "write_only_new_files";
+        };
         /** @description Volume options. */
         VolumeSpec: {
             /**
@@ -814,6 +918,10 @@ export interface components {
              *     its id.
              */
             name?: components["schemas"]["Name"];
+            /** @description The kind of volume; `disk` when absent. */
+            type?: components["schemas"]["VolumeType"];
+            /** @description The bucket settings of an object volume. */
+            object?: components["schemas"]["VolumeObjectSpec"];
         };
         /** @description A persistent volume. */
         Volume: {
@@ -821,6 +929,12 @@ export interface components {
             id: string;
             /** @description The volume name; the id when no name was given. */
             name: string;
+            /** @description The kind of volume. */
+            type: components["schemas"]["VolumeType"];
+            /** @description The bucket settings; present on object volumes. */
+            object?: components["schemas"]["VolumeObjectSpec"];
+            /** @description The subdirectory, relative to the cluster's shared sandbox-volumes mount, where the volume's data lives; empty for object volumes. */
+            path: string;
             /** @description The provisioning phase. */
             phase: components["schemas"]["VolumePhase"];
             /** @description Ids of the sandboxes the volume is mounted into. */
@@ -837,55 +951,54 @@ export interface components {
             volumes: components["schemas"]["Volume"][];
         };
         /**
-         * @description A path on a volume. Relative paths are resolved from the volume root, and a leading `/` also means the
-         *     root. `..` segments are not allowed.
+         * @description A path on a volume, relative to the volume root, with or without a leading `/` (`/` alone is the root). It is
+         *     not empty (Porter's models require it) and has no `..` segments.
          * @example results.json
          * @example /datasets/2025/train-000.parquet
          */
         VolumeFilePath: string;
-        /** @description A file or directory on a volume. */
+        /** @description A file or directory on a volume. An entry's path is the listing's `path` joined with the names down to it. */
         VolumeFileEntry: {
-            /** @description The entry's name (its last path segment). */
+            /** @description The entry's name within its parent directory, without any path separator. */
             name: string;
             /**
              * @description Whether the entry is a file or a directory.
              * @enum {string}
              */
             type: "file" | "directory";
-            /** @description The file's size in bytes (0 for directories, unless the server reports otherwise). */
+            /** @description The file's size in bytes; zero for directories. */
             size_bytes: number;
             /**
              * Format: date-time
-             * @description When the entry was last modified, when known.
+             * @description When the entry was last modified: always set on files, may be absent on directories.
              */
             modified_at?: string;
-            /** @description For a directory with nested `entries`, whether some of them were left out. */
+            /** @description On a directory the walk did not fully read (the budget ran out, or it alone holds more entries than the budget): list it directly to read more. Never set on files. */
             truncated?: boolean;
-            /** @description For a directory, its children when the server includes them; absent in a plain one-level listing. */
+            /** @description The entries directly inside this directory, directories first, then by name. Absent on files and on directories the walk did not read. */
             entries?: components["schemas"]["VolumeFileEntry"][];
         };
-        /** @description One level of a directory on a volume. */
+        /** @description A breadth-first walk of a directory tree, nested. */
         VolumeFileListResponse: {
-            /** @description The directory that was listed, as given (or `/` for the root). */
+            /** @description The directory that was walked, `/`-rooted (`/` for the volume root). */
             path: string;
-            /** @description The directory's entries. */
+            /** @description The entries directly inside the walked directory, directories first, then by name; each directory carries what the walk read below it. */
             entries: components["schemas"]["VolumeFileEntry"][];
-            /** @description Whether the server left entries out because the listing was too long. */
+            /** @description Whether the walk stopped at its entry budget before reading every entry. */
             truncated: boolean;
         };
         /** @description A move within one volume. */
-        MoveFileRequest: {
-            /** @description The file to move. */
+        VolumeFileMoveRequest: {
+            /** @description The file or directory to move; a directory moves with everything under it. */
             from: components["schemas"]["VolumeFilePath"];
-            /** @description The new path; its parent directory must exist and the path itself must not. */
+            /** @description The entry's full new path (not a directory to move it into); its parent must exist and the path itself must not. */
             to: components["schemas"]["VolumeFilePath"];
         };
         /**
-         * @description A stable, machine-readable error code. Porter's API may omit `code`; clients then derive it from the
-         *     HTTP status: 400, 413 and 416 → `invalid_request`; 401 → `unauthenticated`; 403 → `forbidden`;
-         *     404 → `not_found`; 409 → `conflict`; 429 → `rate_limited`; 5xx → `internal_error`. `quota_exceeded`
-         *     (403), `sandbox_ttl_exceeded` (400) and `idempotency_key_reused` (409) appear only when the server sends
-         *     them.
+         * @description A stable, machine-readable error code. Porter's API sends none; clients derive it from the HTTP status: 400,
+         *     413 and 416 → `invalid_request`; 401 → `unauthenticated`; 403 → `forbidden`; 404 → `not_found`; 409 →
+         *     `conflict`; 429 → `rate_limited`; 5xx → `internal_error`. `quota_exceeded` (403), `sandbox_ttl_exceeded`
+         *     (400) and `idempotency_key_reused` (409), from the project's seed documents, appear only when a server sends them.
          * @enum {string}
          */
         ErrorCode: "invalid_request" | "unauthenticated" | "forbidden" | "not_found" | "conflict" | "quota_exceeded" | "rate_limited" | "sandbox_ttl_exceeded" | "idempotency_key_reused" | "internal_error";
@@ -896,11 +1009,71 @@ export interface components {
             /** @description The machine-readable code; may be absent (Porter's API does not send it today), in which case it is derived from the status. */
             code?: components["schemas"]["ErrorCode"];
         };
+        /**
+         * @description A metric of a sandbox: CPU use and reservation, memory use and reservation, network bytes received and sent.
+         * @enum {string}
+         */
+        SandboxMetric: "cpu_usage" | "cpu_reserved" | "memory_usage" | "memory_reserved" | "network_rx" | "network_tx";
+        /** @description The 50th and 90th percentiles of a sandbox's CPU and memory use over a window, and its limits. Memory includes page cache. */
+        MetricSummaryResponse: {
+            /** @description The lookback window, in seconds. */
+            window_seconds: number;
+            /** @description False while there are no samples for the sandbox (just started, or lived less than the window); the numbers are then zero. */
+            has_data: boolean;
+            /** @description CPU use in cores, 50th percentile. */
+            cpu_cores_p50: number;
+            /** @description CPU use in cores, 90th percentile. */
+            cpu_cores_p90: number;
+            /** @description The CPU limit in cores; 0 when there is none. */
+            cpu_limit_cores: number;
+            /** @description The 50th percentile as a percentage of the CPU limit (may exceed 100); 0 without a limit. */
+            cpu_util_p50_pct: number;
+            /** @description The 90th percentile as a percentage of the CPU limit (may exceed 100); 0 without a limit. */
+            cpu_util_p90_pct: number;
+            /** @description Memory use in bytes, 50th percentile. */
+            mem_bytes_p50: number;
+            /** @description Memory use in bytes, 90th percentile. */
+            mem_bytes_p90: number;
+            /** @description The memory limit in bytes; 0 when there is none. */
+            mem_limit_bytes: number;
+            /** @description The 50th percentile as a percentage of the memory limit; 0 without a limit. */
+            mem_util_p50_pct: number;
+            /** @description The 90th percentile as a percentage of the memory limit; 0 without a limit. */
+            mem_util_p90_pct: number;
+        };
+        /** @description One sample. */
+        SandboxMetricsPoint: {
+            /** @description When, in UTC. */
+            timestamp_utc: string;
+            /** @description The value. */
+            value: number;
+        };
+        /** @description One series, normally the sandbox's pod. */
+        SandboxMetricsSeries: {
+            /** @description The series' Prometheus labels. */
+            labels?: {
+                [key: string]: string;
+            };
+            /** @description The unit of the values, for example `cores`, `bytes` or `bytes/sec`. */
+            unit?: string;
+            /** @description The samples, oldest first. */
+            time_series: components["schemas"]["SandboxMetricsPoint"][];
+        };
+        /** @description The answer to one query. */
+        SandboxMetricsResult: {
+            /** @description One entry per series. */
+            series: components["schemas"]["SandboxMetricsSeries"][];
+        };
+        /** @description The time series of one metric. */
+        SandboxMetricsResponse: {
+            /** @description One entry per query; this endpoint answers exactly one. */
+            results: components["schemas"]["SandboxMetricsResult"][];
+        };
     };
     responses: {
         /**
          * @description The request is invalid (a parameter or body field breaks its rule). Code `invalid_request`, or
-         *     `sandbox_ttl_exceeded` when `ttl_seconds` is within the API maximum but over the plan's limit.
+         *     `sandbox_ttl_exceeded` when `ttl_seconds` is over the plan's limit (a code from the project's seed documents).
          */
         BadRequest: {
             headers: {
@@ -1010,11 +1183,11 @@ export interface components {
         /** @description The snapshot id (`snap_…`). */
         SnapshotId: components["schemas"]["Id"];
         /**
-         * @description A client-chosen key (a UUID is recommended) that makes the create safe to retry. The server remembers
-         *     a key for 24 hours: a request with the same key and the same body returns the first response again
-         *     (marked with `Idempotent-Replayed: true`) without creating anything; the same key with a different
-         *     body is answered `409` with code `idempotency_key_reused`. Keep the same key for every retry of one
-         *     logical call.
+         * @description A client-chosen key (a UUID is recommended) that makes the create safe to retry on a server that honours it:
+         *     such a server remembers a key for 24 hours, answers a request with the same key and the same body with the first
+         *     response again (marked with `Idempotent-Replayed: true`) without creating anything, and answers the same key
+         *     with a different body `409` with code `idempotency_key_reused`. Keep the same key for every retry of one
+         *     logical call. The 24-hour window and the replay semantics come from the project's seed documents.
          */
         IdempotencyKey: string;
         /**
@@ -1025,8 +1198,8 @@ export interface components {
         /** @description The 1-based page number. */
         Page: number;
         /**
-         * @description Phase filter, repeatable; a sandbox matches when its phase is any of those given. When absent, listing
-         *     returns only live sandboxes (`queued`, `creating`, `running`), while counting considers every phase.
+         * @description Phase filter, repeatable; a sandbox matches when its phase is any of those given. Porter does not state the
+         *     default when it is absent (the local server lists live sandboxes only, and counts every phase).
          */
         PhaseFilter: components["schemas"]["StatusResponsePhase"][];
         /** @description Only sandboxes whose `image` equals this exactly. */
@@ -1044,22 +1217,30 @@ export interface components {
         /** @description The volume name to resolve. */
         VolumeNameQuery: components["schemas"]["Name"];
         /**
-         * @description Only lines at or after this point: either a duration back from now in Go duration syntax (`90s`, `15m`,
-         *     `1h`, `1h30m`) or an RFC 3339 timestamp. When absent, the server's default window applies.
+         * @description Only lines at or after this point: Porter's CLI sends a Go duration back from now (`90s`, `15m`, `1h30m`);
+         *     the local server also takes an RFC 3339 timestamp. When absent, the server's default window applies.
          */
         LogsSince: string;
         /** @description The maximum number of lines to return; 0 (the default) means the server's default. The server caps it at 5000. */
         LogsLimit: number;
         /** @description Only snapshots of this sandbox. */
         SnapshotSandboxId: components["schemas"]["Id"];
-        /** @description The directory to list, relative to the volume root (a leading `/` also means the root). Defaults to the root. */
+        /** @description The directory to walk, relative to the volume root (a leading `/` also means the root). Defaults to the root. */
         VolumeDirPath: components["schemas"]["VolumeFilePath"];
         /** @description The file's path, relative to the volume root (a leading `/` also means the root). */
         VolumeFilePathRequired: components["schemas"]["VolumeFilePath"];
-        /** @description Only entries whose name contains this string, compared case-insensitively. */
+        /** @description Only entries whose name contains this string, compared case-insensitively, and the directories that contain them. */
         FileSearch: string;
-        /** @description A single byte range, `bytes=first-last` (inclusive) or `bytes=first-` (to the end of the file). */
+        /** @description A single byte range: `bytes=first-last` (inclusive), `bytes=first-` (to the end of the file) or `bytes=-n` (the last n bytes). */
         Range: string;
+        /** @description The lookback window as a Go duration (`30m`, `1h`). Porter's CLI keeps it within 3 minutes and 24 hours and defaults to `1h`. */
+        MetricsSince: string;
+        /** @description The metric to read. */
+        Metric: components["schemas"]["SandboxMetric"];
+        /** @description The start of the range, in UTC (Porter states no format; RFC 3339 is what the local server reads). */
+        StartTimeUtc: string;
+        /** @description The end of the range, in UTC. */
+        EndTimeUtc: string;
     };
     requestBodies: never;
     headers: {
@@ -1079,6 +1260,8 @@ export interface components {
         ContentRangeRequired: string;
         /** @description The file's total size, `bytes *\/size`. */
         ContentRangeUnsatisfied: string;
+        /** @description Where to send the same request again. */
+        Location: string;
     };
     pathItems: never;
 }
@@ -1108,19 +1291,29 @@ export type ExecResponse = components['schemas']['ExecResponse'];
 export type LogLevel = components['schemas']['LogLevel'];
 export type LogLine = components['schemas']['LogLine'];
 export type LogsResponse = components['schemas']['LogsResponse'];
+export type SnapshotMode = components['schemas']['SnapshotMode'];
+export type SnapshotStatus = components['schemas']['SnapshotStatus'];
 export type SnapshotSpec = components['schemas']['SnapshotSpec'];
 export type Snapshot = components['schemas']['Snapshot'];
 export type SnapshotListResponse = components['schemas']['SnapshotListResponse'];
 export type VolumePhase = components['schemas']['VolumePhase'];
+export type VolumeType = components['schemas']['VolumeType'];
+export type VolumeObjectSpec = components['schemas']['VolumeObjectSpec'];
 export type VolumeSpec = components['schemas']['VolumeSpec'];
 export type Volume = components['schemas']['Volume'];
 export type VolumeListResponse = components['schemas']['VolumeListResponse'];
 export type VolumeFilePath = components['schemas']['VolumeFilePath'];
 export type VolumeFileEntry = components['schemas']['VolumeFileEntry'];
 export type VolumeFileListResponse = components['schemas']['VolumeFileListResponse'];
-export type MoveFileRequest = components['schemas']['MoveFileRequest'];
+export type VolumeFileMoveRequest = components['schemas']['VolumeFileMoveRequest'];
 export type ErrorCode = components['schemas']['ErrorCode'];
 export type Error = components['schemas']['Error'];
+export type SandboxMetric = components['schemas']['SandboxMetric'];
+export type MetricSummaryResponse = components['schemas']['MetricSummaryResponse'];
+export type SandboxMetricsPoint = components['schemas']['SandboxMetricsPoint'];
+export type SandboxMetricsSeries = components['schemas']['SandboxMetricsSeries'];
+export type SandboxMetricsResult = components['schemas']['SandboxMetricsResult'];
+export type SandboxMetricsResponse = components['schemas']['SandboxMetricsResponse'];
 export type ResponseBadRequest = components['responses']['BadRequest'];
 export type ResponseUnauthorized = components['responses']['Unauthorized'];
 export type ResponseForbidden = components['responses']['Forbidden'];
@@ -1151,6 +1344,10 @@ export type ParameterVolumeDirPath = components['parameters']['VolumeDirPath'];
 export type ParameterVolumeFilePathRequired = components['parameters']['VolumeFilePathRequired'];
 export type ParameterFileSearch = components['parameters']['FileSearch'];
 export type ParameterRange = components['parameters']['Range'];
+export type ParameterMetricsSince = components['parameters']['MetricsSince'];
+export type ParameterMetric = components['parameters']['Metric'];
+export type ParameterStartTimeUtc = components['parameters']['StartTimeUtc'];
+export type ParameterEndTimeUtc = components['parameters']['EndTimeUtc'];
 export type HeaderXRequestId = components['headers']['XRequestId'];
 export type HeaderIdempotentReplayed = components['headers']['IdempotentReplayed'];
 export type HeaderRetryAfter = components['headers']['RetryAfter'];
@@ -1159,6 +1356,7 @@ export type HeaderLastModified = components['headers']['LastModified'];
 export type HeaderContentRange = components['headers']['ContentRange'];
 export type HeaderContentRangeRequired = components['headers']['ContentRangeRequired'];
 export type HeaderContentRangeUnsatisfied = components['headers']['ContentRangeUnsatisfied'];
+export type HeaderLocation = components['headers']['Location'];
 export type $defs = Record<string, never>;
 export interface operations {
     healthCheck: {
@@ -1224,11 +1422,11 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description A client-chosen key (a UUID is recommended) that makes the create safe to retry. The server remembers
-                 *     a key for 24 hours: a request with the same key and the same body returns the first response again
-                 *     (marked with `Idempotent-Replayed: true`) without creating anything; the same key with a different
-                 *     body is answered `409` with code `idempotency_key_reused`. Keep the same key for every retry of one
-                 *     logical call.
+                 * @description A client-chosen key (a UUID is recommended) that makes the create safe to retry on a server that honours it:
+                 *     such a server remembers a key for 24 hours, answers a request with the same key and the same body with the first
+                 *     response again (marked with `Idempotent-Replayed: true`) without creating anything, and answers the same key
+                 *     with a different body `409` with code `idempotency_key_reused`. Keep the same key for every retry of one
+                 *     logical call. The 24-hour window and the replay semantics come from the project's seed documents.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -1242,8 +1440,8 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The sandbox was created (or, on an idempotent replay, the first response is returned again). */
-            201: {
+            /** @description The sandbox was created and queued (or, on a server that honours `Idempotency-Key`, the first response is returned again). */
+            202: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
@@ -1256,7 +1454,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            /** @description A volume named in `volume_mounts`, or an environment group named in `env_groups`, does not exist. */
+            /** @description A volume named in `volume_mounts`, a snapshot named in `snapshot_id`, or an environment group named in `env_groups` does not exist. Porter's docs say only that such a create fails; an unmerged draft of them says `400` for a missing environment group. */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -1282,8 +1480,8 @@ export interface operations {
                 /** @description The 1-based page number. */
                 page?: components["parameters"]["Page"];
                 /**
-                 * @description Phase filter, repeatable; a sandbox matches when its phase is any of those given. When absent, listing
-                 *     returns only live sandboxes (`queued`, `creating`, `running`), while counting considers every phase.
+                 * @description Phase filter, repeatable; a sandbox matches when its phase is any of those given. Porter does not state the
+                 *     default when it is absent (the local server lists live sandboxes only, and counts every phase).
                  */
                 phase?: components["parameters"]["PhaseFilter"];
                 /** @description Only sandboxes whose `image` equals this exactly. */
@@ -1328,8 +1526,8 @@ export interface operations {
                  */
                 tag?: components["parameters"]["TagFilter"];
                 /**
-                 * @description Phase filter, repeatable; a sandbox matches when its phase is any of those given. When absent, listing
-                 *     returns only live sandboxes (`queued`, `creating`, `running`), while counting considers every phase.
+                 * @description Phase filter, repeatable; a sandbox matches when its phase is any of those given. Porter does not state the
+                 *     default when it is absent (the local server lists live sandboxes only, and counts every phase).
                  */
                 phase?: components["parameters"]["PhaseFilter"];
                 /** @description Only sandboxes whose `image` equals this exactly. */
@@ -1494,8 +1692,8 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Only lines at or after this point: either a duration back from now in Go duration syntax (`90s`, `15m`,
-                 *     `1h`, `1h30m`) or an RFC 3339 timestamp. When absent, the server's default window applies.
+                 * @description Only lines at or after this point: Porter's CLI sends a Go duration back from now (`90s`, `15m`, `1h30m`);
+                 *     the local server also takes an RFC 3339 timestamp. When absent, the server's default window applies.
                  */
                 since?: components["parameters"]["LogsSince"];
                 /** @description The maximum number of lines to return; 0 (the default) means the server's default. The server caps it at 5000. */
@@ -1527,6 +1725,74 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    getSandboxMetricsSummary: {
+        parameters: {
+            query?: {
+                /** @description The lookback window as a Go duration (`30m`, `1h`). Porter's CLI keeps it within 3 minutes and 24 hours and defaults to `1h`. */
+                since?: components["parameters"]["MetricsSince"];
+            };
+            header?: never;
+            path: {
+                /** @description The sandbox id (`sbx_…`). */
+                id: components["parameters"]["SandboxId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The summary. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricSummaryResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getSandboxMetrics: {
+        parameters: {
+            query: {
+                /** @description The metric to read. */
+                metric: components["parameters"]["Metric"];
+                /** @description The start of the range, in UTC (Porter states no format; RFC 3339 is what the local server reads). */
+                start_time_utc: components["parameters"]["StartTimeUtc"];
+                /** @description The end of the range, in UTC. */
+                end_time_utc: components["parameters"]["EndTimeUtc"];
+            };
+            header?: never;
+            path: {
+                /** @description The sandbox id (`sbx_…`). */
+                id: components["parameters"]["SandboxId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The series. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxMetricsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     createSnapshot: {
         parameters: {
             query?: never;
@@ -1537,14 +1803,14 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description Snapshot options. Send `{}` to accept the defaults. */
+        /** @description What to capture. Send `{}` for the default (the filesystem). */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["SnapshotSpec"];
             };
         };
         responses: {
-            /** @description The snapshot was started. */
+            /** @description The capture was started (or has completed). */
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -1558,7 +1824,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            /** @description The sandbox is not `running`, or a snapshot with this name already exists. */
+            /** @description The sandbox is not `running`. */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -1655,25 +1921,25 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description A client-chosen key (a UUID is recommended) that makes the create safe to retry. The server remembers
-                 *     a key for 24 hours: a request with the same key and the same body returns the first response again
-                 *     (marked with `Idempotent-Replayed: true`) without creating anything; the same key with a different
-                 *     body is answered `409` with code `idempotency_key_reused`. Keep the same key for every retry of one
-                 *     logical call.
+                 * @description A client-chosen key (a UUID is recommended) that makes the create safe to retry on a server that honours it:
+                 *     such a server remembers a key for 24 hours, answers a request with the same key and the same body with the first
+                 *     response again (marked with `Idempotent-Replayed: true`) without creating anything, and answers the same key
+                 *     with a different body `409` with code `idempotency_key_reused`. Keep the same key for every retry of one
+                 *     logical call. The 24-hour window and the replay semantics come from the project's seed documents.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
             cookie?: never;
         };
-        /** @description Volume options. Send `{}` for an unnamed volume. */
+        /** @description Volume options. Send `{}` for an unnamed disk volume. */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["VolumeSpec"];
             };
         };
         responses: {
-            /** @description The volume was created (or, on an idempotent replay, the first response is returned again). */
+            /** @description The volume was created (or, on a server that honours `Idempotency-Key`, the first response is returned again). */
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -1791,9 +2057,9 @@ export interface operations {
     listVolumeFiles: {
         parameters: {
             query?: {
-                /** @description The directory to list, relative to the volume root (a leading `/` also means the root). Defaults to the root. */
+                /** @description The directory to walk, relative to the volume root (a leading `/` also means the root). Defaults to the root. */
                 path?: components["parameters"]["VolumeDirPath"];
-                /** @description Only entries whose name contains this string, compared case-insensitively. */
+                /** @description Only entries whose name contains this string, compared case-insensitively, and the directories that contain them. */
                 search?: components["parameters"]["FileSearch"];
             };
             header?: never;
@@ -1829,7 +2095,7 @@ export interface operations {
                 path: components["parameters"]["VolumeFilePathRequired"];
             };
             header?: {
-                /** @description A single byte range, `bytes=first-last` (inclusive) or `bytes=first-` (to the end of the file). */
+                /** @description A single byte range: `bytes=first-last` (inclusive), `bytes=first-` (to the end of the file) or `bytes=-n` (the last n bytes). */
                 Range?: components["parameters"]["Range"];
             };
             path: {
@@ -1840,7 +2106,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The whole file. */
+            /** @description The whole file: no `Range` was sent, or the file is empty. */
             200: {
                 headers: {
                     "Content-Length": components["headers"]["ContentLength"];
@@ -1900,6 +2166,14 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Send the same request, body included, to `Location`. */
+            307: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -1932,11 +2206,11 @@ export interface operations {
         /** @description Source and destination paths. */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["MoveFileRequest"];
+                "application/json": components["schemas"]["VolumeFileMoveRequest"];
             };
         };
         responses: {
-            /** @description The file was moved. */
+            /** @description The entry was moved. */
             204: {
                 headers: {
                     [name: string]: unknown;

@@ -54,6 +54,7 @@ function reduce(schema, where) {
   }
   // A broken pattern is reported in words: "must be " + the rule, never the regex itself.
   if ("pattern" in schema && !("x-rule" in schema)) throw new Error(`${where}: a pattern needs an x-rule saying in words what it allows`);
+  checkSource(schema, where);
   const out = {};
   for (const key of KEYWORDS) {
     if (!(key in schema)) continue;
@@ -68,6 +69,23 @@ function reduce(schema, where) {
     } else out[key] = value;
   }
   return out;
+}
+
+// Every rule the SDK enforces must say where it comes from, so that no rule from nowhere refuses input
+// Porter's API accepts: Porter's published models or docs, or an extension of ours that says why.
+const CONSTRAINTS = ["minLength", "maxLength", "pattern", "minimum", "maximum", "minItems", "maxItems", "maxProperties", "x-max-bytes"];
+const SOURCES = ["porter-models", "porter-docs", "extension"];
+
+function checkSource(schema, where) {
+  const constrained = CONSTRAINTS.filter((k) => k in schema);
+  if (constrained.length === 0) return;
+  const source = schema["x-source"];
+  if (!SOURCES.includes(source)) {
+    throw new Error(`${where}: ${constrained.join(", ")} needs an x-source (${SOURCES.join(", ")}) saying where the rule comes from`);
+  }
+  if (source === "extension" && !schema["x-porter-sandbox-extension"]) {
+    throw new Error(`${where}: a rule with x-source "extension" needs x-porter-sandbox-extension saying why`);
+  }
 }
 
 function resolveParam(spec, p) {

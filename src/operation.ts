@@ -14,9 +14,12 @@ type Part<K extends OperationId, In extends "path" | "query" | "header"> =
 type JsonBody<K extends OperationId> = operations[K] extends { requestBody?: { content: { "application/json": infer B } } } ? B : never;
 type Responses<K extends OperationId> = operations[K]["responses"];
 type JsonOf<R> = R extends { content: { "application/json": infer J } } ? J : undefined;
+// The statuses whose body is the call's result. Porter's API may answer any 2xx (202 for a create);
+// a 307 is followed by the transport and never reaches the caller.
+type Success = 200 | 201 | 202 | 204 | 206;
 /** The JSON body of an operation's success response (`undefined` for 204). */
 export type Data<K extends OperationId> = {
-  [S in keyof Responses<K>]: S extends 200 | 201 | 204 ? JsonOf<Responses<K>[S]> : never;
+  [S in keyof Responses<K>]: S extends Success ? JsonOf<Responses<K>[S]> : never;
 }[keyof Responses<K>];
 
 interface Rule {

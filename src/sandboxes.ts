@@ -156,7 +156,6 @@ export class Sandboxes {
       existing.image === spec.image &&
       sameEntries(existing.tags, spec.tags) &&
       sameEntries(existing.volume_mounts, spec.volume_mounts) &&
-      (existing.ttl_seconds === undefined || existing.ttl_seconds === spec.ttl_seconds) &&
       Date.parse(existing.created_at) >= began;
     return certain ? existing : undefined;
   }

@@ -62,7 +62,9 @@ describe("codegen", () => {
   // saying why.
   test.each([
     ["a keyword the validator cannot check", /(\n    ExecRequest:\n)/, "$1      oneOf: [{ type: object }]\n", 'may not use "oneOf"'],
-    ['a lower length bound other than 1 (reported as "must not be empty")', /(\n    ExecRequest:\n(?:.*\n)*?          minItems: )1/, "$12", "minItems may only be 1"],
+    ['a lower length bound other than 1 (reported as "must not be empty")', /(\n    Name:\n(?:.*\n)*?      minLength: )1/, "$12", "minLength may only be 1"],
+    ["a request rule that says not where it comes from", /(\n    Name:\n(?:.*\n)*?)      x-source: porter-models\n/, "$1", "Name: minLength, maxLength, pattern needs an x-source"],
+    ["an extension rule that says not why", /(\n    Id:\n(?:.*\n)*?)      x-porter-sandbox-extension: .*\n/, "$1", 'Id: a rule with x-source "extension" needs x-porter-sandbox-extension'],
     ["an optional JSON request body (treated as required)", /(\n  \/v1\/sandbox\/run:\n(?:.*\n)*?      requestBody:\n        required: )true/, "$1false", "createSandbox: a JSON request body must be required"],
   ])("refuses %s", (_what, pattern, replacement, message) => {
     const dir = tmp();
