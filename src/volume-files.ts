@@ -134,6 +134,10 @@ export function rooted(path: string | undefined): string {
 
 const childPath = (dir: string, name: string) => (dir === "/" ? `/${name}` : `${dir}/${name}`);
 
+/** Where an answer's entries hang: the directory the API says it walked (an entry's path joins the names
+ * from there down), or the one asked for when the echo is missing. */
+const base = (listing: VolumeFileListResponse, asked: string | undefined) => rooted(listing.path || asked);
+
 /** Lists a directory; `query` may also hold `search`. Fields left undefined are neither checked nor
  * sent. `label` names the caller's arguments in validation errors. */
 export async function list(t: Transport, id: string, label: string, query: { path?: string | undefined; search?: string }, options?: RequestOptions): Promise<VolumeFileListResponse> {
@@ -161,13 +165,14 @@ function* flatten(entries: readonly VolumeFileEntry[], dir: string): Generator<V
 /**
  * Whether a directory listed on its own may still lack some of its direct entries. The answer's
  * `truncated` says only that the budget ran out somewhere. The walk is breadth-first, so it enters a
- * subdirectory only after reading every direct entry: if any subdirectory was entered (it is not marked
- * `truncated`), the direct entries are complete and the cut is below, where the marks say. If none was,
- * the budget may have run out among the direct entries, and listing again cannot get past it.
+ * subdirectory only after reading every direct entry: if any subdirectory was entered, the direct entries
+ * are complete and the cut is below, where the marks say. If none was, the budget may have run out among
+ * the direct entries, and listing again cannot get past it.
  */
 function ownEntriesCut(listing: VolumeFileListResponse): boolean {
-  const enteredSubdirectory = listing.entries.some((e) => e.type === "directory" && e.truncated !== true);
-  return listing.truncated && !enteredSubdirectory;
+  // Entered: read whole (not marked), or read in part (marked, but carrying what was read).
+  const entered = (e: VolumeFileEntry) => e.type === "directory" && (e.truncated !== true || e.entries !== undefined);
+  return listing.truncated && !listing.entries.some(entered);
 }
 
 /** What a walk needs to list the directories it continues. */
@@ -184,7 +189,7 @@ interface Walk {
  */
 export async function* iterdir(t: Transport, id: string, start: string | undefined, options?: RequestOptions): AsyncGenerator<VolumeTreeEntry, void, undefined> {
   const first = await list(t, id, "listdir arguments", { path: start }, options);
-  yield* continueWalk({ transport: t, volumeId: id, options }, first, rooted(start));
+  yield* continueWalk({ transport: t, volumeId: id, options }, first, base(first, start));
 }
 
 async function* continueWalk(walk: Walk, listing: VolumeFileListResponse, dir: string): AsyncGenerator<VolumeTreeEntry, void, undefined> {
@@ -195,7 +200,7 @@ async function* continueWalk(walk: Walk, listing: VolumeFileListResponse, dir: s
     }
     const own = await list(walk.transport, walk.volumeId, "listdir arguments", { path: entry.path }, walk.options);
     yield { ...entry, truncated: ownEntriesCut(own) };
-    yield* continueWalk(walk, own, entry.path);
+    yield* continueWalk(walk, own, base(own, entry.path));
   }
 }
 
@@ -211,7 +216,7 @@ export async function search(t: Transport, id: string, term: string, start: stri
   if (typeof term !== "string" || term === "") throw new ValidationError(label, [{ path: "search", message: "must be a non-empty string" }]);
   const listing = await list(t, id, label, { path: start, search: term }, options);
   const needle = term.toLowerCase();
-  const entries = [...flatten(listing.entries, rooted(start))].filter((entry) => entry.name.toLowerCase().includes(needle));
+  const entries = [...flatten(listing.entries, base(listing, start))].filter((entry) => entry.name.toLowerCase().includes(needle));
   return { path: listing.path, entries, truncated: listing.truncated };
 }
 

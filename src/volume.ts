@@ -16,14 +16,9 @@ import { pollUntil, type WaitOptions } from "./wait.js";
 
 export interface Volume extends Readonly<VolumeRecord> {}
 
-// The record's volume kind, as Porter's API sends it (`type` may be absent from older servers).
-interface VolumeKind {
-  type?: string;
-  object?: { bucket?: string; prefix?: string };
-}
-
 /**
- * A volume: its last-known record (`id`, `name`, `phase`, `attached_to`, `created_at`) and its files.
+ * A volume: its last-known record (`id`, `name`, `type`, `path`, `phase`, `attached_to`, `created_at`, and
+ * `object` for an object volume) and, for a disk volume, its files.
  *
  * @example
  * ```ts
@@ -173,7 +168,8 @@ export class Volume {
    * than object volumes: a disk volume.
    */
   #diskOnly(method: string): void {
-    const { type, object } = this as Readonly<VolumeKind>;
+    // Not `type === "disk"`: a record from an older server has no `type`.
+    const { type, object } = this;
     if (type !== "object") return;
     const bucket = object?.bucket ? ` (bucket ${object.bucket}${object.prefix ? `, prefix ${object.prefix}` : ""})` : "";
     throw new ObjectVolumeError(

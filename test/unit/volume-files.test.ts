@@ -32,10 +32,11 @@ describe("readFile and readText", () => {
   const body = new TextEncoder().encode("héllo, volume world\n");
   beforeEach(() =>
     server.handle((req, res) => {
-      const m = /^bytes=(\d+)-(\d*)$/.exec(String(req.headers.range ?? ""));
+      const m = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? ""));
       if (!m) return void res.writeHead(200, { "content-type": "application/octet-stream" }).end(body);
-      const first = Number(m[1]);
-      const last = m[2] ? Math.min(Number(m[2]), body.length - 1) : body.length - 1;
+      // bytes=-n: the last n bytes (all of them when the file is shorter).
+      const first = m[1] ? Number(m[1]) : Math.max(0, body.length - Number(m[2]));
+      const last = m[1] && m[2] ? Math.min(Number(m[2]), body.length - 1) : body.length - 1;
       if (first >= body.length) return json(res, 416, { error: "range not satisfiable" }, { "content-range": `bytes */${body.length}` });
       res.writeHead(206, { "content-type": "application/octet-stream", "content-range": `bytes ${first}-${last}/${body.length}` }).end(body.subarray(first, last + 1));
     }),
@@ -56,6 +57,21 @@ describe("readFile and readText", () => {
     expect(new TextDecoder().decode(await volume.readFile("hello.txt", { offset: 14 }))).toBe(" world\n");
     expect(new TextDecoder().decode(await volume.readFile("hello.txt", { length: 3 }))).toBe("hé");
     expect(server.requests.map((r) => r.headers.range)).toEqual(["bytes=7-12", "bytes=14-", "bytes=0-2"]);
+  });
+
+  it("reads the last bytes of a file with { suffix } as Range: bytes=-suffix", async () => {
+    expect(await volume.readText("hello.txt", { suffix: 6 })).toBe("world\n");
+    expect(await volume.readText("hello.txt", { suffix: 1000 })).toBe("héllo, volume world\n");
+    expect(server.requests.map((r) => r.headers.range)).toEqual(["bytes=-6", "bytes=-1000"]);
+  });
+
+  it("takes the suffix out of a 200 (an empty file, or a server that ignores Range)", async () => {
+    server.handle((_req, res) => void res.writeHead(200).end(body));
+    expect(await volume.readText("hello.txt", { suffix: 6 })).toBe("world\n");
+    expect(await volume.readText("hello.txt", { suffix: 1000 })).toBe("héllo, volume world\n");
+    server.handle((_req, res) => void res.writeHead(200).end());
+    expect((await volume.readFile("empty.txt", { suffix: 6 })).byteLength).toBe(0);
+    expect(server.requests.map((r) => r.headers.range)).toEqual(["bytes=-6", "bytes=-1000", "bytes=-6"]);
   });
 
   it("readText decodes UTF-8", async () => {
@@ -99,6 +115,10 @@ describe("readFile and readText", () => {
     ["f", { length: 0 }, "length: must be a whole number of bytes, 1 or more"],
     ["f", { offset: 10, length: -5 }, "length: must be a whole number of bytes, 1 or more"],
     ["f", { offset: 2 ** 53 - 2, length: 4 }, "length: offset + length must be at most 2^53 - 1"],
+    ["f", { suffix: 0 }, "suffix: must be a whole number of bytes, 1 or more"],
+    ["f", { suffix: 2.5 }, "suffix: must be a whole number of bytes, 1 or more"],
+    ["f", { suffix: 4, offset: 1 }, "suffix: cannot be combined with offset or length"],
+    ["f", { suffix: 4, length: 1 }, "suffix: cannot be combined with offset or length"],
   ])("readFile(%j, %j) is refused before any request", async (path, range, message) => {
     await refused(() => volume.readFile(path, range), `invalid readFile arguments: ${message}`);
     await refused(() => volume.readText(path, range), message);

@@ -169,6 +169,30 @@ describe("iterdir", () => {
     expect(listed()).toEqual(["(root)", "/part"]);
   });
 
+  it("does not flag a directory whose own listing carries a subdirectory read in part (it was entered, so the direct entries are all there)", async () => {
+    const sub = (name: string, extra: Record<string, unknown>) => ({ name, type: "directory", size_bytes: 0, ...extra });
+    server.handle((req, res) => {
+      const answers: Record<string, unknown> = {
+        "(root)": { path: "/", truncated: true, entries: [sub("d", { truncated: true })] },
+        "/d": { path: "/d", truncated: true, entries: [sub("big", { truncated: true, entries: [{ name: "x", type: "file", size_bytes: 1 }] }), { name: "f", type: "file", size_bytes: 1 }] },
+        "/d/big": { path: "/d/big", truncated: false, entries: [{ name: "x", type: "file", size_bytes: 1 }, { name: "y", type: "file", size_bytes: 1 }] },
+      };
+      json(res, 200, answers[req.query.get("path") ?? "(root)"]);
+    });
+    expect(await walk()).toEqual(["/d/", "/d/big/", "/d/big/x", "/d/big/y", "/d/f"]);
+    expect(listed()).toEqual(["(root)", "/d", "/d/big"]);
+  });
+
+  it("joins paths onto the directory the API says it walked", async () => {
+    server.handle((req, res) =>
+      req.query.get("path") === "data//sets"
+        ? json(res, 200, { path: "/data/sets", truncated: false, entries: [{ name: "sub", type: "directory", size_bytes: 0, truncated: true }] })
+        : json(res, 200, { path: "/data/sets/sub", truncated: false, entries: [{ name: "a", type: "file", size_bytes: 1 }] }),
+    );
+    expect(await walk("data//sets")).toEqual(["/data/sets/sub/", "/data/sets/sub/a"]);
+    expect(listed()).toEqual(["data//sets", "/data/sets/sub"]);
+  });
+
   it("yields the API's entries with wire names, a path, no nested entries, and truncated on directories only", async () => {
     serveTree(server, tree, 5);
     const entries: VolumeTreeEntry[] = [];
