@@ -113,7 +113,8 @@ export interface paths {
          * @description Returns how many sandboxes matching the filters were created in each time bucket. The bucket width
          *     (`granularity_ms`) is chosen by the server from the requested window.
          *
-         *     Unlike listing, counting considers every phase when `phase` is absent.
+         *     Only sandboxes the control plane still retains are counted; the points are oldest first and without gaps.
+         *     Porter does not state which phases are counted when `phase` is absent (the local server counts every phase).
          */
         get: operations["countSandboxes"];
         put?: never;
@@ -952,7 +953,8 @@ export interface components {
         };
         /**
          * @description A path on a volume, relative to the volume root, with or without a leading `/` (`/` alone is the root). It is
-         *     not empty (Porter's models require it) and has no `..` segments.
+         *     not empty (Porter's models make the path a required string; an empty one names nothing) and has no `..`
+         *     segments.
          * @example results.json
          * @example /datasets/2025/train-000.parquet
          */

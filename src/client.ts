@@ -4,6 +4,7 @@ import { resolveConfig, type ClientOptions } from "./options.js";
 import { transportClient, type RawClient } from "./raw.js";
 import { attach, type WithResponse } from "./response-info.js";
 import { Sandboxes } from "./sandboxes.js";
+import { Snapshots } from "./snapshots.js";
 import { Transport, type RequestOptions } from "./transport.js";
 import type { HealthResponse, ReadinessResponse } from "./types.js";
 import { Volumes } from "./volumes.js";
@@ -26,6 +27,8 @@ export class Porter {
   declare readonly sandboxes: Sandboxes;
   /** Create, get, list and delete volumes, and reach their files. */
   declare readonly volumes: Volumes;
+  /** Snapshots of sandboxes: capture, list, delete; start a sandbox from one with `snapshot_id`. */
+  declare readonly snapshots: Snapshots;
   /** Liveness of the API: `healthCheck()` (GET /healthz). */
   declare readonly healthz: { healthCheck(options?: RequestOptions): Promise<WithResponse<HealthResponse>> };
   /** Readiness of the API: `readinessCheck()` (GET /readyz). */
@@ -43,6 +46,7 @@ export class Porter {
     // Assigned in the order the fields are declared, so the instance's keys keep that order.
     this.sandboxes = new Sandboxes(transport, raw);
     this.volumes = new Volumes(transport, raw);
+    this.snapshots = new Snapshots(transport, (nameOrId, options) => this.sandboxes.resolveId(nameOrId, options));
     this.healthz = {
       healthCheck: async (o) => {
         const outcome = await invoke(transport, "healthCheck", {}, o);

@@ -11,6 +11,8 @@ export const DEFAULTS = {
   maxRetryDelayMs: 8_000,
   /** A server's `Retry-After` is honoured up to this long; longer asks are capped to it. */
   maxRetryAfterMs: 60_000,
+  /** Tag each sandbox create with its idempotency key, so that a retry can find what a lost attempt made. */
+  idempotencyTag: true,
   /** Redirect hops followed before giving up. */
   maxRedirects: 5,
   /** First poll interval of the wait helpers; grows by half each poll up to the maximum. */

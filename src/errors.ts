@@ -31,6 +31,7 @@ export type SandboxErrorCode =
   | "validation_error"
   | "sandbox_not_running"
   | "volume_failed"
+  | "snapshot_failed"
   | "object_volume"
   | "stream_redirected";
 
@@ -85,6 +86,8 @@ export class SandboxError extends Error {
   /** Of those, attempts whose outcome is unknown: they timed out or lost the connection after the
    * request was sent, so the server may have carried them out. */
   declare uncertainAttempts: number;
+  /** The idempotency key of the create that failed, to find what it may have made. */
+  declare idempotencyKey: string | undefined;
 
   constructor(message: string, init: SandboxErrorInit = {}) {
     // Error reads `cause` only when the key is present (ES2022), so an init without one sets none.
@@ -95,6 +98,7 @@ export class SandboxError extends Error {
     this.requestId = init.requestId;
     this.attempts = 0;
     this.uncertainAttempts = 0;
+    this.idempotencyKey = undefined;
   }
 }
 

@@ -4,8 +4,10 @@
 export { Porter } from "./client.js";
 export type { ClientOptions, Logger, LogLevel as ClientLogLevel } from "./options.js";
 export type { RequestOptions, Outcome } from "./transport.js";
-export { Sandboxes, type ListSandboxesParams, type SandboxPage, type SandboxPageExtra } from "./sandboxes.js";
-export { Sandbox, SandboxNotRunningError, type LogsOptions } from "./sandbox.js";
+export { Sandboxes, type CreateSandboxSpec, type ListSandboxesParams, type SandboxPage, type SandboxPageExtra } from "./sandboxes.js";
+export { Sandbox, SandboxNotRunningError, type LogsOptions, type MetricsOptions, type MetricsSummaryOptions } from "./sandbox.js";
+export { IDEMPOTENCY_TAG } from "./create-sandbox.js";
+export { Snapshots, Snapshot, SnapshotFailedError, type ListSnapshotsParams } from "./snapshots.js";
 export { Volumes } from "./volumes.js";
 export { Volume } from "./volume.js";
 export { VolumeInUseError, VolumeFailedError, ObjectVolumeError } from "./volume-errors.js";

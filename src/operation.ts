@@ -39,7 +39,7 @@ export interface Input<K extends OperationId> {
 }
 
 /** How this operation may be retried, read and timed; see src/retry.ts for the modes. */
-export type Behaviour = Partial<Pick<Call, "read" | "timeoutMs" | "passErrors">> & {
+export type Behaviour = Partial<Pick<Call, "read" | "timeoutMs" | "passErrors" | "attemptsBefore">> & {
   /** How to read a 2xx body. Default: JSON. */
   read?: Call["read"];
   retry?: RetryMode;
@@ -81,6 +81,12 @@ function buildQuery(query: Record<string, unknown> | undefined): string {
   return text ? `?${text}` : "";
 }
 
+/** Checks a JSON body against the operation's rules, as `invoke` does before sending. */
+export function validateBody<K extends OperationId>(id: K, body: JsonBody<K>, label: string): void {
+  const rule: Rule = rules[id];
+  if (rule.body) validate(label, rule.body, body);
+}
+
 export function invoke<K extends OperationId>(
   transport: Transport,
   id: K,
@@ -117,6 +123,7 @@ export function invoke<K extends OperationId>(
       idempotent,
       timeoutMs: behaviour.timeoutMs,
       passErrors: behaviour.passErrors,
+      attemptsBefore: behaviour.attemptsBefore,
     },
     options,
   );

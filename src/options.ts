@@ -85,6 +85,15 @@ export interface ClientOptions {
   /** `debug` logs every attempt (method, path, status, attempt, duration); `info` logs retries.
    * Default: `PORTER_SANDBOX_LOG`, else `warn` (nothing logged in normal operation). */
   logLevel?: LogLevel | undefined;
+  /**
+   * Tag each sandbox create with its idempotency key (`porter-sandbox-idempotency-key`), so that after an
+   * attempt whose answer was lost the SDK can find the sandbox it made instead of making a second one.
+   * Porter's API does not deduplicate creates by `Idempotency-Key`, so this tag is what makes a retried
+   * create safe. It takes one of a sandbox's tags. With `false`, a create whose outcome is unknown is sent
+   * again only when it has a name (the name then refuses a second sandbox), and an unnamed one fails with an
+   * error that says the sandbox may exist. Default `true`.
+   */
+  idempotencyTag?: boolean | undefined;
 }
 
 export interface ResolvedConfig {
@@ -98,6 +107,7 @@ export interface ResolvedConfig {
   retryDelayMs: number;
   maxRetryDelayMs: number;
   maxRetryAfterMs: number;
+  idempotencyTag: boolean;
   logger: Logger;
   logLevel: LogLevel;
 }
@@ -124,27 +134,30 @@ export function checkRetries(value: number | undefined): void {
   }
 }
 
-// The options that fall back to src/defaults.ts, where each default has the option's name.
-const DEFAULTED = ["timeoutMs", "maxRetries", "retryDelayMs", "maxRetryDelayMs", "maxRetryAfterMs"] as const;
-
 export function resolveConfig(options: ClientOptions): ResolvedConfig {
   for (const name of ["timeoutMs", "totalTimeoutMs", "retryDelayMs", "maxRetryDelayMs", "maxRetryAfterMs"] as const) {
     checkMs(name, options[name]);
   }
   checkRetries(options.maxRetries);
+  if (options.idempotencyTag !== undefined && typeof options.idempotencyTag !== "boolean") throw optionError("idempotencyTag", "must be true or false");
   const logLevel = options.logLevel ?? (readEnv("PORTER_SANDBOX_LOG") as LogLevel | undefined) ?? "warn";
   if (!LEVELS.includes(logLevel)) throw optionError("logLevel", `must be one of ${LEVELS.join(", ")}`);
   const fetchImpl = options.fetch ?? globalThis.fetch;
   if (typeof fetchImpl !== "function") throw optionError("fetch", "no global fetch in this runtime: pass one");
-  const config = {
+  // Every field written out, so that the type checker proves the resolved config complete.
+  return {
     ...resolveLocation(options),
     // Bound lazily: calling a detached `fetch` throws "Illegal invocation" in browsers.
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     headers: { ...options.defaultHeaders },
+    timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
     totalTimeoutMs: options.totalTimeoutMs,
+    maxRetries: options.maxRetries ?? DEFAULTS.maxRetries,
+    retryDelayMs: options.retryDelayMs ?? DEFAULTS.retryDelayMs,
+    maxRetryDelayMs: options.maxRetryDelayMs ?? DEFAULTS.maxRetryDelayMs,
+    maxRetryAfterMs: options.maxRetryAfterMs ?? DEFAULTS.maxRetryAfterMs,
+    idempotencyTag: options.idempotencyTag ?? DEFAULTS.idempotencyTag,
     logger: options.logger ?? console,
     logLevel,
-  } as ResolvedConfig;
-  for (const name of DEFAULTED) config[name] = options[name] ?? DEFAULTS[name];
-  return config;
+  };
 }

@@ -3,10 +3,45 @@ import { nameErrors, NotFoundError, SandboxError } from "./errors.js";
 import { deadlineFor, invoke } from "./operation.js";
 import { adopt, attach, type ResponseInfo, type WithResponse } from "./response-info.js";
 import type { Outcome, RequestOptions, Transport } from "./transport.js";
-import type { ExecResponse, LogLine, StatusResponse, StatusResponsePhase } from "./types.js";
+import { Snapshot } from "./snapshots.js";
+import type {
+  ExecResponse, LogLine, MetricSummaryResponse, SandboxMetric, SandboxMetricsResponse, SnapshotSpec, StatusResponse, StatusResponsePhase,
+} from "./types.js";
 import { pollUntil, type WaitOptions } from "./wait.js";
 
 /** Phases a sandbox never leaves. */
+/**
+ * Options of `sandbox.metricsSummary()`.
+ *
+ * @example
+ * ```ts
+ * const options: MetricsSummaryOptions = { since: "2h" };
+ * ```
+ */
+export interface MetricsSummaryOptions {
+  /** The lookback window as a Go duration (`"30m"`, `"1h"`); Porter's CLI keeps it within 3 minutes and 24 hours. */
+  since?: string;
+}
+
+/**
+ * Options of `sandbox.metrics()`: which metric, over which range.
+ *
+ * @example
+ * ```ts
+ * const options: MetricsOptions = { metric: "cpu_usage", start: "2025-11-21T14:00:00Z", end: "2025-11-21T15:00:00Z" };
+ * ```
+ */
+export interface MetricsOptions {
+  /** The metric: `cpu_usage`, `cpu_reserved`, `memory_usage`, `memory_reserved`, `network_rx` or `network_tx`. */
+  metric: SandboxMetric;
+  /** The start of the range (`start_time_utc` on the wire); a `Date` is sent in RFC 3339, UTC. */
+  start: Date | string;
+  /** The end of the range (`end_time_utc` on the wire). */
+  end: Date | string;
+}
+
+const utc = (time: Date | string): string => (time instanceof Date ? time.toISOString() : time);
+
 export const ENDED_PHASES: readonly StatusResponsePhase[] = ["succeeded", "failed", "terminated"];
 
 /**
@@ -104,6 +139,53 @@ export class Sandbox {
   async logs(query: LogsOptions = {}, options?: RequestOptions): Promise<WithResponse<LogLine[]>> {
     const outcome = await invoke(this.#transport, "getSandboxLogs", { path: { id: this.id }, query }, options, { label: "logs options" });
     return attach(outcome.data.logs, outcome);
+  }
+
+  /**
+   * The 50th and 90th percentiles of the sandbox's CPU and memory use over a window (`since`, a Go
+   * duration such as `"1h"`; Porter's default is one hour). `has_data` is false while there are no samples
+   * yet (a sandbox that has just started); the numbers are then zero. Only running sandboxes report metrics.
+   *
+   * @example
+   * ```ts
+   * const summary = await sandbox.metricsSummary({ since: "30m" });
+   * if (summary.has_data) console.log(`${summary.cpu_cores_p90} cores, ${summary.mem_bytes_p90} bytes at p90`);
+   * ```
+   */
+  async metricsSummary(query: MetricsSummaryOptions = {}, options?: RequestOptions): Promise<WithResponse<MetricSummaryResponse>> {
+    const outcome = await invoke(this.#transport, "getSandboxMetricsSummary", { path: { id: this.id }, query }, options, { label: "metrics options" });
+    return attach(outcome.data, outcome);
+  }
+
+  /**
+   * One metric of the sandbox as a time series between two times (`Date`s, or strings sent as given).
+   *
+   * @example
+   * ```ts
+   * const end = new Date();
+   * const { results } = await sandbox.metrics({ metric: "memory_usage", start: new Date(end.getTime() - 3_600_000), end });
+   * for (const point of results[0]?.series[0]?.time_series ?? []) console.log(point.timestamp_utc, point.value);
+   * ```
+   */
+  async metrics(query: MetricsOptions, options?: RequestOptions): Promise<WithResponse<SandboxMetricsResponse>> {
+    const wire = { metric: query.metric, start_time_utc: utc(query.start), end_time_utc: utc(query.end) };
+    const outcome = await invoke(this.#transport, "getSandboxMetrics", { path: { id: this.id }, query: wire }, options, { label: "metrics options" });
+    return attach(outcome.data, outcome);
+  }
+
+  /**
+   * Captures this (running) sandbox as a snapshot; the sandbox keeps running. Same as
+   * `porter.snapshots.create(sandbox.id, spec)`.
+   *
+   * @example
+   * ```ts
+   * const snapshot = await sandbox.snapshot();
+   * await snapshot.waitUntilReady();
+   * ```
+   */
+  async snapshot(spec: SnapshotSpec = {}, options?: RequestOptions): Promise<Snapshot> {
+    const outcome = await invoke(this.#transport, "createSnapshot", { path: { id: this.id }, body: spec }, options, { label: "snapshot spec" });
+    return new Snapshot(this.#transport, outcome.data, outcome);
   }
 
   /** Terminates the sandbox and returns this handle with the ended record. Terminating a sandbox

@@ -1,6 +1,6 @@
 // `porter.sandboxes`: create, get (by name or id), list (paged and iterable), counts, terminate.
 import { ConflictError, NotFoundError } from "./errors.js";
-import { deadlineFor, invoke, type Input } from "./operation.js";
+import { deadlineFor, invoke, validateBody, type Input } from "./operation.js";
 import { matches } from "./validate.js";
 import { makePage, PagePromise, type Page } from "./pagination.js";
 import type { RawClient } from "./raw.js";
@@ -8,6 +8,39 @@ import { Sandbox } from "./sandbox.js";
 import { attach, type ResponseInfo, type WithResponse } from "./response-info.js";
 import type { Outcome, RequestOptions, Transport } from "./transport.js";
 import type { CountResponse, CreateResponse, FilterValues, SandboxSpec, StatusResponse, StatusResponsePhase } from "./types.js";
+import { SandboxCreation, type Created } from "./create-sandbox.js";
+import { ValidationError, type ValidationIssue } from "./errors.js";
+
+/**
+ * What `porter.sandboxes.create` takes: a `SandboxSpec` with an `image`, or one that starts from a
+ * snapshot (`snapshot_id`), where `image` may be left out.
+ *
+ * @example
+ * ```ts
+ * const fromImage: CreateSandboxSpec = { image: "python:3.12-slim", command: ["sleep", "infinity"] };
+ * const fromSnapshot: CreateSandboxSpec = { snapshot_id: "snap_01jc9a2b4c6d8e0f2g4h6j8k0m", ttl_seconds: 600 };
+ * ```
+ */
+export type CreateSandboxSpec = SandboxSpec | (Omit<SandboxSpec, "image" | "snapshot_id"> & { image?: string | undefined; snapshot_id: string });
+
+/** The wire body: `image` sent empty when a snapshot is the image, as Porter's API expects. */
+function toSandboxSpec(spec: CreateSandboxSpec): SandboxSpec {
+  const body = { ...spec, image: spec.image ?? "" } as SandboxSpec;
+  const issues: ValidationIssue[] = [];
+  const fromSnapshot = typeof spec.snapshot_id === "string";
+  if (!spec.image && !fromSnapshot) {
+    issues.push({ path: "image", message: spec.image === undefined ? "is required unless snapshot_id is set" : "must not be empty unless snapshot_id is set" });
+  }
+  // Every fault at once: the image's, and those of the rest of the spec.
+  try {
+    validateBody("createSandbox", body, "sandbox spec");
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    issues.push(...error.issues);
+  }
+  if (issues.length > 0) throw new ValidationError("sandbox spec", issues);
+  return body;
+}
 
 /**
  * Filters and paging of `porter.sandboxes.list` (and, without `page` and `include_filter_values`, of
@@ -53,7 +86,7 @@ export interface ListSandboxesParams {
  * ```
  */
 export type SandboxPageExtra = {
-  /** The phases, images and tags present among the listed sandboxes; only when `include_filter_values` was set. */
+  /** The values each filter can take, cluster-wide (phases, images, `key=value` tags); only when `include_filter_values` was set. */
   readonly filter_values: FilterValues | undefined;
   /** The HTTP exchange that fetched this page. */
   readonly lastResponse?: ResponseInfo;
@@ -103,10 +136,14 @@ export class Sandboxes {
   }
 
   /**
-   * Creates a sandbox and returns its handle, with `phase` known. Sends one `Idempotency-Key` (yours,
-   * or generated) on every attempt, so a retry never makes a second sandbox. If a retry of a named
-   * create meets a name conflict, the call resolves to the sandbox its own earlier attempt made, but
-   * only when that is certain: the same image, tags and mounts, created after this call began.
+   * Creates a sandbox and returns its handle, with `phase` known. A retry never makes a second sandbox,
+   * whether or not the server honours `Idempotency-Key` (Porter's does not deduplicate): the create carries
+   * its key in a tag (`porter-sandbox-idempotency-key`, see `ClientOptions.idempotencyTag`), and after an
+   * attempt whose answer was lost the SDK finds the sandbox by that tag before sending the create again.
+   * The key (yours, or generated) is also sent as `Idempotency-Key` for servers that honour it.
+   *
+   * To start from a snapshot, pass `snapshot_id` and leave `image` out (it is sent empty, as Porter's API
+   * expects).
    *
    * @example
    * ```ts
@@ -115,27 +152,38 @@ export class Sandboxes {
    *   { idempotencyKey: "job-1-attempt" },
    * );
    * console.log(sandbox.phase, sandbox.lastResponse?.idempotencyKey);
+   * const copy = await porter.sandboxes.create({ snapshot_id: "snap_01jc9a2b4c6d8e0f2g4h6j8k0m" });
    * ```
    */
-  async create(spec: SandboxSpec, options?: RequestOptions): Promise<Sandbox> {
+  async create(spec: CreateSandboxSpec, options?: RequestOptions): Promise<Sandbox> {
     const began = Date.now();
     const remaining = deadlineFor(options);
-    let created: Outcome<CreateResponse>;
+    const body = toSandboxSpec(spec);
+    let created: Created;
     try {
-      created = await invoke(this.#transport, "createSandbox", { body: spec }, remaining(), { label: "sandbox spec" });
+      created = await new SandboxCreation(this.#transport, body, remaining).run();
     } catch (error) {
-      const mine = await this.#ownEarlierAttempt(error, spec, began, remaining());
+      const mine = await this.#ownEarlierAttempt(error, body, began, remaining());
       if (mine) return mine;
       throw error;
     }
+    if (created.kind === "found") {
+      this.#ids.set(created.outcome.data.name, created.outcome.data.id);
+      return new Sandbox(this.#transport, created.outcome.data, created.outcome);
+    }
+    return this.#handleFor(created.outcome, body, remaining());
+  }
+
+  /** The handle of a sandbox the API just created, with its status record. */
+  async #handleFor(created: Outcome<CreateResponse>, spec: SandboxSpec, options?: RequestOptions): Promise<Sandbox> {
     const { id, name, volume_mounts, status } = created.data;
     if (name) this.#ids.set(name, id);
     // Porter's API answers a create with the id and name only; a server that embeds the status
-    // record saves the GET. Either way the handle reports the create's exchange (key, replay).
+    // record (an extension) saves the GET. Either way the handle reports the create's exchange.
     let record = status;
     if (!record) {
       try {
-        record = (await invoke(this.#transport, "getSandbox", { path: { id } }, remaining())).data;
+        record = (await invoke(this.#transport, "getSandbox", { path: { id } }, options)).data;
       } catch {
         // The sandbox exists: an error here would hide its id and invite a second create. Report what
         // the create told, as not yet started; `refresh()` or `waitUntilRunning()` fetch the rest.
@@ -145,9 +193,9 @@ export class Sandboxes {
     return new Sandbox(this.#transport, record, created);
   }
 
-  // Only after an attempt whose outcome is unknown (timed out, or lost after sending) can a name
-  // conflict be this call's own doing; even then only a sandbox that matches everything its status
-  // shows of the spec, created after the call began, is taken for it.
+  // Without the idempotency tag, a name conflict after an attempt whose outcome is unknown can be this
+  // call's own doing; even then only a sandbox that matches everything its status shows of the spec,
+  // created after the call began, is taken for it.
   async #ownEarlierAttempt(error: unknown, spec: SandboxSpec, began: number, options?: RequestOptions): Promise<Sandbox | undefined> {
     if (!(error instanceof ConflictError) || error.code !== "conflict" || error.uncertainAttempts < 1 || !spec.name) return undefined;
     const existing = await this.get(spec.name, options).catch(() => undefined);
@@ -173,6 +221,11 @@ export class Sandboxes {
     const id = await this.#resolve(nameOrId, remaining());
     const outcome = await invoke(this.#transport, "getSandbox", { path: { id } }, remaining());
     return new Sandbox(this.#transport, outcome.data, outcome);
+  }
+
+  /** @internal Resolves a name to an id through the lookup endpoint; an id is passed through. */
+  resolveId(nameOrId: string, options?: RequestOptions): Promise<string> {
+    return this.#resolve(nameOrId, options);
   }
 
   /** Resolves a name to an id through the lookup endpoint; an id is passed through. */
@@ -203,7 +256,7 @@ export class Sandboxes {
    */
   list(params: ListSandboxesParams = {}, options?: RequestOptions): PagePromise<Sandbox, SandboxPageExtra> {
     const fetchPage = async (page: number): Promise<SandboxPage> => {
-      const outcome = await invoke(this.#transport, "listSandboxes", { query: toQuery(params, page) }, options, { label: "list filters" });
+      const outcome = await invoke(this.#transport, "listSandboxes", { query: toListQuery(params, page) }, options, { label: "list filters" });
       const { sandboxes, pagination, filter_values } = outcome.data;
       const items = sandboxes.map((record) => new Sandbox(this.#transport, record));
       return attach(makePage(items, pagination, { filter_values }, fetchPage), outcome);
@@ -246,12 +299,21 @@ export class Sandboxes {
 
 type ListQuery = NonNullable<Input<"listSandboxes">["query"]>;
 
+// Porter does not state which phases its list returns when none is asked for (its CLI hides only
+// `terminated`), so the SDK asks for the live ones itself: "live sandboxes by default" then holds on any server.
+const LIVE_PHASES: StatusResponsePhase[] = ["queued", "creating", "running"];
+
 function toQuery(params: ListSandboxesParams, page?: number): ListQuery {
   const { tags, phase, page: _page, ...rest } = params;
   const query: Record<string, unknown> = { ...rest, page };
   if (tags) query.tag = Object.entries(tags).map(([k, v]) => `${k}=${v}`);
   if (phase !== undefined) query.phase = Array.isArray(phase) ? phase : [phase];
   return query as ListQuery;
+}
+
+function toListQuery(params: ListSandboxesParams, page: number): ListQuery {
+  const query = toQuery(params, page);
+  return params.phase === undefined ? { ...query, phase: LIVE_PHASES } : query;
 }
 
 type Entries = object | null | undefined;

@@ -60,6 +60,9 @@ export interface Call {
   timeoutMs?: number;
   /** Return non-2xx responses instead of throwing (the raw client reports them itself). */
   passErrors?: boolean;
+  /** Attempts this logical call made before this request, when a caller retries it itself (a create
+   * that looked for its sandbox between attempts): numbering and `maxRetries` go on from there. */
+  attemptsBefore?: number;
 }
 
 /**
@@ -97,6 +100,8 @@ export interface Outcome<T = unknown> {
   replayed: boolean;
 }
 
+const isSuccessStatus = (status: number | undefined) => status !== undefined && status >= 200 && status < 300;
+
 export function newIdempotencyKey(): string {
   return typeof crypto.randomUUID === "function"
     ? crypto.randomUUID()
@@ -111,12 +116,13 @@ const ACCEPT: Partial<Record<ReadAs, string>> = {
 };
 
 export class Transport {
-  readonly #config: ResolvedConfig;
+  /** The client's resolved options (read by the resources for their own policies). */
+  readonly config: ResolvedConfig;
   // Aborted by close(): it aborts attempts in flight and ends retry waits.
   readonly #closing = new AbortController();
 
   constructor(config: ResolvedConfig) {
-    this.#config = config;
+    this.config = config;
   }
 
   /** Aborts every request in flight; later calls fail at once with `ClientClosedError`. */
@@ -127,7 +133,7 @@ export class Transport {
   /** Sends `call` as attempts until one succeeds or the call must give up; a `SandboxError` it throws
    * counts the attempts. */
   async send<T>(call: Call, options: RequestOptions = {}): Promise<Outcome<T>> {
-    const c = this.#config;
+    const c = this.config;
     for (const name of ["timeoutMs", "totalTimeoutMs"] as const) checkMs(name, options[name]);
     checkRetries(options.maxRetries);
     // Header names are case-insensitive (RFC 9110 §5.1): merged lowercased, so no spelling of a name
@@ -149,14 +155,18 @@ export class Transport {
     const deadline = Date.now() + (options.totalTimeoutMs ?? c.totalTimeoutMs ?? Infinity);
     const caller = options.signal;
     const closing = this.#closing.signal;
-    let attempt = 0;
+    let attempt = call.attemptsBefore ?? 0;
     // Attempts that timed out or lost the connection after sending: the server may have done them.
     let uncertain = 0;
     // Turns what an attempt threw into the typed error; throws it when the call must not be retried.
     const classify = (error: unknown, reason: AttemptSignal["reason"], budget: number, started: number): SandboxError => {
       if (reason === "close") throw new ClientClosedError(`${what}: aborted because the client was closed`, { code: "client_closed" });
       if (reason === "abort") throw abortedBy(what, caller!);
-      if (error instanceof SandboxError && reason === undefined) throw error;
+      if (error instanceof SandboxError && reason === undefined) {
+        // A 2xx whose body could not be read: the server did the work, the answer is lost.
+        if (isSuccessStatus(error.statusCode)) uncertain++;
+        throw error;
+      }
       if (reason === "timeout") {
         uncertain++;
         const overall = deadline - started <= timeoutMs;
@@ -219,6 +229,11 @@ export class Transport {
     }
   }
 
+  /** Waits the backoff before retry number `retry` (1-based), for callers that retry a call themselves. */
+  pauseBeforeRetry(retry: number, signal: AbortSignal | undefined): Promise<void> {
+    return sleep(backoffMs(retry, undefined, this.config), signal, this.#closing.signal);
+  }
+
   /** A network error in words: its message and its cause's code (or message). */
   #describe(error: unknown): string {
     const e = error as { message?: string; cause?: { code?: string; message?: string } } | null;
@@ -226,12 +241,12 @@ export class Transport {
     const text = `${e?.message ?? String(error)}${cause ? ` (${cause})` : ""}`;
     // A fetch implementation may quote a header value in its error (an API key with a line break in
     // it, say): never let the key through.
-    const key = this.#config.apiKey;
+    const key = this.config.apiKey;
     return key ? text.split(key).join("[redacted]") : text;
   }
 
   #log(level: "debug" | "info", line: string): void {
-    const { logger, logLevel } = this.#config;
+    const { logger, logLevel } = this.config;
     // `debug` shows every line, `info` the info lines only.
     if (logLevel !== "debug" && logLevel !== level) return;
     try {

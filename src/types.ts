@@ -2,7 +2,8 @@
 import type { components } from "../generated/schema.js";
 
 /**
- * What to run in a new sandbox, and how: the body of `porter.sandboxes.create`. Only `image` is required.
+ * What to run in a new sandbox, and how: the body of `porter.sandboxes.create`. Only `image` is required
+ * (and may be empty, or left out in `create`, when `snapshot_id` starts the sandbox from a snapshot).
  *
  * @example
  * ```ts
@@ -144,29 +145,79 @@ export type HealthResponse = components["schemas"]["HealthResponse"];
  */
 export type ReadinessResponse = components["schemas"]["ReadinessResponse"];
 /**
- * A snapshot of a sandbox: `id` (`snap_...`), `sandbox_id`, `name`, `phase` (`pending`, `ready` or
- * `failed`) and `created_at`. Snapshots are reached through `porter.raw`.
+ * A snapshot's record as the API sends it (the spec's `Snapshot`): `id`, `sandbox_id`, `mode`, `status`
+ * and, when known, `t_created_unix_ms`, `t_ready_unix_ms`, `failure_reason` and `size_bytes`. A `Snapshot`
+ * handle carries these fields.
  *
  * @example
  * ```ts
- * const { data } = await porter.raw.GET("/v1/snapshot", { params: { query: { sandbox_id: sandbox.id } } });
- * const ready: Snapshot[] = (data?.snapshots ?? []).filter((s) => s.phase === "ready");
+ * const record: SnapshotRecord = (await porter.snapshots.create("my-sandbox")).toJSON();
+ * console.log(record.status, record.t_created_unix_ms);
  * ```
  */
-export type Snapshot = components["schemas"]["Snapshot"];
+export type SnapshotRecord = components["schemas"]["Snapshot"];
 /**
- * Options of a new snapshot: an optional `name` (else the snapshot's name is its id).
+ * What a snapshot captures: `{ mode? }`, the filesystem when absent.
  *
  * @example
  * ```ts
- * const body: SnapshotSpec = { name: "before-upgrade" };
- * await porter.raw.POST("/v1/sandbox/{id}/snapshot", { params: { path: { id: sandbox.id } }, body });
+ * const spec: SnapshotSpec = { mode: "filesystem" };
+ * const snapshot = await porter.snapshots.create("my-sandbox", spec);
  * ```
  */
 export type SnapshotSpec = components["schemas"]["SnapshotSpec"];
 /**
- * A volume's record as the API sends it (the spec's `Volume`): `id`, `name`, `phase`, `attached_to` and
- * `created_at`. A `Volume` handle carries these fields.
+ * What a snapshot captures. Porter has not published the values; `"filesystem"` is the default.
+ *
+ * @example
+ * ```ts
+ * const mode: SnapshotMode = "filesystem";
+ * ```
+ */
+export type SnapshotMode = components["schemas"]["SnapshotMode"];
+/**
+ * The state of a capture: `"ready"` (a sandbox can start from it), `"failed"`, or any other value while
+ * the capture is under way (Porter has not published the values).
+ *
+ * @example
+ * ```ts
+ * const status: SnapshotStatus = snapshot.status;
+ * if (status === "ready") await porter.sandboxes.create({ snapshot_id: snapshot.id });
+ * ```
+ */
+export type SnapshotStatus = components["schemas"]["SnapshotStatus"];
+/**
+ * A metric of a sandbox that `sandbox.metrics()` reads as a time series.
+ *
+ * @example
+ * ```ts
+ * const metric: SandboxMetric = "network_rx";
+ * ```
+ */
+export type SandboxMetric = components["schemas"]["SandboxMetric"];
+/**
+ * The answer of `sandbox.metricsSummary()`: p50 and p90 CPU and memory use over `window_seconds`, the
+ * limits, and `has_data`.
+ *
+ * @example
+ * ```ts
+ * const summary: MetricSummaryResponse = await sandbox.metricsSummary();
+ * console.log(summary.has_data ? summary.cpu_util_p90_pct : "no data yet");
+ * ```
+ */
+export type MetricSummaryResponse = components["schemas"]["MetricSummaryResponse"];
+/**
+ * The answer of `sandbox.metrics()`: `results[0].series[*].time_series`, each point a `timestamp_utc` and a `value`.
+ *
+ * @example
+ * ```ts
+ * const response: SandboxMetricsResponse = await sandbox.metrics({ metric: "cpu_usage", start: "2025-11-21T14:00:00Z", end: "2025-11-21T15:00:00Z" });
+ * ```
+ */
+export type SandboxMetricsResponse = components["schemas"]["SandboxMetricsResponse"];
+/**
+ * A volume's record as the API sends it (the spec's `Volume`): `id`, `name`, `type`, `path`, `phase`,
+ * `attached_to`, `created_at` and, for an object volume, `object`. A `Volume` handle carries these fields.
  *
  * @example
  * ```ts
@@ -176,7 +227,8 @@ export type SnapshotSpec = components["schemas"]["SnapshotSpec"];
  */
 export type VolumeRecord = components["schemas"]["Volume"];
 /**
- * Options of a new volume: an optional `name`, unique while the volume exists (else its name is its id).
+ * Options of a new volume: an optional `name`, unique while the volume exists (else its name is its id),
+ * and `type`: `"disk"` (the default) or `"object"` with the bucket in `object`.
  *
  * @example
  * ```ts
@@ -185,6 +237,26 @@ export type VolumeRecord = components["schemas"]["Volume"];
  * ```
  */
 export type VolumeSpec = components["schemas"]["VolumeSpec"];
+/**
+ * The kind of a volume: `"disk"` (file storage owned by the volume, with a file API) or `"object"` (a
+ * bucket registered on the cluster, read by sandboxes; no file API).
+ *
+ * @example
+ * ```ts
+ * const type: VolumeType = volume.type;
+ * ```
+ */
+export type VolumeType = components["schemas"]["VolumeType"];
+/**
+ * The bucket settings of an object volume: `bucket`, and optionally `prefix` and `access`.
+ *
+ * @example
+ * ```ts
+ * const object: VolumeObjectSpec = { bucket: "acme-datasets", prefix: "train/2025", access: "read_only" };
+ * const volume = await porter.volumes.create({ name: "training-data", type: "object", object });
+ * ```
+ */
+export type VolumeObjectSpec = components["schemas"]["VolumeObjectSpec"];
 /**
  * A volume's provisioning phase: `pending`, `ready` (usable) or `failed`.
  *

@@ -1,5 +1,6 @@
 // `porter.volumes`: create, get, list and delete volumes.
-import { NotFoundError } from "./errors.js";
+import { mayHaveCreated } from "./create-sandbox.js";
+import { ConflictError, NotFoundError, SandboxError } from "./errors.js";
 import { deadlineFor, invoke } from "./operation.js";
 import { matches } from "./validate.js";
 import type { RawClient } from "./raw.js";
@@ -38,12 +39,48 @@ export class Volumes {
     return data.volumes.map((v) => new Volume(this.#transport, v));
   }
 
-  /** Creates a volume (phase `pending`; see `waitUntilReady`). Pass a name for stable lookup later.
-   * Sends one `Idempotency-Key` (yours, or generated) on every attempt, so a retry never makes two. */
+  /**
+   * Creates a volume: a disk volume (phase `pending`; see `waitUntilReady`), or with `type: "object"` a
+   * volume over a bucket registered on the cluster. Pass a name for stable lookup later.
+   *
+   * Porter's API does not deduplicate creates by `Idempotency-Key` (the SDK sends one all the same), and a
+   * volume has no tags to find it by. So a create whose outcome is unknown (a timeout, a connection lost
+   * after sending, a 5xx) is sent again only when it has a name, which refuses a second volume; the name
+   * conflict that may follow resolves to the volume the earlier attempt made, when it is certainly that one
+   * (same type, created after the call began). An unnamed create is not sent again after such a failure:
+   * its error says the volume may exist.
+   *
+   * @example
+   * ```ts
+   * const volume = await porter.volumes.create({ name: "data-cache" });
+   * const bucket = await porter.volumes.create({ name: "training-data", type: "object", object: { bucket: "acme-datasets", access: "read_only" } });
+   * ```
+   */
   async create(body: VolumeSpec = {}, options?: RequestOptions): Promise<Volume> {
-    const outcome = await invoke(this.#transport, "createVolume", { body }, options, { label: "volume spec" });
-    return new Volume(this.#transport, outcome.data, outcome);
+    const began = Date.now();
+    const remaining = deadlineFor(options);
+    const named = body.name !== undefined;
+    try {
+      const outcome = await invoke(this.#transport, "createVolume", { body }, remaining(), { label: "volume spec", retry: named ? "idempotent" : "unstarted" });
+      return new Volume(this.#transport, outcome.data, outcome);
+    } catch (error) {
+      const mine = named ? await this.#ownEarlierAttempt(error, body, began, remaining()) : undefined;
+      if (mine) return mine;
+      throw named ? error : unnamedMayExist(error);
+    }
   }
+
+  // A name conflict after an attempt whose outcome is unknown may be that attempt's own volume: taken
+  // for it only when it is of the requested type and was created after the call began.
+  async #ownEarlierAttempt(error: unknown, body: VolumeSpec, began: number, options?: RequestOptions): Promise<Volume | undefined> {
+    const conflictAfterUnknown = error instanceof ConflictError && error.code === "conflict" && error.uncertainAttempts > 0;
+    if (!conflictAfterUnknown || body.name === undefined) return undefined;
+    const existing = await this.get(body.name, options).catch(() => undefined);
+    if (!existing) return undefined;
+    const sameType = (existing.type ?? "disk") === (body.type ?? "disk");
+    return sameType && Date.parse(existing.created_at) >= began ? existing : undefined;
+  }
+
 
   /** Fetches a volume by name (or id). */
   async get(nameOrId: string, options?: RequestOptions): Promise<Volume> {
@@ -73,4 +110,12 @@ export class Volumes {
       throw error;
     }
   }
+}
+
+/** An unnamed create whose outcome is unknown: its error says the volume may exist. */
+function unnamedMayExist(error: unknown): unknown {
+  if (error instanceof SandboxError && mayHaveCreated(error)) {
+    error.message += ". The volume may have been created: an unnamed create is not sent again after an attempt whose outcome is unknown; look for it with porter.volumes.list(), or give volumes a name";
+  }
+  return error;
 }

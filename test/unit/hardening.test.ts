@@ -21,17 +21,18 @@ describe("creates", () => {
     expect(s.requests.map((r) => r.method)).toEqual(["POST", "GET"]);
   });
 
-  test("a name conflict after a 503 (which proves nothing was made) is reported, not adopted", async () => {
+  test("after a 503 the SDK looks for the create's tag before sending again; a name conflict then is reported, not adopted", async () => {
     let posts = 0;
     const s = await serve((req, res) => {
       if (req.method === "POST") return ++posts === 1 ? json(res, 503, { error: "busy" }) : json(res, 409, { error: "name taken" });
+      if (req.path === "/v1/sandbox") return json(res, 200, { sandboxes: [], pagination: { current_page: 1, total_pages: 0, has_next_page: false } });
       if (req.path === "/v1/sandbox/lookup") return json(res, 200, { id: "sbx_1" });
       json(res, 200, record({ name: "job" }));
     });
     const err = await new Porter({ baseUrl: s.url, retryDelayMs: 1 }).sandboxes.create({ image: "alpine", name: "job" }).catch((e) => e);
     expect(err).toBeInstanceOf(ConflictError);
     expect([err.attempts, err.uncertainAttempts]).toEqual([2, 0]);
-    expect(s.requests.map((r) => r.method)).toEqual(["POST", "POST"]);
+    expect(s.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["POST /v1/sandbox/run", "GET /v1/sandbox", "POST /v1/sandbox/run"]);
   });
 });
 

@@ -129,8 +129,8 @@ describe("refused before sending", () => {
     // An id that would climb out of its path segment never reaches the URL.
     const escaping = await porter.raw.GET("/v1/sandbox/{id}", { params: { path: { id: "../volume" } } }).catch((e: unknown) => e);
     expect((escaping as ValidationError).issues).toEqual([{ path: "id", message: expect.stringMatching(/^must be an id/) }]);
-    const body = await porter.raw.POST("/v1/sandbox/run", { body: { image: "alpine", ttl_seconds: 0 } }).catch((e: unknown) => e);
-    expect((body as ValidationError).issues).toEqual([{ path: "ttl_seconds", message: "must be at least 1" }]);
+    const body = await porter.raw.POST("/v1/sandbox/run", { body: { image: "alpine", networking: [{ port: 80 }] } }).catch((e: unknown) => e);
+    expect((body as ValidationError).issues).toEqual([{ path: "networking[0].port", message: "must be at least 1024" }]);
     expect(s.requests).toHaveLength(0);
   });
 

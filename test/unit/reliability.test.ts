@@ -2,7 +2,7 @@
 // honours Idempotency-Key like the API does; faults land before and after a create is committed.
 import type { ServerResponse } from "node:http";
 import { describe, expect, test } from "vitest";
-import { ConflictError, Porter, SandboxError } from "../../src/index.js";
+import { ConflictError, IDEMPOTENCY_TAG, Porter, SandboxError } from "../../src/index.js";
 import { json, useServers, type Recorded } from "../helpers/http.js";
 
 const serve = useServers();
@@ -23,10 +23,11 @@ const FAULTS: Fault[] = ["none", "503", "503-retry-after", "429", "html-502", "s
 
 function sandboxServer(random: () => number) {
   const byKey = new Map<string, { id: string; body: string }>();
-  const sandboxes = new Map<string, { id: string; call: string }>();
+  const sandboxes = new Map<string, { id: string; call: string; tags: Record<string, string> }>();
   const keysByCall = new Map<string, Set<string>>();
   let seq = 0;
   const handler = (req: Recorded, res: ServerResponse, raw: { socket: { destroy(): void } }) => {
+    if (req.method === "GET" && req.path === "/v1/sandbox") return listByTag(res, req.query.getAll("tag"));
     if (req.method !== "POST" || req.path !== "/v1/sandbox/run") return json(res, 404, { error: "not found" });
     const key = String(req.headers["idempotency-key"]);
     const call = (req.json as { tags: { call: string } }).tags.call;
@@ -43,7 +44,7 @@ function sandboxServer(random: () => number) {
     if (!stored) {
       stored = { id: `sbx_${++seq}`, body: req.body.toString() };
       byKey.set(key, stored);
-      sandboxes.set(stored.id, { id: stored.id, call });
+      sandboxes.set(stored.id, { id: stored.id, call, tags: (req.json as { tags: Record<string, string> }).tags });
     } else if (stored.body !== req.body.toString()) {
       return json(res, 409, { error: "key reused with another body", code: "idempotency_key_reused" });
     }
@@ -59,6 +60,12 @@ function sandboxServer(random: () => number) {
       return void setTimeout(() => raw.socket.destroy(), 1);
     }
     res.end(text);
+  };
+  // The SDK's way back to a create whose answer was lost: the sandboxes carrying every given tag.
+  const listByTag = (res: ServerResponse, filters: string[]) => {
+    const matching = [...sandboxes.values()].filter((sb) => filters.every((f) => `${f.split("=")[0]}=${sb.tags[f.split("=")[0]!]}` === f));
+    const records = matching.map((sb) => ({ id: sb.id, name: sb.id, image: "alpine", tags: sb.tags, phase: "creating", created_at: new Date().toISOString(), host: "" }));
+    json(res, 200, { sandboxes: records, pagination: { current_page: 1, total_pages: 1, has_next_page: false } });
   };
   return { handler, sandboxes, keysByCall };
 }
@@ -97,8 +104,7 @@ describe("creates under faults", () => {
 });
 
 describe("a named create against a server without idempotency keys", () => {
-  // Porter's API today ignores Idempotency-Key: a create whose response was lost is retried and meets
-  // its own sandbox's name. The SDK recognises its own earlier attempt only when that is certain.
+  // Porter's API ignores Idempotency-Key: a create whose response was lost must not be sent again blindly.
   function forgetfulServer(opts: { image?: string; createdAt?: () => string } = {}) {
     let created: Record<string, unknown> | undefined;
     return (req: Recorded, res: ServerResponse, raw: { socket: { destroy(): void } }) => {
@@ -108,15 +114,35 @@ describe("a named create against a server without idempotency keys", () => {
         created = { id: "sbx_7", name: spec.name, image: opts.image ?? spec.image, tags: spec.tags, phase: "running", created_at: opts.createdAt?.() ?? new Date().toISOString(), host: "" };
         return void raw.socket.destroy();
       }
+      if (req.method === "GET" && req.path === "/v1/sandbox") {
+        const tags = (created?.tags ?? {}) as Record<string, string>;
+        const carries = req.query.getAll("tag").every((f) => tags[f.slice(0, f.indexOf("="))] === f.slice(f.indexOf("=") + 1));
+        const sandboxes = created && carries ? [created] : [];
+        return json(res, 200, { sandboxes, pagination: { current_page: 1, total_pages: 1, has_next_page: false } });
+      }
       if (req.path === "/v1/sandbox/lookup") return created ? json(res, 200, { id: created.id }) : json(res, 404, { error: "no" });
       if (req.path === "/v1/sandbox/sbx_7") return json(res, 200, created);
       json(res, 404, { error: "no" });
     };
   }
 
-  test("resolves to the sandbox its own lost attempt made", async () => {
+  test("finds the sandbox its own lost attempt made by the key's tag, and sends no second create", async () => {
     const s = await serve(forgetfulServer());
     const porter = new Porter({ baseUrl: s.url, retryDelayMs: 1 });
+    const box = await porter.sandboxes.create({ image: "alpine", name: "job-1", tags: { run: "a" } });
+    expect([box.id, box.name, box.phase]).toEqual(["sbx_7", "job-1", "running"]);
+    const key = String(s.requests[0]!.headers["idempotency-key"]);
+    expect(s.requests.map((r) => `${r.method} ${decodeURIComponent(r.url)}`)).toEqual([
+      "POST /v1/sandbox/run",
+      `GET /v1/sandbox?tag=${IDEMPOTENCY_TAG}=${key}&phase=queued&phase=creating&phase=running&phase=succeeded&phase=failed&phase=terminated`,
+    ]);
+    expect(box.lastResponse?.idempotencyKey).toBe(key);
+    expect(box.tags).toEqual({ run: "a", [IDEMPOTENCY_TAG]: key });
+  });
+
+  test("without the tag, resolves to the sandbox its own lost attempt made when the name says it is certain", async () => {
+    const s = await serve(forgetfulServer());
+    const porter = new Porter({ baseUrl: s.url, retryDelayMs: 1, idempotencyTag: false });
     const box = await porter.sandboxes.create({ image: "alpine", name: "job-1", tags: { run: "a" } });
     expect([box.id, box.name, box.phase]).toEqual(["sbx_7", "job-1", "running"]);
     expect(s.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
@@ -129,14 +155,14 @@ describe("a named create against a server without idempotency keys", () => {
 
   test("reports the conflict when the sandbox holding the name differs from the spec", async () => {
     const s = await serve(forgetfulServer({ image: "other" }));
-    const err = await new Porter({ baseUrl: s.url, retryDelayMs: 1 }).sandboxes.create({ image: "alpine", name: "job-1" }).catch((e) => e);
+    const err = await new Porter({ baseUrl: s.url, retryDelayMs: 1, idempotencyTag: false }).sandboxes.create({ image: "alpine", name: "job-1" }).catch((e) => e);
     expect(err).toBeInstanceOf(ConflictError);
     expect(err.message).toContain("name job-1 is taken");
   });
 
   test("reports the conflict when the sandbox holding the name predates the call", async () => {
     const s = await serve(forgetfulServer({ createdAt: () => new Date(Date.now() - 60_000).toISOString() }));
-    await expect(new Porter({ baseUrl: s.url, retryDelayMs: 1 }).sandboxes.create({ image: "alpine", name: "job-1" })).rejects.toBeInstanceOf(ConflictError);
+    await expect(new Porter({ baseUrl: s.url, retryDelayMs: 1, idempotencyTag: false }).sandboxes.create({ image: "alpine", name: "job-1" })).rejects.toBeInstanceOf(ConflictError);
   });
 
   test("a conflict on the first attempt is never taken for the caller's own sandbox", async () => {

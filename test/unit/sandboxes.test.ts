@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import {
   AuthenticationError,
   BadRequestError,
+  IDEMPOTENCY_TAG,
   ConflictError,
   NotFoundError,
   PermissionDeniedError,
@@ -33,7 +34,8 @@ afterEach(() => s.close());
 
 describe("create", () => {
   test("posts the spec with wire names unchanged and JSON headers; fetches the status when not embedded", async () => {
-    s.handle((req, res) => (req.method === "POST" ? json(res, 201, { id: "sbx_1", name: "box" }) : json(res, 200, record({ phase: "creating" }))));
+    // Porter's API answers 202 with the id and name only.
+    s.handle((req, res) => (req.method === "POST" ? json(res, 202, { id: "sbx_1", name: "box" }) : json(res, 200, record({ phase: "creating" }))));
     const spec = {
       image: "python:3.12-slim", name: "box", command: ["sleep", "infinity"], args: ["x"], env: { A: "1" },
       tags: { workflow: "demo" }, volume_mounts: { "/mnt/data": "vol_1" }, ttl_seconds: 600,
@@ -41,7 +43,10 @@ describe("create", () => {
     };
     const box = await porter.sandboxes.create(spec);
     expect(s.requests.map(wire)).toEqual(["POST /v1/sandbox/run", "GET /v1/sandbox/sbx_1"]);
-    expect(s.requests[0]!.json).toEqual(spec);
+    // The spec goes out as written, plus the tag carrying the create's idempotency key.
+    const key = s.requests[0]!.headers["idempotency-key"];
+    expect(key).toMatch(/^[0-9a-f-]{36}$/);
+    expect(s.requests[0]!.json).toEqual({ ...spec, tags: { ...spec.tags, [IDEMPOTENCY_TAG]: key } });
     expect(s.requests[0]!.headers["content-type"]).toBe("application/json");
     expect(s.requests[0]!.headers.accept).toBe("application/json");
     expect(box).toBeInstanceOf(Sandbox);
@@ -112,10 +117,11 @@ describe("list", () => {
     await expect(next.getNextPage()).rejects.toThrow("page 3 is the last page");
   });
 
-  test("by default sends no phase filter, so the API returns live sandboxes only", async () => {
+  test("by default asks for the live phases itself (Porter states no default), and sends the caller's phases as given", async () => {
     s.handle((req, res) => json(res, 200, pages(req)));
     await porter.sandboxes.list();
-    expect(s.requests.map(wire)).toEqual(["GET /v1/sandbox?page=1"]);
+    await porter.sandboxes.list({ phase: "terminated" });
+    expect(s.requests.map(wire)).toEqual(["GET /v1/sandbox?page=1&phase=queued&phase=creating&phase=running", "GET /v1/sandbox?page=1&phase=terminated"]);
   });
 
   test("for await walks every page lazily, one request per page", async () => {

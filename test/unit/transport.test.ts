@@ -22,9 +22,10 @@ const status = (id = "sbx_1", extra: object = {}) => ({
 const fast: ClientOptions = { retryDelayMs: 1, maxRetryDelayMs: 5 };
 
 describe("retries", () => {
-  test("a create retried after 503 and a dropped connection sends one Idempotency-Key on every attempt", async () => {
+  test("a create retried after 503 and a dropped connection sends one Idempotency-Key on every attempt, looking for its tag in between", async () => {
     let n = 0;
     const s = await serve((req, res, raw) => {
+      if (req.method === "GET") return json(res, 200, { sandboxes: [], pagination: { current_page: 1, total_pages: 0, has_next_page: false } });
       n++;
       if (n === 1) return json(res, 503, { error: "busy" });
       if (n === 2) return void raw.socket.destroy();
@@ -33,12 +34,16 @@ describe("retries", () => {
     const porter = new Porter({ baseUrl: s.url, ...fast });
     const box = await porter.sandboxes.create({ image: "alpine", name: "box" });
     expect(box.id).toBe("sbx_1");
-    expect(s.requests).toHaveLength(3);
-    const keys = s.requests.map((r) => r.headers["idempotency-key"]);
+    expect(box.lastResponse.attempts).toBe(3);
+    expect(s.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "POST /v1/sandbox/run", "GET /v1/sandbox", "POST /v1/sandbox/run", "GET /v1/sandbox", "POST /v1/sandbox/run",
+    ]);
+    const posts = s.requests.filter((r) => r.method === "POST");
+    const keys = posts.map((r) => r.headers["idempotency-key"]);
     expect(keys[0]).toMatch(/^[0-9a-f-]{32,36}$/);
     expect(new Set(keys).size).toBe(1);
-    expect(s.requests.map((r) => r.headers["x-porter-retry-count"])).toEqual(["0", "1", "2"]);
-    expect(s.requests.every((r) => r.body.toString() === s.requests[0]!.body.toString())).toBe(true);
+    expect(posts.map((r) => r.headers["x-porter-retry-count"])).toEqual(["0", "1", "2"]);
+    expect(posts.every((r) => r.body.toString() === posts[0]!.body.toString())).toBe(true);
   });
 
   test("a caller's idempotencyKey is sent as given", async () => {

@@ -31,7 +31,7 @@ describe("sandbox spec rules, from the spec", () => {
     [{ name: "My_Box" }, "name: must be a DNS label: lowercase letters, digits and hyphens, starting and ending with a letter or digit"],
     [{ name: "-box" }, "name: must be a DNS label"],
     [{ name: "a".repeat(64) }, "name: must be at most 63 characters"],
-    [{ image: "" }, "image: must not be empty"],
+    [{ image: "" }, "image: must not be empty unless snapshot_id is set"],
     [{ tags: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, "v"])) }, "tags: must have at most 16 entries"],
     [{ tags: { ["k".repeat(65)]: "v" } }, `tags.${"k".repeat(65)}: key must be at most 64 characters`],
     [{ tags: { "": "v" } }, 'tags[""]: key must not be empty'],
@@ -39,17 +39,11 @@ describe("sandbox spec rules, from the spec", () => {
     [{ tags: Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`key-${i}`, "v".repeat(500)])) }, "tags: must total at most 4096 bytes of keys and values (has 5050)"],
     [{ tags: { team: 7 } }, "tags.team: must be a string"],
     [{ volume_mounts: { "mnt/data": "vol_1" } }, 'volume_mounts["mnt/data"]: key must be'],
-    [{ volume_mounts: { "/mnt/../etc": "vol_1" } }, 'volume_mounts["/mnt/../etc"]: key must be'],
-    [{ volume_mounts: { "/mnt/data": "" } }, 'volume_mounts["/mnt/data"]: must not be empty'],
-    [{ command: [] }, "command: must not be empty"],
     [{ args: ["ok", 3] }, "args[1]: must be a string"],
-    [{ env: { "BAD NAME": "x" } }, 'env["BAD NAME"]: key must be'],
     [{ networking: [{ port: 80 }] }, "networking[0].port: must be at least 1024"],
     [{ networking: [{ port: 70000 }] }, "networking[0].port: must be at most 65535"],
     [{ networking: [{ port: 8080 }, { port: 8081 }] }, "networking: must have at most 1 item"],
-    [{ ttl_seconds: 0 }, "ttl_seconds: must be at least 1"],
     [{ ttl_seconds: 1.5 }, "ttl_seconds: must be a whole number"],
-    [{ resources: { cpu: "two" } }, "resources.cpu: must be"],
     [{ egress: {} }, "egress.allowed_destinations: is required"],
     [{ volumeMounts: {} }, "volumeMounts: is not a known field (did you mean volume_mounts?)"],
   ])("%j is refused before sending: %s", async (extra, message) => {
@@ -57,36 +51,64 @@ describe("sandbox spec rules, from the spec", () => {
     expect(issues.some((i) => i.startsWith(message))).toBe(true);
   });
 
+  // Rules that neither Porter's published models and docs nor the seed documents state are not enforced:
+  // the SDK must not refuse input the real API may accept.
+  test.each([
+    [{ volume_mounts: { "/mnt/data": "" } }],
+    [{ command: [] }],
+    [{ env: { "BAD NAME": "x" } }],
+    [{ ttl_seconds: 0 }],
+    [{ ttl_seconds: 30 * 86_400 }],
+    [{ resources: { cpu: "two", memory: "1G" } }],
+    [{ egress: { allowed_destinations: [""] } }],
+    [{ env_groups: [""] }],
+  ])("%j is sent as given (no such rule is Porter's)", async (extra) => {
+    s.handle((req, res) => (req.method === "POST" ? json(res, 202, { id: "sbx_1", name: "sbx_1" }) : json(res, 200, { id: "sbx_1", name: "sbx_1", image: "alpine", phase: "queued", created_at: "2026-11-22T00:00:00Z", host: "" })));
+    const before = s.requests.length;
+    await porter.sandboxes.create(spec(extra));
+    const sent = s.requests[before]!.json as Record<string, unknown>;
+    for (const [field, value] of Object.entries(extra)) expect(sent[field]).toEqual(value);
+    s.handle((_req, res) => json(res, 500, { error: "no request should arrive" }));
+  });
+
+  test("a snapshot can stand in for the image, which is then sent empty", async () => {
+    s.handle((req, res) => (req.method === "POST" ? json(res, 202, { id: "sbx_1", name: "sbx_1" }) : json(res, 200, { id: "sbx_1", name: "sbx_1", image: "", phase: "queued", created_at: "2026-11-22T00:00:00Z", host: "" })));
+    const before = s.requests.length;
+    await porter.sandboxes.create({ snapshot_id: "snap_1", command: ["sleep", "infinity"] });
+    expect(s.requests[before]!.json).toMatchObject({ image: "", snapshot_id: "snap_1", command: ["sleep", "infinity"] });
+    s.handle((_req, res) => json(res, 500, { error: "no request should arrive" }));
+  });
+
   test("a missing image and several faults are all reported at once", async () => {
     const issues = await issuesOf(porter.sandboxes.create({ name: "Bad" } as unknown as SandboxSpec));
-    expect(issues).toEqual(["image: is required", expect.stringMatching(/^name: must be a DNS label/)]);
+    expect(issues).toEqual(["image: is required unless snapshot_id is set", expect.stringMatching(/^name: must be a DNS label/)]);
   });
 
   test("the message names the input, the field and the rule, and never echoes a value", async () => {
-    const err = await porter.sandboxes.create(spec({ env: { "BAD NAME": "hunter2-password" } })).catch((e) => e);
-    expect(err.message).toMatch(/^invalid sandbox spec: env\["BAD NAME"\]: key must be/);
+    const err = await porter.sandboxes.create(spec({ tags: { ["k".repeat(65)]: "hunter2-password" } })).catch((e) => e);
+    expect(err.message).toMatch(/^invalid sandbox spec: tags\.k+: key must be at most 64 characters/);
     expect(err.message).not.toContain("hunter2");
     expect(err.code).toBe("validation_error");
   });
 });
 
 describe("other inputs", () => {
-  test("exec needs a non-empty argv of strings; logs limits come from the spec", async () => {
+  test("exec needs an argv of strings; logs limits come from the spec", async () => {
     s.handle((req, res) =>
       req.path === "/v1/sandbox/sbx_1"
         ? json(res, 200, { id: "sbx_1", name: "box", image: "alpine", phase: "running", created_at: "2026-11-22T00:00:00Z", host: "" })
         : json(res, 500, { error: "no request should arrive" }),
     );
     const box = await porter.sandboxes.get("sbx_1");
-    expect(await issuesOf(box.exec([]))).toEqual(["command: must not be empty"]);
     expect(await issuesOf(box.exec("ls -la" as never))).toEqual(["command: must be an array"]);
-    expect(await issuesOf(box.logs({ limit: 5001 }))).toEqual(["limit: must be at most 5000"]);
-    expect(await issuesOf(box.logs({ since: "yesterday" }))).toEqual([expect.stringMatching(/^since: must be/)]);
+    expect(await issuesOf(box.exec(["echo", 1] as never))).toEqual(["command[1]: must be a string"]);
+    expect(await issuesOf(box.logs({ limit: -1 }))).toEqual(["limit: must be at least 0"]);
+    expect(await issuesOf(box.logs({ limit: 1.5 }))).toEqual(["limit: must be a whole number"]);
   });
 
   test("list and logs parameters", async () => {
     expect(await issuesOf(porter.sandboxes.list({ page: 0 }))).toEqual(["page: must be at least 1"]);
-    expect(await issuesOf(porter.sandboxes.list({ tags: { ["k".repeat(70)]: "v" } }))).toEqual([expect.stringMatching(/^tag\[0\]: must be/)]);
+    expect(await issuesOf(porter.sandboxes.list({ tags: { "": "v" } }))).toEqual([expect.stringMatching(/^tag\[0\]: must be key=value/)]);
     expect(await issuesOf(porter.sandboxes.list({ phase: "sleeping" as never }))).toEqual([expect.stringMatching(/^phase\[0\]: must be one of "queued"/)]);
   });
 
@@ -137,7 +159,7 @@ describe("the SDK's validator agrees with zod on the spec's rules", () => {
     { requiredKeys: [] },
   );
 
-  test.each(["SandboxSpec", "ExecRequest", "VolumeSpec", "MoveFileRequest"])("%s: accept and reject the same inputs", (name) => {
+  test.each(["SandboxSpec", "ExecRequest", "VolumeSpec", "VolumeFileMoveRequest"])("%s: accept and reject the same inputs", (name) => {
     const zod = zodSchema(name);
     const input = name === "SandboxSpec" ? sandboxSpec : fc.oneof(fc.record({ command: fc.array(fc.oneof(text, value), { maxLength: 3 }), name: text, from: text, to: text }, { requiredKeys: [] }), value);
     fc.assert(
