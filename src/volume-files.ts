@@ -74,8 +74,9 @@ export interface VolumeTreeEntry extends Omit<VolumeFileEntry, "entries" | "trun
    * name down to this entry. It can be passed to every file method. */
   path: string;
   /** Directories only: entries inside this directory may be missing from what you were given. From
-   * `iterdir`: even listed on its own, the directory held more entries than the server's budget. From
-   * `search`: the server's walk did not reach inside it, so it was not searched. */
+   * `iterdir`: listed on its own, the directory ran out of the server's entry budget before any of its
+   * subdirectories was entered, so some of its direct entries may be cut (no request can read past the
+   * budget). From `search`: the server's walk did not reach inside it, so it was not searched. */
   truncated?: boolean;
 }
 
