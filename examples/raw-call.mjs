@@ -1,5 +1,5 @@
-// A raw call: snapshots have no method on the ergonomic surface, so reach them through `porter.raw`,
-// the typed client for every endpoint of the spec. It sends through the same transport (retries,
+// A raw call: `porter.raw` is the typed client for every endpoint of the spec, here the snapshot
+// endpoints. It sends through the same transport (retries,
 // timeouts, idempotency keys), and answers `{ data, error, response }` instead of throwing on 4xx/5xx.
 //
 //   npm run build && node examples/raw-call.mjs
@@ -17,26 +17,26 @@ try {
   await sandbox.waitUntilRunning();
   await sandbox.exec(["sh", "-c", "echo state worth keeping > state.txt"]);
 
-  // POST /v1/sandbox/{id}/snapshot: path parameters and body are typed from the spec.
-  const name = `example-${Date.now().toString(36)}`;
-  const created = await porter.raw.POST("/v1/sandbox/{id}/snapshot", { params: { path: { id: sandbox.id } }, body: { name } });
-  if (created.error) throw new Error(`snapshot failed: ${created.response.status} ${created.error.code}: ${created.error.error}`);
-  console.log(`snapshot ${created.data.name} (${created.data.id}) is ${created.data.phase}, status ${created.response.status}`);
+  // POST /v1/sandbox/{id}/snapshot: path parameters and body are typed from the spec ({} = the defaults).
+  // (porter.snapshots wraps these endpoints; the raw client reaches every endpoint of the spec the same way.)
+  const created = await porter.raw.POST("/v1/sandbox/{id}/snapshot", { params: { path: { id: sandbox.id } }, body: {} });
+  if (created.error) throw new Error(`snapshot failed: ${created.response.status}: ${created.error.error}`);
+  console.log(`snapshot ${created.data.id} (${created.data.mode}) is ${created.data.status}, status ${created.response.status}`);
 
-  // GET /v1/snapshot?sandbox_id=…: poll until it is no longer pending.
+  // GET /v1/snapshot?sandbox_id=…: poll until the capture is ready (or failed).
   let snapshot;
   for (let i = 0; i < 100; i++) {
     const { data, error } = await porter.raw.GET("/v1/snapshot", { params: { query: { sandbox_id: sandbox.id } } });
-    if (error) throw new Error(`list failed: ${error.code}`);
+    if (error) throw new Error(`list failed: ${error.error}`);
     snapshot = data.snapshots.find((s) => s.id === created.data.id);
-    if (snapshot?.phase !== "pending") break;
+    if (snapshot?.status === "ready" || snapshot?.status === "failed") break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  console.log(`snapshot ${snapshot.name} is ${snapshot.phase}`);
+  console.log(`snapshot ${snapshot.id} is ${snapshot.status}`);
 
-  // A 4xx is an answer, not an exception: the same name again is a conflict.
-  const again = await porter.raw.POST("/v1/sandbox/{id}/snapshot", { params: { path: { id: sandbox.id } }, body: { name } });
-  console.log(`the same name again: ${again.response.status} ${again.error?.code}`);
+  // A 4xx is an answer, not an exception: an unknown snapshot is a 404.
+  const missing = await porter.raw.DELETE("/v1/snapshot/{id}", { params: { path: { id: "snap_missing" } } });
+  console.log(`an unknown snapshot: ${missing.response.status} ${missing.error?.error ? "with a message" : "without a message"}`);
 
   // DELETE /v1/snapshot/{id}, then it is gone from the list.
   const deleted = await porter.raw.DELETE("/v1/snapshot/{id}", { params: { path: { id: snapshot.id } } });

@@ -12,7 +12,19 @@ import type { Outcome, RequestOptions, Transport } from "./transport.js";
 import { newIdempotencyKey } from "./transport.js";
 import type { CreateResponse, SandboxSpec, StatusResponse, StatusResponsePhase } from "./types.js";
 
-/** The tag key under which each create carries its idempotency key (see `ClientOptions.idempotencyTag`). */
+/**
+ * The tag key under which each sandbox create carries its idempotency key, so that the SDK can find the
+ * sandbox an attempt made when its answer was lost (see `ClientOptions.idempotencyTag`).
+ *
+ * @example
+ * ```ts
+ * // Every sandbox that one call to create() may have made, whatever its phase:
+ * const page = await porter.sandboxes.list({
+ *   tags: { [IDEMPOTENCY_TAG]: error.idempotencyKey },
+ *   phase: ["queued", "creating", "running", "succeeded", "failed", "terminated"],
+ * });
+ * ```
+ */
 export const IDEMPOTENCY_TAG = "porter-sandbox-idempotency-key";
 
 const EVERY_PHASE: StatusResponsePhase[] = ["queued", "creating", "running", "succeeded", "failed", "terminated"];

@@ -34,7 +34,7 @@ describe("retries", () => {
     const porter = new Porter({ baseUrl: s.url, ...fast });
     const box = await porter.sandboxes.create({ image: "alpine", name: "box" });
     expect(box.id).toBe("sbx_1");
-    expect(box.lastResponse.attempts).toBe(3);
+    expect(box.lastResponse?.attempts).toBe(3);
     expect(s.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       "POST /v1/sandbox/run", "GET /v1/sandbox", "POST /v1/sandbox/run", "GET /v1/sandbox", "POST /v1/sandbox/run",
     ]);
