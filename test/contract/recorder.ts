@@ -9,7 +9,12 @@
 // It also confines `Prefer` (Prism's response selector) to the operations a test names, so that one
 // ergonomic call that makes several requests (a lookup, then a get) gets the chosen response only where
 // the test wants it.
+// It never lets a request leave loopback, nor follows a redirect on its own: the SDK follows redirects
+// itself, through this fetch (each hop is recorded), and a Location from the spec's examples names a
+// real host (see PRISM_CANNOT_SERVE_RESPONSE in drivers.ts).
 import { matchOperation, type SpecOperation } from "./spec.js";
+
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 export interface Exchange {
   operationId: string | undefined;
@@ -68,8 +73,12 @@ export class Recorder {
   }
 
   readonly fetch: typeof fetch = async (input, init) => {
-    const request = new Request(input, init);
+    const request = new Request(input, { ...init, redirect: "manual" });
     const url = new URL(request.url);
+    if (!LOOPBACK_HOSTS.has(url.hostname)) {
+      this.violations.push(`${request.method} ${url.href}: refused, ${url.host} is not loopback`);
+      throw new TypeError(`the contract recorder sends to loopback only, not to ${url.origin}`);
+    }
     const base = new URL(this.baseUrl);
     const pathname = url.pathname.startsWith(base.pathname.replace(/\/$/, "")) ? url.pathname.slice(base.pathname.replace(/\/$/, "").length) || "/" : url.pathname;
     const op = matchOperation(request.method, pathname);

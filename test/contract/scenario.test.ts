@@ -1,12 +1,12 @@
 // The SDK's whole surface, used the way a program uses it, against every target in targets.ts: every
-// operation of the spec is called through the ergonomic client (snapshots through `porter.raw`, which
-// is the only way to reach them), in an order that creates what it reads, so the same tests hold against
-// a stateful server. Each request is checked by Prism (and by the recorder: undeclared query parameters,
-// undeclared endpoints), and each test asserts what went on the wire (query parameter names and values,
-// bodies, the Idempotency-Key) besides what came back. Against a stateful target it also asserts that
-// what is read is what was written.
+// operation of the spec is called through the ergonomic client (snapshots and metrics through
+// `porter.raw`: their wrappers are newer than this suite), in an order that creates what it reads, so
+// the same tests hold against a stateful server. Each request is checked by Prism (and by the recorder:
+// undeclared query parameters, undeclared endpoints), and each test asserts what went on the wire (query
+// parameter names and values, bodies, the Idempotency-Key) besides what came back. Against a stateful
+// target it also asserts that what is read is what was written.
 import { describe, expect, it } from "vitest";
-import { ConflictError, NotFoundError, SandboxError, type Sandbox, type Volume } from "../../src/index.js";
+import { ConflictError, IDEMPOTENCY_TAG, NotFoundError, SandboxError, type Sandbox, type Volume } from "../../src/index.js";
 import { raw, RawFailure } from "./drivers.js";
 import { API_KEY, useTarget } from "./harness.js";
 import { operationIds } from "./spec.js";
@@ -43,7 +43,11 @@ describe.each(TARGETS)("contract scenario against $name", (target) => {
     expect(create.requestHeaders.get("content-type")).toBe("application/json");
     expect(JSON.parse(create.requestBody!)).toEqual({ name });
     expect(create.requestHeaders.get("idempotency-key")).toBe(`vol-${RUN}`);
-    if (target.stateful) expect(volume.name).toBe(name);
+    if (target.stateful) {
+      // A disk volume by default, stored in its own subdirectory of the shared volumes mount.
+      expect(volume).toMatchObject({ name, type: "disk" });
+      expect(volume.path).not.toBe("");
+    }
     state.volume = volume;
 
     const found = await porter.volumes.get(name);
@@ -65,6 +69,8 @@ describe.each(TARGETS)("contract scenario against $name", (target) => {
     const volume = state.volume!;
     await volume.writeFile("results.json", TEXT);
     await volume.writeText("archive/keep.txt", "kept\n");
+    // 204 on every target: a server's 307 never reaches the SDK through Prism, whose proxy follows it
+    // itself (see PRISM_CANNOT_SERVE_RESPONSE in drivers.ts).
     const writes = h.rec.of("writeVolumeFile");
     expect(writes.map((w) => [w.status, w.query.get("path"), w.requestHeaders.get("content-type"), w.requestBody])).toEqual([
       [204, "results.json", "application/octet-stream", TEXT],
@@ -73,13 +79,23 @@ describe.each(TARGETS)("contract scenario against $name", (target) => {
 
     const root = await volume.listdir();
     const hit = await volume.search("keep", "archive");
-    const [list, search] = h.rec.of("listVolumeFiles");
+    const anywhere = await volume.search("KEEP");
+    const [list, search, searchRoot] = h.rec.of("listVolumeFiles");
     expect(list!.url).toBe(`/v1/volume/${volume.id}/files`);
     expect(Object.fromEntries(search!.query)).toEqual({ path: "archive", search: "keep" });
+    expect(Object.fromEntries(searchRoot!.query)).toEqual({ search: "KEEP" });
     if (target.stateful) {
-      expect(root.entries.map((e) => [e.name, e.type])).toEqual(expect.arrayContaining([["results.json", "file"], ["archive", "directory"]]));
-      expect(root.entries.find((e) => e.name === "results.json")?.size_bytes).toBe(new TextEncoder().encode(TEXT).length);
-      expect(hit.entries.map((e) => e.name)).toEqual(["keep.txt"]);
+      // The whole (small) tree in one answer, nested; directories first, then files, each by name.
+      const names = (entries: typeof root.entries | undefined) => entries?.map((e) => [e.name, e.type]);
+      expect(root).toMatchObject({ path: "/", truncated: false });
+      expect(names(root.entries)).toEqual([["archive", "directory"], ["results.json", "file"]]);
+      expect(names(root.entries[0]!.entries)).toEqual([["keep.txt", "file"]]);
+      expect(root.entries[1]!.size_bytes).toBe(new TextEncoder().encode(TEXT).length);
+      // `path` comes back "/"-rooted; a search is case-insensitive and keeps the matches' ancestors only.
+      expect(hit.path).toBe("/archive");
+      expect(names(hit.entries)).toEqual([["keep.txt", "file"]]);
+      expect(names(anywhere.entries)).toEqual([["archive", "directory"]]);
+      expect(names(anywhere.entries[0]!.entries)).toEqual([["keep.txt", "file"]]);
     }
   });
 
@@ -106,20 +122,25 @@ describe.each(TARGETS)("contract scenario against $name", (target) => {
     }
   });
 
-  it("moveVolumeFile sends from and to", async () => {
+  it("moveVolumeFile sends from and to: a file, then a directory with everything under it", async () => {
     const volume = state.volume!;
     await volume.moveFile("results.json", "archive/results.json");
-    const move = h.rec.one("moveVolumeFile");
-    expect(move.status).toBe(204);
-    expect(JSON.parse(move.requestBody!)).toEqual({ from: "results.json", to: "archive/results.json" });
+    await volume.moveFile("archive", "archive-2025");
+    const moves = h.rec.of("moveVolumeFile").map((e) => [e.status, JSON.parse(e.requestBody!)]);
+    expect(moves).toEqual([
+      [204, { from: "results.json", to: "archive/results.json" }],
+      [204, { from: "archive", to: "archive-2025" }],
+    ]);
     if (target.stateful) {
-      const archive = await volume.listdir("archive");
-      expect(archive.entries.map((e) => e.name).sort()).toEqual(["keep.txt", "results.json"]);
+      const root = await volume.listdir();
+      expect(root.entries.map((e) => e.name)).toEqual(["archive-2025"]);
+      expect(root.entries[0]!.entries!.map((e) => e.name)).toEqual(["keep.txt", "results.json"]);
+      expect(new TextDecoder().decode(await volume.readFile("archive-2025/results.json"))).toBe(TEXT);
       await expect(volume.readFile("results.json")).rejects.toBeInstanceOf(NotFoundError);
     }
   });
 
-  it("createSandbox sends the spec exactly as given, with the caller's Idempotency-Key, then reads the record", async () => {
+  it("createSandbox sends the spec as given plus the tag of the caller's Idempotency-Key, then reads the record", async () => {
     const porter = h.porter();
     state.sandboxName = `contract-sbx-${RUN}`;
     const spec = {
@@ -132,11 +153,13 @@ describe.each(TARGETS)("contract scenario against $name", (target) => {
       resources: { cpu: "500m", memory: "512Mi" },
       ttl_seconds: 600,
     };
-    const sandbox = await porter.sandboxes.create(spec, { idempotencyKey: `sbx-${RUN}` });
+    const key = `sbx-${RUN}`;
+    const sandbox = await porter.sandboxes.create(spec, { idempotencyKey: key });
     const create = h.rec.one("createSandbox");
-    expect(create.status).toBe(201);
-    expect(JSON.parse(create.requestBody!)).toEqual(spec);
-    expect(create.requestHeaders.get("idempotency-key")).toBe(`sbx-${RUN}`);
+    expect(create.status).toBe(202);
+    // The tag is how the SDK finds this sandbox again if the answer is lost.
+    expect(JSON.parse(create.requestBody!)).toEqual({ ...spec, tags: { ...spec.tags, [IDEMPOTENCY_TAG]: key } });
+    expect(create.requestHeaders.get("idempotency-key")).toBe(key);
     const created = JSON.parse(create.responseBody) as { id: string };
     expect(sandbox.id).toBe(created.id);
     if (target.stateful) {
@@ -172,7 +195,7 @@ describe.each(TARGETS)("contract scenario against $name", (target) => {
     expect(page.pagination.current_page).toBe(1);
     if (target.stateful) {
       expect(page.map((s) => s.id)).toEqual([state.sandbox!.id]);
-      expect(page.filter_values?.tags.run).toContain(RUN);
+      expect(page.filter_values?.tags).toContain(`run=${RUN}`);
       const walked: string[] = [];
       for await (const s of porter.sandboxes.list({ tags: { run: RUN } })) walked.push(s.id);
       expect(walked).toEqual([state.sandbox!.id]);
@@ -220,21 +243,44 @@ describe.each(TARGETS)("contract scenario against $name", (target) => {
     if (target.stateful) expect(lines.filter((l) => l.exec_id !== "").map((l) => l.line)).toContain("hi");
   });
 
+  it("getSandboxMetricsSummary and getSandboxMetrics through porter.raw send the window and the series asked for", async () => {
+    const porter = h.porter();
+    const id = state.sandbox!.id;
+    const start_time_utc = new Date(Date.now() - 600_000).toISOString();
+    const end_time_utc = new Date(Date.now() + 60_000).toISOString();
+    const query = { metric: "cpu_usage", start_time_utc, end_time_utc } as const;
+    const { data: summary } = await raw(porter.raw.GET("/v1/sandbox/{id}/metrics-summary", { params: { path: { id }, query: { since: "1h" } } }));
+    const { data: metrics } = await raw(porter.raw.GET("/v1/sandbox/{id}/metrics", { params: { path: { id }, query } }));
+    expect(h.rec.one("getSandboxMetricsSummary").url).toBe(`/v1/sandbox/${id}/metrics-summary?since=1h`);
+    const series = h.rec.one("getSandboxMetrics");
+    expect(series.pathname).toBe(`/v1/sandbox/${id}/metrics`);
+    expect(Object.fromEntries(series.query)).toEqual(query);
+    expect(typeof summary!.has_data).toBe("boolean");
+    expect(metrics!.results.length).toBeGreaterThan(0);
+    if (target.stateful) {
+      // The window asked for, and the limits the sandbox was created with (500m, 512Mi).
+      expect(summary).toMatchObject({ window_seconds: 3600, cpu_limit_cores: 0.5, mem_limit_bytes: 512 * 2 ** 20 });
+      const times = metrics!.results.flatMap((r) => r.series.flatMap((s) => s.time_series.map((p) => Date.parse(p.timestamp_utc))));
+      expect(times.filter((t) => !(t >= Date.parse(start_time_utc) && t <= Date.parse(end_time_utc)))).toEqual([]);
+    }
+  });
+
   it("createSnapshot, listSnapshots and deleteSnapshot through porter.raw", async () => {
     const porter = h.porter();
     const id = state.sandbox!.id;
-    const name = `contract-snap-${RUN}`;
-    const { data: snapshot } = await raw(porter.raw.POST("/v1/sandbox/{id}/snapshot", { params: { path: { id } }, body: { name } }));
+    // `{}`: the default capture, the filesystem (the response suite sends `mode` explicitly).
+    const { data: snapshot } = await raw(porter.raw.POST("/v1/sandbox/{id}/snapshot", { params: { path: { id } }, body: {} }));
     const create = h.rec.one("createSnapshot");
     expect(create.status).toBe(201);
-    expect(JSON.parse(create.requestBody!)).toEqual({ name });
+    expect(JSON.parse(create.requestBody!)).toEqual({});
     const { data: listed } = await raw(porter.raw.GET("/v1/snapshot", { params: { query: { sandbox_id: id } } }));
     expect(h.rec.one("listSnapshots").url).toBe(`/v1/snapshot?sandbox_id=${id}`);
     await raw(porter.raw.DELETE("/v1/snapshot/{id}", { params: { path: { id: snapshot!.id } } }));
     expect(h.rec.one("deleteSnapshot")).toMatchObject({ pathname: `/v1/snapshot/${snapshot!.id}`, status: 204 });
     if (target.stateful) {
-      expect(snapshot).toMatchObject({ sandbox_id: id, name });
-      expect(listed!.snapshots.map((s) => s.id)).toEqual([snapshot!.id]);
+      expect(snapshot).toMatchObject({ sandbox_id: id, mode: "filesystem" });
+      expect(["pending", "ready"]).toContain(snapshot!.status);
+      expect(listed!.snapshots.map((s) => [s.id, s.sandbox_id])).toEqual([[snapshot!.id, id]]);
       const again = await raw(porter.raw.DELETE("/v1/snapshot/{id}", { params: { path: { id: snapshot!.id } } })).catch((e: unknown) => e);
       expect(again).toBeInstanceOf(RawFailure);
       expect((again as RawFailure).status).toBe(404);
@@ -261,6 +307,7 @@ describe.each(TARGETS)("contract scenario against $name", (target) => {
     expect(h.rec.one("terminateSandbox")).toMatchObject({ pathname: `/v1/sandbox/${id}`, status: 204 });
     expect(h.rec.of("getSandbox").map((e) => e.pathname)).toEqual([`/v1/sandbox/${id}`]);
     expect(sandbox.phase).toBe("terminated");
+    expect(sandbox.finished_at).toEqual(expect.any(String));
     if (target.stateful) {
       await sandbox.terminate(); // idempotent by state
       expect(h.rec.of("terminateSandbox").map((e) => e.status)).toEqual([204, 204]);

@@ -2,7 +2,8 @@
 // request the SDK sends is checked against the spec, and (behind the proxy) every response too.
 // - `prism-mock`: Prism answers from the spec's examples. Stateless: what you create is not what you read.
 // - `local-proxy`: the SDK's own local server (`porter-sandbox/local`, src/local/index.ts) behind a Prism
-//   proxy. Stateful: the scenario creates what it reads.
+//   proxy. Stateful: the scenario creates what it reads. Prism follows the server's redirects itself, so
+//   the 307 of a file write is not seen here (test/local/prism-proxy.test.ts sees it directly).
 import { startPrism } from "../helpers/prism.js";
 
 /** The API key every contract client sends. */

@@ -25,8 +25,10 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** `mock`: answers from the spec's examples. `proxy`: forwards to `upstream` and reports violations
- * in both directions in the `sl-violations` header (422 for a request that breaks the spec). */
+/** `mock`: answers from the spec's examples (a redirect with the Location of its example, however far
+ * off loopback that is). `proxy`: forwards to `upstream` and reports violations in both directions in the
+ * `sl-violations` header (422 for a request that breaks the spec); it follows an upstream redirect itself
+ * (node-fetch's default), body included, so a 3xx from upstream never reaches the client. */
 export async function startPrism(mode: "mock" | "proxy", upstream?: string): Promise<Prism> {
   const port = await freePort();
   const args = mode === "mock" ? ["mock", spec] : ["proxy", spec, upstream!];

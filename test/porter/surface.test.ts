@@ -433,6 +433,44 @@ describe("snapshots and metrics (porter.raw), and creating from a snapshot", () 
   });
 });
 
+describe("snapshots, metrics and object volumes through the SDK's own methods", () => {
+  it("porter.snapshots: create by name with { mode }, wait until ready, list by sandbox, delete; a sandbox starts from it without an image", async () => {
+    const { server, porter } = await setup({ snapshotReadyMs: 150 });
+    await porter.sandboxes.create({ image: "alpine:3.20", name: "source" });
+    const snapshot = await porter.snapshots.create("source", { mode: "filesystem" });
+    expect([snapshot.status, snapshot.mode]).toEqual(["pending", "filesystem"]);
+    await snapshot.waitUntilReady({ pollIntervalMs: 50 });
+    expect(snapshot.status).toBe("ready");
+    const listed = await porter.snapshots.list({ sandbox_id: "source" });
+    expect(listed.map((s) => s.id)).toEqual([snapshot.id]);
+    const copy = await porter.sandboxes.create({ snapshot_id: snapshot.id });
+    expect(server.requestsTo("POST", "/v1/sandbox/run").at(-1)!.json).toMatchObject({ image: "", snapshot_id: snapshot.id });
+    expect(copy.phase).toBe("running");
+    await snapshot.delete();
+    expect(wire(server).at(-1)).toBe(`DELETE /v1/snapshot/${snapshot.id}`);
+    expect(await porter.snapshots.list({ sandbox_id: "source" })).toEqual([]);
+    expect(keepsBasePath(server)).toBe(true);
+  });
+
+  it("sandbox.metricsSummary() and sandbox.metrics() read Porter's shapes", async () => {
+    const { server, porter } = await setup();
+    const sandbox = await porter.sandboxes.create({ image: "alpine:3.20" });
+    const summary = await sandbox.metricsSummary({ since: "1h" });
+    expect(summary).toMatchObject({ window_seconds: 3600, has_data: false });
+    const metrics = await sandbox.metrics({ metric: "memory_usage", start: new Date("2026-01-01T00:00:00Z"), end: "2026-01-01T00:10:00Z" });
+    expect(Object.fromEntries(last(server).query)).toEqual({ metric: "memory_usage", start_time_utc: "2026-01-01T00:00:00.000Z", end_time_utc: "2026-01-01T00:10:00Z" });
+    expect(metrics.results[0]!.series[0]!.unit).toBe("bytes");
+  });
+
+  it("an object volume is created with its bucket and comes back with type object and an empty path", async () => {
+    const { server, porter } = await setup();
+    const object = { bucket: "acme-datasets", prefix: "train", access: "read_only" as const };
+    const volume = await porter.volumes.create({ name: "training-data", type: "object", object });
+    expect(last(server).json).toEqual({ name: "training-data", type: "object", object });
+    expect([volume.type, volume.path, volume.object]).toEqual(["object", "", object]);
+  });
+});
+
 /** Every `name` in a search result, at any depth, whatever its shape (a listing, or a list of entries). */
 function namesIn(result: unknown): string[] {
   if (Array.isArray(result)) return result.flatMap(namesIn);
