@@ -41,7 +41,7 @@ try {
   for await (const entry of volume.iterdir()) tree.push(`${entry.path}${entry.type === "directory" ? "/" : ""}`);
   console.log(`iterdir: ${tree.sort().join(" ")}`);
 
-  const found = await volume.search("SHOUT", "notes"); // case-insensitive, one directory
+  const found = await volume.search("SHOUT", "notes"); // case-insensitive, the whole tree under notes
   console.log(`search "SHOUT" in notes: ${found.entries.map((e) => e.name).join(", ")}`);
 
   console.log(`first 5 bytes as text: ${await volume.readText("notes/hello.txt", { offset: 0, length: 5 })}`);

@@ -31,7 +31,9 @@ export type SandboxErrorCode =
   | "validation_error"
   | "sandbox_not_running"
   | "volume_failed"
-  | "snapshot_failed";
+  | "snapshot_failed"
+  | "object_volume"
+  | "stream_redirected";
 
 /**
  * What a `SandboxError` is built from besides its message. The SDK fills it from the response; tests and

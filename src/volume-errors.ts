@@ -62,7 +62,33 @@ export class VolumeFailedError extends SandboxError {
   }
 }
 
-nameErrors({ VolumeInUseError, VolumeFailedError });
+/**
+ * A file method was called on an object volume (code `object_volume`). Porter's API has a file API for
+ * disk volumes only: an object volume exposes a bucket, and its objects are read and written through
+ * the bucket (or by a sandbox that mounts the volume). Raised before any request is sent.
+ *
+ * @example
+ * ```ts
+ * const volume = await porter.volumes.get("training-data");
+ * try {
+ *   await volume.readText("labels.csv");
+ * } catch (error) {
+ *   if (!(error instanceof ObjectVolumeError)) throw error;
+ *   console.log(`read s3://${volume.object?.bucket}/${volume.object?.prefix ?? ""} with your object store client`);
+ * }
+ * ```
+ */
+export class ObjectVolumeError extends SandboxError {
+  /** The object volume the call named. */
+  declare readonly volumeId: string;
+
+  constructor(message: string, init: SandboxErrorInit & { volumeId: string }) {
+    super(message, { code: "object_volume", ...init });
+    this.volumeId = init.volumeId;
+  }
+}
+
+nameErrors({ VolumeInUseError, VolumeFailedError, ObjectVolumeError });
 
 const isIds = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
 

@@ -36,66 +36,51 @@ export interface StreamOptions extends ByteRange {
  */
 export type VolumeFileStream = ReadableStream<Uint8Array> & AsyncIterable<Uint8Array>;
 
+/** Where a stream is in its file, and what it has learned of the file so far. */
+interface Position {
+  /** The next byte to ask for. */
+  next: number;
+  /** Where the stream ends (exclusive): the range's end, lowered to the file's size once an answer tells it. */
+  end: number;
+  /** The Last-Modified and size of the first answer, which every later answer must match. */
+  version: string | undefined;
+}
+
+/** What every request of one stream shares. */
+interface Source {
+  transport: Transport;
+  volumeId: string;
+  path: string;
+  chunkBytes: number;
+  options: RequestOptions;
+}
+
 export function stream(t: Transport, id: string, path: string, opts?: StreamOptions, options?: RequestOptions): VolumeFileStream {
   const label = "stream arguments";
   const issues: ValidationIssue[] = [];
   fileIssues("path", path, issues);
   const chunkBytes = opts?.chunkBytes ?? DEFAULTS.readChunkBytes;
   wholeBytes("chunkBytes", chunkBytes, 1, issues);
-  // `end` is exclusive, and lowered to the file's size once the first answer tells it.
-  let { offset: next, end } = byteRange(opts ?? {}, issues);
+  // A suffix needs the file's size before the first chunk can be asked for: readFile reads one.
+  if (opts && "suffix" in opts) issues.push({ path: "suffix", message: "is not supported by stream, which reads forward from offset; use readFile(path, { suffix })" });
+  const { offset, end } = byteRange(opts ?? {}, issues);
   throwIfAny(label, issues);
 
-  let firstVersion: string | undefined;
   const ctl = new AbortController();
   const forward = () => ctl.abort(options?.signal?.reason);
   // Through the shared fan-out: many streams under one signal keep one listener on it.
   if (options?.signal?.aborted) forward();
   else callerSignals.add(options?.signal, forward);
   const finish = () => callerSignals.delete(options?.signal, forward);
-
-  // Enqueues the next chunk; resolves with whether the stream has ended.
-  const read = async (controller: ReadableStreamDefaultController<Uint8Array>): Promise<boolean> => {
-    let want = Math.min(end, next + chunkBytes);
-    let out;
-    try {
-      const Range = `bytes=${next}-${want - 1}`;
-      out = await invoke(t, "readVolumeFile", { path: { id }, query: { path }, header: { Range } }, { ...options, signal: ctl.signal }, { read: "bytes", label });
-    } catch (error) {
-      // An empty file has no byte 0, so the API answers 416: that is an empty stream, not an error.
-      if (next === 0 && error instanceof SandboxError && error.statusCode === 416) return true;
-      throw error;
-    }
-    let bytes = out.data as unknown as Uint8Array;
-    if (out.status === 200) {
-      // The server ignored `Range` and sent the whole file: hand out all of the asked-for part, in chunks.
-      bytes = bytes.subarray(next);
-      want = end;
-    } else {
-      // The file's size, from `Content-Range: bytes first-last/size`.
-      const size = /^bytes \d+-\d+\/(\d+)$/.exec(out.headers.get("content-range") ?? "")?.[1];
-      // Chunks of two versions of a file must not be spliced together: an atomic replace mid-stream shows
-      // as a new Last-Modified or size (Last-Modified has 1 s resolution, so this is best effort).
-      const version = `${out.headers.get("last-modified")} ${size}`;
-      firstVersion ??= version;
-      if (version !== firstVersion) {
-        throw new SandboxError(`${path} changed while it was being streamed (at byte ${next}); read it again`, { code: "conflict" });
-      }
-      if (size !== undefined) end = Math.min(end, Number(size));
-    }
-    if (bytes.length < want - next) end = next + bytes.length; // a short read ends the file
-    bytes = bytes.subarray(0, want - next);
-    for (let i = 0; i < bytes.length; i += chunkBytes) controller.enqueue(bytes.subarray(i, i + chunkBytes));
-    next += bytes.length;
-    return next >= end;
-  };
+  const source: Source = { transport: t, volumeId: id, path, chunkBytes, options: { ...options, signal: ctl.signal } };
+  const position: Position = { next: offset, end, version: undefined };
 
   // A high-water mark of 0: nothing is fetched before the consumer asks (see the top of this file).
   const fileStream = new ReadableStream<Uint8Array>({
     async pull(controller) {
       let ended = true; // an error ends the stream too
       try {
-        ended = await read(controller);
+        ended = await readChunk(source, position, controller);
       } finally {
         if (ended) finish();
       }
@@ -109,6 +94,46 @@ export function stream(t: Transport, id: string, path: string, opts?: StreamOpti
   // Node, Deno, Bun, Firefox and Chrome iterate web streams natively; older Safari does not.
   if (!(Symbol.asyncIterator in fileStream)) Object.defineProperty(fileStream, Symbol.asyncIterator, { value: iterate, configurable: true });
   return fileStream as VolumeFileStream;
+}
+
+/** Asks for the next chunk and enqueues what came back; resolves with whether the stream has ended. */
+async function readChunk(source: Source, at: Position, controller: ReadableStreamDefaultController<Uint8Array>): Promise<boolean> {
+  const want = Math.min(at.end, at.next + source.chunkBytes);
+  let out;
+  try {
+    const Range = `bytes=${at.next}-${want - 1}`;
+    out = await invoke(source.transport, "readVolumeFile", { path: { id: source.volumeId }, query: { path: source.path }, header: { Range } }, source.options, { read: "bytes", label: "stream arguments" });
+  } catch (error) {
+    // A server that answers 416 for byte 0 of an empty file (an empty file has no byte 0): an empty stream.
+    if (at.next === 0 && error instanceof SandboxError && error.statusCode === 416) return true;
+    throw error;
+  }
+  const body = out.data as unknown as Uint8Array;
+  // A 200 is the whole file: Porter's API answers a ranged read of an empty file so (no Content-Range),
+  // and so does a server that ignores Range. A 206 tells the size in `Content-Range: bytes a-b/size`.
+  const whole = out.status === 200;
+  const size = whole ? body.length : sizeFromContentRange(out.headers);
+  checkSameVersion(source.path, at, `${out.headers.get("last-modified")} ${size}`);
+  if (size !== undefined) at.end = Math.min(at.end, size);
+  const bytes = whole ? body.subarray(at.next, at.end) : body.subarray(0, want - at.next);
+  if (!whole && bytes.length < want - at.next) at.end = at.next + bytes.length; // a short read ends the file
+  for (let i = 0; i < bytes.length; i += source.chunkBytes) controller.enqueue(bytes.subarray(i, i + source.chunkBytes));
+  at.next += bytes.length;
+  return at.next >= at.end;
+}
+
+function sizeFromContentRange(headers: Headers): number | undefined {
+  const size = /^bytes \d+-\d+\/(\d+)$/.exec(headers.get("content-range") ?? "")?.[1];
+  return size === undefined ? undefined : Number(size);
+}
+
+/** Chunks of two versions of a file must not be spliced together: an atomic replace mid-stream shows as a
+ * new Last-Modified or size (Last-Modified has 1 s resolution, so this is best effort). */
+function checkSameVersion(path: string, at: Position, version: string): void {
+  at.version ??= version;
+  if (version !== at.version) {
+    throw new SandboxError(`${path} changed while it was being streamed (at byte ${at.next}); read it again`, { code: "conflict" });
+  }
 }
 
 /** The stream's `[Symbol.asyncIterator]` where the runtime has none: called on the stream, as `this`. */

@@ -1,22 +1,24 @@
 // The `Volume` handle: the last-known volume record (wire names unchanged), lifecycle helpers, and the
 // file API under the names of Porter's published SDK (listdir, iterdir, search, readFile, readText,
 // stream, writeFile, writeText, moveFile). Paths are on the volume: relative ones start at its root,
-// and a leading "/" also means the root.
+// and a leading "/" also means the root. The file API is for disk volumes: Porter's API has none for
+// object volumes, so the file methods refuse them before sending anything.
 import { ValidationError } from "./errors.js";
 import { invoke } from "./operation.js";
 import { adopt, attach, type ResponseInfo, type WithResponse } from "./response-info.js";
 import type { Outcome, RequestOptions, Transport } from "./transport.js";
 import type { VolumeFileListResponse, VolumeRecord } from "./types.js";
-import { deleteVolume, VolumeFailedError } from "./volume-errors.js";
+import { deleteVolume, ObjectVolumeError, VolumeFailedError } from "./volume-errors.js";
 import * as files from "./volume-files.js";
-import type { ByteRange, FileData, VolumeTreeEntry } from "./volume-files.js";
+import type { ByteRange, FileData, SuffixRange, VolumeSearchResult, VolumeTreeEntry } from "./volume-files.js";
 import { stream, type StreamOptions, type VolumeFileStream } from "./volume-stream.js";
 import { pollUntil, type WaitOptions } from "./wait.js";
 
 export interface Volume extends Readonly<VolumeRecord> {}
 
 /**
- * A volume: its last-known record (`id`, `name`, `phase`, `attached_to`, `created_at`) and its files.
+ * A volume: its last-known record (`id`, `name`, `type`, `path`, `phase`, `attached_to`, `created_at`, and
+ * `object` for an object volume) and, for a disk volume, its files.
  *
  * @example
  * ```ts
@@ -62,69 +64,119 @@ export class Volume {
     return this;
   }
 
-  /** Lists one directory (default: the root): `{ path, entries, truncated }`. The server caps the
-   * listing; `truncated` says when it left entries out. */
-  listdir(path?: string, options?: RequestOptions): Promise<VolumeFileListResponse> {
+  /**
+   * Lists a directory (default: the root) in one request, as the API answers: `{ path, entries, truncated }`.
+   * The API walks the tree under `path` breadth-first up to an entry budget, so `entries` are the
+   * directory's direct children (directories first, then files, each by name), and each directory the
+   * walk read carries its own children as nested `entries`. A directory it did not (fully) read carries
+   * `truncated: true` and no `entries`: list it directly, or let `iterdir` do so. `truncated` on the answer
+   * says the budget ran out.
+   */
+  async listdir(path?: string, options?: RequestOptions): Promise<VolumeFileListResponse> {
+    this.#diskOnly("listdir");
     return files.list(this.#transport, this.id, "listdir arguments", { path }, options);
   }
 
   /**
-   * Walks the tree under `path` (default: the root) depth-first, directories before their contents,
-   * yielding every entry with its full `path`. Lazy: a directory is listed only when the walk reaches
-   * it, so breaking out early stops the requests. Directories the server inlined in full cost no
-   * request; inlined ones marked `truncated` are listed on their own. A directory whose own listing
-   * is still cut short by the server is yielded with `truncated: true` (for the starting directory,
-   * see `listdir(path).truncated`).
+   * Walks the whole tree under `path` (default: the root), yielding every entry once with its full `path`
+   * ("/"-rooted), each directory before its contents. Lazy, one request per listing: the first listing,
+   * then each directory the server left `truncated`, listed on its own when the walk reaches it, so
+   * breaking out early stops the requests. A directory is yielded with `truncated: true` when even its own
+   * listing may lack some of its direct entries (it holds more than the server's budget, which no request
+   * can read past); for the starting directory, see `listdir(path).truncated`.
    */
-  iterdir(path?: string, options?: RequestOptions): AsyncGenerator<VolumeTreeEntry, void, undefined> {
-    return files.iterdir(this.#transport, this.id, path, options);
+  async *iterdir(path?: string, options?: RequestOptions): AsyncGenerator<VolumeTreeEntry, void, undefined> {
+    this.#diskOnly("iterdir");
+    yield* files.iterdir(this.#transport, this.id, path, options);
   }
 
-  /** Entries of one directory (default: the root) whose name contains `query`, case-insensitively.
-   * Not recursive (the API searches one level); filter `iterdir()` to search a whole tree. */
-  search(query: string, path?: string, options?: RequestOptions): Promise<VolumeFileListResponse> {
-    return files.list(this.#transport, this.id, "search arguments", { path, search: query }, options);
+  /**
+   * Finds the entries under `path` (default: the root) whose own name contains `term`, case-insensitively,
+   * at any depth, each with its full `path`: one request, which the API answers with its walk pruned to
+   * the matches and the directories holding them. The search covers what one walk reaches: directories the
+   * server left `truncated` are not searched (listing them would drop the term), and `truncated` on the
+   * result says the walk stopped early; filter `iterdir()` to search everything.
+   */
+  async search(term: string, path?: string, options?: RequestOptions): Promise<VolumeSearchResult> {
+    this.#diskOnly("search");
+    return files.search(this.#transport, this.id, term, path, options);
   }
 
-  /** Reads a file, or `length` bytes of it from `offset` (sent as `Range: bytes=offset-(offset+length-1)`).
-   * A range that starts past the end of the file fails with status 416. */
-  readFile(path: string, range?: ByteRange, options?: RequestOptions): Promise<Uint8Array> {
+  /**
+   * Reads a file, or part of it: `length` bytes from `offset` (sent as `Range: bytes=offset-(offset+length-1)`),
+   * or the last `suffix` bytes (`Range: bytes=-suffix`). An empty file reads as empty bytes whatever the
+   * range. A range that starts past the end of a non-empty file fails with status 416.
+   */
+  async readFile(path: string, range?: ByteRange | SuffixRange, options?: RequestOptions): Promise<Uint8Array> {
+    this.#diskOnly("readFile");
     return files.readFile(this.#transport, this.id, path, range, options);
   }
 
   /** `readFile` decoded as UTF-8. A byte range that splits a character yields U+FFFD for it. */
-  async readText(path: string, range?: ByteRange, options?: RequestOptions): Promise<string> {
-    return new TextDecoder().decode(await this.readFile(path, range, options));
+  async readText(path: string, range?: ByteRange | SuffixRange, options?: RequestOptions): Promise<string> {
+    this.#diskOnly("readText");
+    return new TextDecoder().decode(await files.readFile(this.#transport, this.id, path, range, options));
   }
 
   /**
    * Streams a file (or a byte range of it) without holding it in memory: a web `ReadableStream` that
    * is also async-iterable. Pull-based: each chunk of at most `chunkBytes` (default 4 MiB) is fetched
-   * by its own `Range` request only when the consumer asks for it, so memory stays at one chunk. If the
-   * file is replaced mid-stream, the stream errors (code `conflict`) rather than mix two versions.
-   * Cancelling the stream (or `break` in `for await`) aborts the request in flight.
+   * by its own `Range` request only when the consumer asks for it, so memory stays at one chunk. An empty
+   * file is an empty stream. If the file is replaced mid-stream, the stream errors (code `conflict`)
+   * rather than mix two versions. Cancelling the stream (or `break` in `for await`) aborts the request
+   * in flight.
    */
   stream(path: string, opts?: StreamOptions, options?: RequestOptions): VolumeFileStream {
+    this.#diskOnly("stream");
     return stream(this.#transport, this.id, path, opts, options);
   }
 
-  /** Writes a file atomically (readers see the old or the new content), creating missing parent
+  /**
+   * Writes a file atomically (readers see the old or the new content), creating missing parent
    * directories and replacing any file there. At most 1 GiB: larger known sizes are refused before
-   * sending. A `ReadableStream` is uploaded as read and never retried. */
-  writeFile(path: string, data: FileData, options?: RequestOptions): Promise<void> {
+   * sending. Porter's API answers a write with a 307 to where the file is written, and the SDK sends the
+   * content there again (without credentials if that is another origin). A `Uint8Array`, string or `Blob`
+   * can be sent twice; a `ReadableStream` cannot, so a redirected stream write fails with
+   * `StreamRedirectError` and writes nothing (a stream also is never retried).
+   */
+  async writeFile(path: string, data: FileData, options?: RequestOptions): Promise<void> {
+    this.#diskOnly("writeFile");
     return files.writeFile(this.#transport, this.id, path, data, options);
   }
 
   /** `writeFile` with `text` encoded as UTF-8. */
-  writeText(path: string, text: string, options?: RequestOptions): Promise<void> {
-    if (typeof text !== "string") return Promise.reject(new ValidationError("writeText arguments", [{ path: "text", message: "must be a string" }]));
+  async writeText(path: string, text: string, options?: RequestOptions): Promise<void> {
+    this.#diskOnly("writeText");
+    if (typeof text !== "string") throw new ValidationError("writeText arguments", [{ path: "text", message: "must be a string" }]);
     return files.writeFile(this.#transport, this.id, path, text, options);
   }
 
-  /** Moves (renames) a file. Never overwrites: an existing `to` fails with `ConflictError`; the parent
-   * of `to` must exist (`NotFoundError` otherwise). Retried only when the API proves it did not start. */
-  moveFile(from: string, to: string, options?: RequestOptions): Promise<void> {
+  /**
+   * Moves a file, or a directory with everything under it. `to` is the full new path (not a directory to
+   * move into), so one move both renames and relocates. Never overwrites: an existing `to` fails with
+   * `ConflictError`; the parent of `to` must exist (`NotFoundError` otherwise). The root cannot be moved,
+   * nor a directory into itself. Retried only when the API proves it did not start.
+   */
+  async moveFile(from: string, to: string, options?: RequestOptions): Promise<void> {
+    this.#diskOnly("moveFile");
     return files.moveFile(this.#transport, this.id, from, to, options);
+  }
+
+  /**
+   * Object volumes have no file API in Porter's API (their objects are read through their bucket), so a
+   * file method on one is refused before any request. A record without `type` comes from a server older
+   * than object volumes: a disk volume.
+   */
+  #diskOnly(method: string): void {
+    // Not `type === "disk"`: a record from an older server has no `type`.
+    const { type, object } = this;
+    if (type !== "object") return;
+    const bucket = object?.bucket ? ` (bucket ${object.bucket}${object.prefix ? `, prefix ${object.prefix}` : ""})` : "";
+    throw new ObjectVolumeError(
+      `${method}: volume ${this.name} (${this.id}) is an object volume${bucket}, and Porter's API has a file API for disk volumes only; ` +
+        "read and write its objects through its bucket, or from a sandbox that mounts the volume",
+      { volumeId: this.id },
+    );
   }
 
   /** The record, for `JSON.stringify`. */

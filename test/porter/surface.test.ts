@@ -9,6 +9,7 @@ import {
   NotFoundError,
   Porter,
   ServerError,
+  StreamRedirectError,
   VolumeInUseError,
   type SandboxError,
   type VolumeSpec,
@@ -306,10 +307,14 @@ describe("volume files", () => {
     expect(await volume.readText("notes/hello.txt")).toBe("hi there");
   });
 
-  it("a ReadableStream write also reaches the file through the 307", async () => {
+  it("a ReadableStream write cannot follow the 307 (it can be sent once): StreamRedirectError, nothing written; as a Blob it goes through", async () => {
     const { server, volume } = await withVolume();
-    const body = new Blob(["streamed ", "bytes"]).stream();
-    await volume.writeFile("big/stream.bin", body);
+    const error = await volume.writeFile("big/stream.bin", new Blob(["streamed ", "bytes"]).stream()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StreamRedirectError);
+    expect((error as SandboxError).code).toBe("stream_redirected");
+    expect(server.requestsTo("PUT", `/upload/v1/volume/${volume.id}/files/content`)).toHaveLength(0);
+    await expect(volume.readText("big/stream.bin")).rejects.toBeInstanceOf(NotFoundError);
+    await volume.writeFile("big/stream.bin", await new Response(new Blob(["streamed ", "bytes"]).stream()).blob());
     expect(server.requestsTo("PUT", `/upload/v1/volume/${volume.id}/files/content`)).toHaveLength(1);
     expect(await volume.readText("big/stream.bin")).toBe("streamed bytes");
   });

@@ -1,4 +1,5 @@
-// The Volume file API on the wire: list, walk, search, read, write, move, and input refused before sending.
+// The Volume file API on the wire: read, write, move, and input refused before sending. Listing, walking
+// and searching are in volume-listing.test.ts; writes through the API's 307 in volume-redirects.test.ts.
 import type { ServerResponse } from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConflictError, NotFoundError, Porter, SandboxError, ServerError, ValidationError, type Volume } from "../../src/index.js";
@@ -19,8 +20,6 @@ const wire = () => server.requests.map((r) => `${r.method} ${r.url}`);
 const FILES = "/v1/volume/vol_1/files";
 const CONTENT = "/v1/volume/vol_1/files/content";
 const noContent = (res: ServerResponse) => void res.writeHead(204).end();
-const file = (name: string, size = 1) => ({ name, type: "file", size_bytes: size });
-const dir = (name: string, extra: Record<string, unknown> = {}) => ({ name, type: "directory", size_bytes: 0, ...extra });
 
 async function refused(call: () => Promise<unknown>, message: string): Promise<void> {
   const error = await call().catch((e: unknown) => e);
@@ -29,100 +28,15 @@ async function refused(call: () => Promise<unknown>, message: string): Promise<v
   expect(server.requests).toHaveLength(0);
 }
 
-describe("listdir and search", () => {
-  it("listdir() lists the root with no query, listdir(path) one directory", async () => {
-    const listing = { path: "/", entries: [dir("datasets"), file("results.json", 18234)], truncated: false };
-    server.handle((_req, res) => json(res, 200, listing));
-    expect(await volume.listdir()).toEqual(listing);
-    await volume.listdir("datasets/2025 q1");
-    expect(wire()).toEqual([`GET ${FILES}`, `GET ${FILES}?path=datasets%2F2025+q1`]);
-    expect(server.requests[1]!.query.get("path")).toBe("datasets/2025 q1");
-  });
-
-  it("search(query, path) sends search and path", async () => {
-    server.handle((_req, res) => json(res, 200, { path: "datasets", entries: [file("train-000.parquet")], truncated: true }));
-    const found = await volume.search(".parquet", "datasets");
-    expect(found.truncated).toBe(true);
-    await volume.search("Train");
-    expect(wire()).toEqual([`GET ${FILES}?path=datasets&search=.parquet`, `GET ${FILES}?search=Train`]);
-  });
-
-  it.each([
-    [() => volume.listdir(""), "invalid listdir arguments: path: must not be empty"],
-    [() => volume.listdir("../etc"), 'path: must be a path on the volume without ".." segments'],
-    [() => volume.listdir("a/b/../../.."), 'path: must be a path on the volume without ".." segments'],
-    [() => volume.search(""), "invalid search arguments: search: must not be empty"],
-    [() => volume.search("x", "/.."), 'path: must be a path on the volume without ".." segments'],
-  ])("refuses bad input before any request (%#)", async (call, message) => refused(call, message));
-});
-
-describe("iterdir", () => {
-  // /a.txt, /inline/ (inlined in full), /cut/ (inlined but truncated), /plain/ (not inlined) with /plain/deep/
-  const tree: Record<string, unknown> = {
-    "/": {
-      path: "/",
-      truncated: false,
-      entries: [
-        file("a.txt"),
-        dir("inline", { entries: [file("i1"), dir("sub", { entries: [file("s1")], truncated: false })], truncated: false }),
-        dir("cut", { entries: [file("c1")], truncated: true }),
-        dir("plain"),
-      ],
-    },
-    "/cut": { path: "/cut", entries: [file("c1"), file("c2")], truncated: false },
-    "/plain": { path: "/plain", entries: [dir("deep")], truncated: false },
-    "/plain/deep": { path: "/plain/deep", entries: [file("d1")], truncated: true },
-  };
-  beforeEach(() => server.handle((req, res) => json(res, 200, tree[req.query.get("path") ?? "/"] ?? { path: "?", entries: [], truncated: false })));
-
-  it("walks the whole tree depth-first, listing only what the server did not inline in full", async () => {
-    const seen: string[] = [];
-    for await (const entry of volume.iterdir()) seen.push(`${entry.path}${entry.type === "directory" ? `/ truncated=${entry.truncated}` : ""}`);
-    expect(seen).toEqual([
-      "/a.txt",
-      "/inline/ truncated=false",
-      "/inline/i1",
-      "/inline/sub/ truncated=false",
-      "/inline/sub/s1",
-      "/cut/ truncated=false",
-      "/cut/c1",
-      "/cut/c2",
-      "/plain/ truncated=false",
-      "/plain/deep/ truncated=true",
-      "/plain/deep/d1",
-    ]);
-    expect(wire()).toEqual([`GET ${FILES}`, `GET ${FILES}?path=%2Fcut`, `GET ${FILES}?path=%2Fplain`, `GET ${FILES}?path=%2Fplain%2Fdeep`]);
-  });
-
-  it("yields entries with wire names and without nested entries", async () => {
-    const first = await volume.iterdir().next();
-    expect(first.value).toEqual({ name: "a.txt", type: "file", size_bytes: 1, path: "/a.txt" });
-  });
-
-  it("is lazy: nothing is sent before iterating, and breaking off stops the listing", async () => {
-    const walk = volume.iterdir();
-    expect(server.requests).toHaveLength(0);
-    for await (const entry of walk) if (entry.path === "/cut/c1") break;
-    expect(wire()).toEqual([`GET ${FILES}`, `GET ${FILES}?path=%2Fcut`]);
-  });
-
-  it("starts from a subdirectory, joining paths onto it as given", async () => {
-    const paths: string[] = [];
-    for await (const entry of volume.iterdir("/plain")) paths.push(entry.path);
-    expect(paths).toEqual(["/plain/deep", "/plain/deep/d1"]);
-  });
-
-  it("refuses a traversing start before any request", () => refused(() => volume.iterdir("x/../..").next(), "invalid listdir arguments: path"));
-});
-
 describe("readFile and readText", () => {
   const body = new TextEncoder().encode("héllo, volume world\n");
   beforeEach(() =>
     server.handle((req, res) => {
-      const m = /^bytes=(\d+)-(\d*)$/.exec(String(req.headers.range ?? ""));
+      const m = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? ""));
       if (!m) return void res.writeHead(200, { "content-type": "application/octet-stream" }).end(body);
-      const first = Number(m[1]);
-      const last = m[2] ? Math.min(Number(m[2]), body.length - 1) : body.length - 1;
+      // bytes=-n: the last n bytes (all of them when the file is shorter).
+      const first = m[1] ? Number(m[1]) : Math.max(0, body.length - Number(m[2]));
+      const last = m[1] && m[2] ? Math.min(Number(m[2]), body.length - 1) : body.length - 1;
       if (first >= body.length) return json(res, 416, { error: "range not satisfiable" }, { "content-range": `bytes */${body.length}` });
       res.writeHead(206, { "content-type": "application/octet-stream", "content-range": `bytes ${first}-${last}/${body.length}` }).end(body.subarray(first, last + 1));
     }),
@@ -145,6 +59,21 @@ describe("readFile and readText", () => {
     expect(server.requests.map((r) => r.headers.range)).toEqual(["bytes=7-12", "bytes=14-", "bytes=0-2"]);
   });
 
+  it("reads the last bytes of a file with { suffix } as Range: bytes=-suffix", async () => {
+    expect(await volume.readText("hello.txt", { suffix: 6 })).toBe("world\n");
+    expect(await volume.readText("hello.txt", { suffix: 1000 })).toBe("héllo, volume world\n");
+    expect(server.requests.map((r) => r.headers.range)).toEqual(["bytes=-6", "bytes=-1000"]);
+  });
+
+  it("takes the suffix out of a 200 (an empty file, or a server that ignores Range)", async () => {
+    server.handle((_req, res) => void res.writeHead(200).end(body));
+    expect(await volume.readText("hello.txt", { suffix: 6 })).toBe("world\n");
+    expect(await volume.readText("hello.txt", { suffix: 1000 })).toBe("héllo, volume world\n");
+    server.handle((_req, res) => void res.writeHead(200).end());
+    expect((await volume.readFile("empty.txt", { suffix: 6 })).byteLength).toBe(0);
+    expect(server.requests.map((r) => r.headers.range)).toEqual(["bytes=-6", "bytes=-1000", "bytes=-6"]);
+  });
+
   it("readText decodes UTF-8", async () => {
     expect(await volume.readText("hello.txt")).toBe("héllo, volume world\n");
     expect(await volume.readText("hello.txt", { offset: 1, length: 2 })).toBe("é");
@@ -155,6 +84,17 @@ describe("readFile and readText", () => {
     server.handle((_req, res) => void res.writeHead(200).end(body));
     expect(new TextDecoder().decode(await volume.readFile("hello.txt", { offset: 8, length: 6 }))).toBe("volume");
     expect(server.requests[0]!.headers.range).toBe("bytes=8-13");
+  });
+
+  it("reads an empty file as empty bytes: Porter answers a ranged read of it 200, with no Content-Range", async () => {
+    server.handle((_req, res) => void res.writeHead(200, { "content-type": "application/octet-stream", "content-length": "0" }).end());
+    for (const range of [undefined, { offset: 0, length: 10 }, { offset: 5 }, { length: 1 }]) {
+      const bytes = await volume.readFile("empty.txt", range);
+      expect(bytes).toBeInstanceOf(Uint8Array);
+      expect(bytes.byteLength).toBe(0);
+    }
+    expect(await volume.readText("empty.txt", { offset: 0, length: 3 })).toBe("");
+    expect(server.requests.map((r) => r.headers.range)).toEqual([undefined, "bytes=0-9", "bytes=5-", "bytes=0-0", "bytes=0-2"]);
   });
 
   it("reports a range past the end as the API's 416", async () => {
@@ -175,6 +115,10 @@ describe("readFile and readText", () => {
     ["f", { length: 0 }, "length: must be a whole number of bytes, 1 or more"],
     ["f", { offset: 10, length: -5 }, "length: must be a whole number of bytes, 1 or more"],
     ["f", { offset: 2 ** 53 - 2, length: 4 }, "length: offset + length must be at most 2^53 - 1"],
+    ["f", { suffix: 0 }, "suffix: must be a whole number of bytes, 1 or more"],
+    ["f", { suffix: 2.5 }, "suffix: must be a whole number of bytes, 1 or more"],
+    ["f", { suffix: 4, offset: 1 }, "suffix: cannot be combined with offset or length"],
+    ["f", { suffix: 4, length: 1 }, "suffix: cannot be combined with offset or length"],
   ])("readFile(%j, %j) is refused before any request", async (path, range, message) => {
     await refused(() => volume.readFile(path, range), `invalid readFile arguments: ${message}`);
     await refused(() => volume.readText(path, range), message);
@@ -262,6 +206,25 @@ describe("moveFile", () => {
     expect(server.requests[0]!.headers["idempotency-key"]).toBeUndefined();
   });
 
+  it("moves a directory with the same request: no client-side refusal, `from` sent without a trailing slash", async () => {
+    server.handle((_req, res) => noContent(res));
+    await volume.moveFile("datasets/2025", "archive/2025");
+    await volume.moveFile("/datasets/2024/", "/archive/datasets-2024");
+    expect(wire()).toEqual(["POST /v1/volume/vol_1/files/move", "POST /v1/volume/vol_1/files/move"]);
+    expect(server.requests.map((r) => r.json)).toEqual([
+      { from: "datasets/2025", to: "archive/2025" },
+      { from: "/datasets/2024", to: "/archive/datasets-2024" },
+    ]);
+  });
+
+  it("reports a directory move onto an occupied path as ConflictError (the API never overwrites)", async () => {
+    server.handle((_req, res) => json(res, 409, { error: 'destination "archive/2025" already exists' }));
+    const error = (await volume.moveFile("datasets/2025", "archive/2025").catch((e: unknown) => e)) as ConflictError;
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error.message).toContain('destination "archive/2025" already exists');
+    expect(server.requests).toHaveLength(1);
+  });
+
   it("is not retried after a 503 that may have started the move", async () => {
     server.handle((_req, res) => json(res, 503, { error: "busy" }));
     await expect(volume.moveFile("a", "b")).rejects.toBeInstanceOf(ServerError);
@@ -287,7 +250,19 @@ describe("moveFile", () => {
     ["../a", "b", 'invalid moveFile arguments: from: must be a path on the volume without ".." segments'],
     ["a", "x/../../b", 'to: must be a path on the volume without ".." segments'],
     ["a", "", "to: must not be empty"],
-    ["a", "dir/", 'to: must name a file, so must not end with "/"'],
+    ["a", "dir/", 'to: must be the full new path, not a directory to move into, so must not end with "/"'],
     ["a", "/a", "to: must differ from `from` (a move never overwrites)"],
+    ["dir/", "/dir", "to: must differ from `from` (a move never overwrites)"],
+    ["/", "b", "from: must not be the volume root (it cannot be moved)"],
+    ["//", "b", "from: must not be the volume root (it cannot be moved)"],
+    ["a", "/", 'to: must be the full new path, not a directory to move into, so must not end with "/"'],
+    ["datasets", "datasets/old", "to: must not be inside `from` (a directory cannot be moved into itself)"],
+    ["/datasets/", "datasets/a/b", "to: must not be inside `from` (a directory cannot be moved into itself)"],
   ])("moveFile(%j, %j) is refused before any request", async (from, to, message) => refused(() => volume.moveFile(from, to), message));
+
+  it("moves a sibling whose name starts with the source's name (not inside it)", async () => {
+    server.handle((_req, res) => noContent(res));
+    await volume.moveFile("datasets", "datasets-old");
+    expect(server.requests[0]!.json).toEqual({ from: "datasets", to: "datasets-old" });
+  });
 });

@@ -99,10 +99,31 @@ describe("stream", () => {
     expect(concat(chunks)).toEqual(bytesOf(1200).subarray(500));
   });
 
-  it("gives an empty stream for an empty file (the API answers 416 for byte 0)", async () => {
+  it("gives an empty stream for an empty file, which Porter answers 200 with no Content-Range", async () => {
+    server.handle((_req, res) => void res.writeHead(200, { "content-type": "application/octet-stream", "last-modified": "Fri, 21 Nov 2025 14:20:45 GMT" }).end());
+    expect(await collect(volume.stream("empty", { chunkBytes: 1000 }))).toEqual([]);
+    expect(await collect(volume.stream("empty", { chunkBytes: 1000, offset: 10, length: 5 }))).toEqual([]);
+    expect(ranges()).toEqual(["bytes=0-999", "bytes=10-14"]);
+  });
+
+  it("gives an empty stream for an empty file from a server that answers 416 for byte 0", async () => {
     serve(new Uint8Array(0));
     expect(await collect(volume.stream("empty", { chunkBytes: 1000 }))).toEqual([]);
     expect(ranges()).toEqual(["bytes=0-999"]);
+  });
+
+  it("errors rather than end early when the file is replaced by an empty one mid-stream (a 200 with another size)", async () => {
+    const content = bytesOf(3000);
+    server.handle((_req, res) => {
+      if (server.requests.length > 1) return void res.writeHead(200, { "last-modified": "Fri, 21 Nov 2025 14:20:45 GMT" }).end();
+      res.writeHead(206, { "content-range": `bytes 0-999/${content.length}`, "last-modified": "Fri, 21 Nov 2025 14:20:45 GMT" }).end(content.subarray(0, 1000));
+    });
+    const reader = volume.stream("f", { chunkBytes: 1000 }).getReader();
+    expect((await reader.read()).value).toHaveLength(1000);
+    const error = (await reader.read().catch((e: unknown) => e)) as SandboxError;
+    expect(error).toBeInstanceOf(SandboxError);
+    expect(error.code).toBe("conflict");
+    expect(ranges()).toEqual(["bytes=0-999", "bytes=1000-1999"]);
   });
 
   it("fails with the API's 416 when offset is past the end", async () => {
@@ -177,6 +198,7 @@ describe("stream", () => {
     [{ chunkBytes: 1.5 }, "chunkBytes: must be a whole number of bytes, 1 or more"],
     [{ offset: -1 }, "offset: must be a whole number of bytes, 0 or more"],
     [{ length: 0 }, "length: must be a whole number of bytes, 1 or more"],
+    [{ suffix: 10 }, "suffix: is not supported by stream, which reads forward from offset; use readFile(path, { suffix })"],
   ])("refuses %j when called, before any request", (opts, message) => {
     expect(() => volume.stream("f", opts)).toThrow(ValidationError);
     expect(() => volume.stream("f", opts)).toThrow(`invalid stream arguments: ${message}`);
