@@ -570,20 +570,7 @@ export const schemas: Record<string, unknown> = {
         "type": "array",
         "maxItems": 1,
         "items": {
-          "type": "object",
-          "additionalProperties": false,
-          "properties": {
-            "domain": {
-              "type": "string"
-            },
-            "visibility": {
-              "type": "string",
-              "enum": [
-                "public",
-                "private"
-              ]
-            }
-          }
+          "$ref": "SandboxDomainSpec"
         }
       }
     },
@@ -602,6 +589,25 @@ export const schemas: Record<string, unknown> = {
         "type": "string"
       }
     }
+  },
+  "SandboxDomainSpec": {
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+      "domain": {
+        "type": "string"
+      },
+      "visibility": {
+        "$ref": "SandboxDomainSpecVisibility"
+      }
+    }
+  },
+  "SandboxDomainSpecVisibility": {
+    "type": "string",
+    "enum": [
+      "public",
+      "private"
+    ]
   },
   "SandboxMetric": {
     "type": "string",
@@ -756,16 +762,19 @@ export const schemas: Record<string, unknown> = {
         "type": "string"
       },
       "access": {
-        "type": "string",
-        "enum": [
-          "read_write",
-          "read_only",
-          "write_only_new_files"
-        ]
+        "$ref": "VolumeObjectSpecAccess"
       }
     },
     "required": [
       "bucket"
+    ]
+  },
+  "VolumeObjectSpecAccess": {
+    "type": "string",
+    "enum": [
+      "read_write",
+      "read_only",
+      "write_only_new_files"
     ]
   },
   "VolumeSpec": {

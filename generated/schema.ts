@@ -602,15 +602,7 @@ export interface components {
             /** @description The port the workload listens on (1024-65535: privileged ports are not allowed). */
             port: number;
             /** @description The domains the port is served on through a sandbox ingress; when absent, the default hostname through the default ingress. Only one entry is supported. */
-            domains?: {
-                /** @description A hostname one label under the ingress's domain; defaults to `<name>.<ingress domain>`, then `<id>.<ingress domain>`. Only one live sandbox may hold it at a time. */
-                domain?: string;
-                /**
-                 * @description `public`: served by the public ingress; `private`: by the internal one (inside the VPC). When absent, whichever is configured, public winning.
-                 * @enum {string}
-                 */
-                visibility?: "public" | "private";
-            }[];
+            domains?: components["schemas"]["SandboxDomainSpec"][];
         };
         /** @description Outbound network policy. Without `egress`, internet access is unrestricted. */
         Egress: {
@@ -709,7 +701,7 @@ export interface components {
             namespace: string;
             /** @description The pod's name. */
             pod_name: string;
-            /** @description The container that runs the workload. */
+            /** @description The container to target; for warm sandboxes, the pod's placeholder container, which the node redirects to the workload. */
             container_name: string;
         };
         /** @description The current record of a sandbox. */
@@ -906,11 +898,8 @@ export interface components {
             bucket: string;
             /** @description The key prefix the volume is scoped to, with no leading or trailing slash; sandboxes see only objects under it, at paths relative to it. When absent, the whole bucket. */
             prefix?: string;
-            /**
-             * @description `read_write` (the default); `read_only` forbids all writes; `write_only_new_files` allows new objects only, no overwrites or deletes. A bucket registered read-only accepts only `read_only`.
-             * @enum {string}
-             */
-            access?: "read_write" | "read_only" | "write_only_new_files";
+            /** @description `read_write` (the default); `read_only` forbids all writes; `write_only_new_files` allows new objects only, no overwrites or deletes. A bucket registered read-only accepts only `read_only`. */
+            access?: components["schemas"]["VolumeObjectSpecAccess"];
         };
         /** @description Volume options. */
         VolumeSpec: {
@@ -963,11 +952,8 @@ export interface components {
         VolumeFileEntry: {
             /** @description The entry's name within its parent directory, without any path separator. */
             name: string;
-            /**
-             * @description Whether the entry is a file or a directory.
-             * @enum {string}
-             */
-            type: "file" | "directory";
+            /** @description Whether the entry is a file or a directory. */
+            type: components["schemas"]["VolumeFileEntryType"];
             /** @description The file's size in bytes; zero for directories. */
             size_bytes: number;
             /**
@@ -1071,6 +1057,28 @@ export interface components {
             /** @description One entry per query; this endpoint answers exactly one. */
             results: components["schemas"]["SandboxMetricsResult"][];
         };
+        /**
+         * @description Which ingress serves a domain: `public` or `private` (inside the VPC).
+         * @enum {string}
+         */
+        SandboxDomainSpecVisibility: "public" | "private";
+        /** @description One domain routed to the port. */
+        SandboxDomainSpec: {
+            /** @description A hostname one label under the ingress's domain; defaults to `<name>.<ingress domain>`, then `<id>.<ingress domain>`. Only one live sandbox may hold it at a time. */
+            domain?: string;
+            /** @description `public`: served by the public ingress; `private`: by the internal one (inside the VPC). When absent, whichever is configured, public winning. */
+            visibility?: components["schemas"]["SandboxDomainSpecVisibility"];
+        };
+        /**
+         * @description What sandboxes may do with an object volume's objects.
+         * @enum {string}
+         */
+        VolumeObjectSpecAccess: "read_write" | "read_only" | "write_only_new_files";
+        /**
+         * @description A regular file or a directory.
+         * @enum {string}
+         */
+        VolumeFileEntryType: "file" | "directory";
     };
     responses: {
         /**
@@ -1208,9 +1216,9 @@ export interface components {
         ImageFilter: string;
         /** @description Only sandboxes whose name starts with this prefix. */
         NamePrefixSearch: string;
-        /** @description Only sandboxes created at or after this time (RFC 3339). */
+        /** @description Only sandboxes created at or after this time. Porter states no format; RFC 3339 is what the local server reads. */
         StartTime: string;
-        /** @description Only sandboxes created before this time (RFC 3339). */
+        /** @description Only sandboxes created before this time. Porter states no format; RFC 3339 is what the local server reads. */
         EndTime: string;
         /** @description When true, the response includes `filter_values`, the phases, images and tags that can be filtered on. */
         IncludeFilterValues: boolean;
@@ -1316,6 +1324,10 @@ export type SandboxMetricsPoint = components['schemas']['SandboxMetricsPoint'];
 export type SandboxMetricsSeries = components['schemas']['SandboxMetricsSeries'];
 export type SandboxMetricsResult = components['schemas']['SandboxMetricsResult'];
 export type SandboxMetricsResponse = components['schemas']['SandboxMetricsResponse'];
+export type SandboxDomainSpecVisibility = components['schemas']['SandboxDomainSpecVisibility'];
+export type SandboxDomainSpec = components['schemas']['SandboxDomainSpec'];
+export type VolumeObjectSpecAccess = components['schemas']['VolumeObjectSpecAccess'];
+export type VolumeFileEntryType = components['schemas']['VolumeFileEntryType'];
 export type ResponseBadRequest = components['responses']['BadRequest'];
 export type ResponseUnauthorized = components['responses']['Unauthorized'];
 export type ResponseForbidden = components['responses']['Forbidden'];
@@ -1490,9 +1502,9 @@ export interface operations {
                 image?: components["parameters"]["ImageFilter"];
                 /** @description Only sandboxes whose name starts with this prefix. */
                 search?: components["parameters"]["NamePrefixSearch"];
-                /** @description Only sandboxes created at or after this time (RFC 3339). */
+                /** @description Only sandboxes created at or after this time. Porter states no format; RFC 3339 is what the local server reads. */
                 start_time?: components["parameters"]["StartTime"];
-                /** @description Only sandboxes created before this time (RFC 3339). */
+                /** @description Only sandboxes created before this time. Porter states no format; RFC 3339 is what the local server reads. */
                 end_time?: components["parameters"]["EndTime"];
                 /** @description When true, the response includes `filter_values`, the phases, images and tags that can be filtered on. */
                 include_filter_values?: components["parameters"]["IncludeFilterValues"];
@@ -1536,9 +1548,9 @@ export interface operations {
                 image?: components["parameters"]["ImageFilter"];
                 /** @description Only sandboxes whose name starts with this prefix. */
                 search?: components["parameters"]["NamePrefixSearch"];
-                /** @description Only sandboxes created at or after this time (RFC 3339). */
+                /** @description Only sandboxes created at or after this time. Porter states no format; RFC 3339 is what the local server reads. */
                 start_time?: components["parameters"]["StartTime"];
-                /** @description Only sandboxes created before this time (RFC 3339). */
+                /** @description Only sandboxes created before this time. Porter states no format; RFC 3339 is what the local server reads. */
                 end_time?: components["parameters"]["EndTime"];
             };
             header?: never;

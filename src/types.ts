@@ -268,8 +268,8 @@ export type VolumeObjectSpec = components["schemas"]["VolumeObjectSpec"];
  */
 export type VolumePhase = components["schemas"]["VolumePhase"];
 /**
- * A file or directory on a volume, as listed: `name`, `type`, `size_bytes`, `modified_at` and, for a
- * directory the server expanded, its nested `entries`.
+ * A file or directory on a volume, as listed: `name`, `type`, `size_bytes`, `modified_at` and, on a
+ * directory, the nested `entries` the walk read (or `truncated` when it did not read them all).
  *
  * @example
  * ```ts
@@ -279,13 +279,13 @@ export type VolumePhase = components["schemas"]["VolumePhase"];
  */
 export type VolumeFileEntry = components["schemas"]["VolumeFileEntry"];
 /**
- * One level of a directory on a volume: the `path` listed, its `entries`, and whether the server
- * `truncated` the listing.
+ * A listing of a directory on a volume, as the API answers it: a breadth-first walk of the tree under `path`,
+ * nested (`entries` of each directory), and whether the walk `truncated` at its entry budget.
  *
  * @example
  * ```ts
  * const listing: VolumeFileListResponse = await volume.listdir("/");
- * if (listing.truncated) console.warn("listing cut short; walk the tree with volume.iterdir()");
+ * if (listing.truncated) console.warn("the walk stopped at its budget; volume.iterdir() reads the rest");
  * ```
  */
 export type VolumeFileListResponse = components["schemas"]["VolumeFileListResponse"];
