@@ -7,7 +7,7 @@
 // Two outputs:
 //   schema.ts          types (`paths`, `components`, `operations`) from openapi-typescript
 //   request-rules.ts   the request side of every operation (path, query, header parameters and JSON
-//                      body), reduced to the JSON Schema keywords src/validate.ts interprets, so that
+//                      body), reduced to the JSON Schema keywords src/internal/validate.ts interprets, so that
 //                      validation rules are written once, in the spec, and never retyped by hand.
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
@@ -35,7 +35,7 @@ const KEYWORDS = [
   "maxProperties", "x-max-bytes", "propertyNames",
 ];
 // Rules the validator does not implement, refused rather than silently left to the server. The spec
-// uses none of the last four today; teach src/validate.ts one before the spec uses it.
+// uses none of the last four today; teach src/internal/validate.ts one before the spec uses it.
 const FORBIDDEN = [
   "oneOf", "anyOf", "allOf", "not", "if", "patternProperties",
   "const", "exclusiveMinimum", "exclusiveMaximum", "minProperties",
@@ -44,13 +44,13 @@ const FORBIDDEN = [
 function reduce(schema, where) {
   if (schema === undefined || schema === null || typeof schema !== "object") return schema;
   for (const k of FORBIDDEN) {
-    if (k in schema) throw new Error(`${where}: request schemas may not use "${k}" (src/validate.ts cannot check it)`);
+    if (k in schema) throw new Error(`${where}: request schemas may not use "${k}" (src/internal/validate.ts cannot check it)`);
   }
-  if (Array.isArray(schema.type)) throw new Error(`${where}: request schemas may not list several types (src/validate.ts checks one)`);
+  if (Array.isArray(schema.type)) throw new Error(`${where}: request schemas may not list several types (src/internal/validate.ts checks one)`);
   // A lower bound on length says "must not be empty", the only one the spec needs; a larger one would need
-  // its own message in src/validate.ts.
+  // its own message in src/internal/validate.ts.
   for (const k of ["minLength", "minItems"]) {
-    if (k in schema && schema[k] !== 1) throw new Error(`${where}: ${k} may only be 1 (src/validate.ts reports it as "must not be empty")`);
+    if (k in schema && schema[k] !== 1) throw new Error(`${where}: ${k} may only be 1 (src/internal/validate.ts reports it as "must not be empty")`);
   }
   // A broken pattern is reported in words: "must be " + the rule, never the regex itself.
   if ("pattern" in schema && !("x-rule" in schema)) throw new Error(`${where}: a pattern needs an x-rule saying in words what it allows`);
@@ -113,7 +113,7 @@ function requestRules(spec) {
       const json = op.requestBody?.content?.["application/json"]?.schema;
       if (json) {
         // Every JSON body is required, so the rules need not say so; an optional one would have to.
-        if (op.requestBody.required !== true) throw new Error(`${op.operationId}: a JSON request body must be required (src/validate.ts treats every body as required)`);
+        if (op.requestBody.required !== true) throw new Error(`${op.operationId}: a JSON request body must be required (src/internal/validate.ts treats every body as required)`);
         rules.body = reduce(json, `${op.operationId}.body`);
       }
       collect(rules);
@@ -148,7 +148,7 @@ async function generate() {
     "schema.ts": header + "\n" + astToString(ast),
     "request-rules.ts":
       header +
-      "\n// The request side of each operation in the spec, as data for src/validate.ts.\n" +
+      "\n// The request side of each operation in the spec, as data for src/internal/validate.ts.\n" +
       "export const operations = " + JSON.stringify(rules.operations, null, 2) + " as const;\n\n" +
       "export const schemas: Record<string, unknown> = " + JSON.stringify(rules.schemas, null, 2) + ";\n",
   };

@@ -1,13 +1,14 @@
 // `Porter`, the top-level client: resource namespaces over one transport.
-import { invoke } from "./operation.js";
-import { resolveConfig, type ClientOptions } from "./options.js";
-import { transportClient, type RawClient } from "./raw.js";
-import { attach, type WithResponse } from "./response-info.js";
-import { Sandboxes } from "./sandboxes.js";
-import { Snapshots } from "./snapshots.js";
-import { Transport, type RequestOptions } from "./transport.js";
-import type { HealthResponse, ReadinessResponse } from "./types.js";
-import { Volumes } from "./volumes.js";
+import { invoke } from "./internal/operation.js";
+import { resolveConfig, type ClientOptions } from "./core/options.js";
+import { transportClient, type RawClient } from "./resources/raw.js";
+import { attach, type WithResponse } from "./core/response-info.js";
+import { Sandboxes } from "./resources/sandboxes/sandboxes.js";
+import { Snapshots } from "./resources/snapshots.js";
+import { Transport } from "./internal/transport.js";
+import type { RequestOptions } from "./core/options.js";
+import type { HealthResponse, ReadinessResponse } from "./core/types.js";
+import { Volumes } from "./resources/volumes/volumes.js";
 
 /**
  * The top-level client: resource namespaces for sandboxes, volumes, health and readiness, over one

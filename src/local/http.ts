@@ -1,5 +1,5 @@
 // Answers and errors as the handlers produce them, and how they go over the wire.
-import { CODE_BY_STATUS } from "../errors.js";
+import { CODE_BY_STATUS } from "../core/errors.js";
 import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import type { Readable } from "node:stream";

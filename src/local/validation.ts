@@ -1,5 +1,5 @@
 // Checks requests against the spec's request schemas (generated/request-rules.ts) with zod's JSON
-// Schema converter: an implementation independent of the SDK's own validator (src/validate.ts).
+// Schema converter: an implementation independent of the SDK's own validator (src/internal/validate.ts).
 // `x-` keywords are annotations to zod, so they are stripped; `x-rule` phrases the message of a
 // failed pattern, and hand-checks.ts covers what zod cannot check as JSON Schema means it.
 import { z } from "zod";

@@ -58,7 +58,7 @@ describe("codegen", () => {
     expect(readFileSync(path.join(dir, "generated/request-rules.ts"), "utf8")).toContain('"maxProperties": 17');
   });
 
-  // Each case edits the spec into something src/validate.ts would check wrongly; codegen must refuse it,
+  // Each case edits the spec into something src/internal/validate.ts would check wrongly; codegen must refuse it,
   // saying why.
   test.each([
     ["a keyword the validator cannot check", /(\n    ExecRequest:\n)/, "$1      oneOf: [{ type: object }]\n", 'may not use "oneOf"'],

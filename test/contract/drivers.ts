@@ -7,8 +7,8 @@
 // operation without a driver fails there, by name, so a newly declared endpoint cannot go untested.
 import { expect } from "vitest";
 import { IDEMPOTENCY_TAG, type Porter, type RequestOptions } from "../../src/index.js";
-import { Sandbox } from "../../src/sandbox.js";
-import { Volume } from "../../src/volume.js";
+import { Sandbox } from "../../src/resources/sandboxes/sandbox.js";
+import { Volume } from "../../src/resources/volumes/volume.js";
 import type { Exchange, Recorder } from "./recorder.js";
 
 /** Ids used in the spec's examples, so that requests to the mock look like the documented ones. */

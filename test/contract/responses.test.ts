@@ -27,10 +27,10 @@ import {
   ServerError,
   errorFromResponse,
   type SandboxErrorCode,
-} from "../../src/errors.js";
+} from "../../src/core/errors.js";
 import { IDEMPOTENCY_TAG } from "../../src/index.js";
-import { retryAfterMs } from "../../src/retry.js";
-import { VolumeInUseError } from "../../src/volume-errors.js";
+import { retryAfterMs } from "../../src/internal/retry.js";
+import { VolumeInUseError } from "../../src/resources/volumes/volume-errors.js";
 import { DRIVERS, IDS, PRISM_CANNOT_SERVE, PRISM_CANNOT_SERVE_RESPONSE, RawFailure } from "./drivers.js";
 import { API_KEY, useTarget } from "./harness.js";
 import type { Recorder } from "./recorder.js";

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import * as z from "zod";
 import { schemas } from "../../generated/request-rules.js";
 import { Porter, ValidationError, type SandboxSpec } from "../../src/index.js";
-import { check } from "../../src/validate.js";
+import { check } from "../../src/internal/validate.js";
 import { json, startServer, type TestServer } from "../helpers/http.js";
 
 let s: TestServer;

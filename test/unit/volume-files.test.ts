@@ -3,7 +3,7 @@
 import type { ServerResponse } from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConflictError, NotFoundError, Porter, SandboxError, ServerError, ValidationError, type Volume } from "../../src/index.js";
-import { DEFAULTS } from "../../src/defaults.js";
+import { DEFAULTS } from "../../src/core/defaults.js";
 import { json, type TestServer } from "../helpers/http.js";
 import { closeVolume, openVolume } from "../helpers/volume.js";
 

@@ -1,7 +1,7 @@
 // Volume.stream(): bounded-memory reading by successive Range requests, one per chunk, sent lazily.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Porter, RequestAbortedError, SandboxError, ValidationError, type Volume } from "../../src/index.js";
-import { DEFAULTS } from "../../src/defaults.js";
+import { DEFAULTS } from "../../src/core/defaults.js";
 import { json, type TestServer } from "../helpers/http.js";
 import { closeVolume, openVolume } from "../helpers/volume.js";
 

@@ -10,7 +10,7 @@ import {
   ValidationError,
   Volume,
 } from "../../src/index.js";
-import { VolumeFailedError, VolumeInUseError } from "../../src/volume-errors.js";
+import { VolumeFailedError, VolumeInUseError } from "../../src/resources/volumes/volume-errors.js";
 import { json, startServer, type TestServer } from "../helpers/http.js";
 
 let server: TestServer;

@@ -7,12 +7,13 @@
 // budget: directories carry their children as nested `entries`, and a directory the walk did not (fully)
 // read carries `truncated: true` and no `entries`. The walk here continues such a directory by listing it
 // on its own.
-import { DEFAULTS } from "./defaults.js";
-import { ValidationError, type ValidationIssue } from "./errors.js";
-import { invoke } from "./operation.js";
-import type { RequestOptions, Transport } from "./transport.js";
-import type { VolumeFileEntry, VolumeFileListResponse } from "./types.js";
-import { check } from "./validate.js";
+import { DEFAULTS } from "../../core/defaults.js";
+import { ValidationError, type ValidationIssue } from "../../core/errors.js";
+import { invoke } from "../../internal/operation.js";
+import type { Transport } from "../../internal/transport.js";
+import type { RequestOptions } from "../../core/options.js";
+import type { VolumeFileEntry, VolumeFileListResponse } from "../../core/types.js";
+import { check } from "../../internal/validate.js";
 
 /**
  * A byte range of a file: `length` bytes from `offset`. Both default to the whole file.

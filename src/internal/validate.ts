@@ -2,8 +2,8 @@
 // request is sent. It interprets the small JSON Schema subset that scripts/codegen.mjs lets through;
 // the rules themselves are never written here. Messages name the field and the rule, never the value
 // (an env value may be a secret).
-import { schemas } from "../generated/request-rules.js";
-import { ValidationError, type ValidationIssue } from "./errors.js";
+import { schemas } from "../../generated/request-rules.js";
+import { ValidationError, type ValidationIssue } from "../core/errors.js";
 
 export interface Schema {
   $ref?: string;

@@ -1,4 +1,5 @@
 // When a failed attempt may be tried again, and how long to wait first.
+import { ConnectionError, SandboxError, SandboxTimeoutError } from "../core/errors.js";
 
 /**
  * How much of a failure a request may be retried through.
@@ -55,4 +56,17 @@ export function backoffMs(retry: number, serverAskMs: number | undefined, o: Bac
   if (serverAskMs !== undefined) return Math.min(serverAskMs, o.maxRetryAfterMs);
   const exp = Math.min(o.retryDelayMs * 2 ** (retry - 1), o.maxRetryDelayMs);
   return exp * (1 - Math.random() * 0.25);
+}
+
+/**
+ * Whether a create that failed with `error` may still have made its resource: the attempt timed out or
+ * lost its connection after sending, or the server answered 408, a 5xx, or a 2xx whose body could not be
+ * read. A 4xx, a refused connection or a validation error prove nothing was made.
+ */
+export function mayHaveCreated(error: unknown): boolean {
+  if (error instanceof SandboxTimeoutError || error instanceof ConnectionError) return error.uncertainAttempts > 0;
+  if (!(error instanceof SandboxError) || error.statusCode === undefined) return false;
+  const status = error.statusCode;
+  const committedButUnreadable = status >= 200 && status < 300;
+  return committedButUnreadable || status === 408 || status >= 500;
 }

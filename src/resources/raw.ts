@@ -5,10 +5,10 @@
 // handling, and without openapi-fetch's runtime in every bundle. `createRawClient` is openapi-fetch
 // itself, for callers who want its middleware or to send what the spec does not describe.
 import createClient, { type Client } from "openapi-fetch";
-import type { paths } from "../generated/schema.js";
-import { operations as rules } from "../generated/request-rules.js";
-import { invoke, type OperationId } from "./operation.js";
-import type { Transport } from "./transport.js";
+import type { paths } from "../../generated/schema.js";
+import { operations as rules } from "../../generated/request-rules.js";
+import { invoke, type OperationId } from "../internal/operation.js";
+import type { Transport } from "../internal/transport.js";
 
 /**
  * The typed low-level client: one method per HTTP verb, with paths, parameters, bodies and answers

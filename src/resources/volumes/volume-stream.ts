@@ -1,11 +1,12 @@
 // Streams a volume file in bounded chunks: one `Range` request per chunk, sent only when the consumer
 // asks for the next chunk (a pull-based stream with a high-water mark of 0), so the stream never holds
 // more than one chunk whatever the file's size.
-import { callerSignals } from "./attempt-signal.js";
-import { DEFAULTS } from "./defaults.js";
-import { SandboxError, type ValidationIssue } from "./errors.js";
-import { invoke } from "./operation.js";
-import type { RequestOptions, Transport } from "./transport.js";
+import { callerSignals } from "../../internal/attempt-signal.js";
+import { DEFAULTS } from "../../core/defaults.js";
+import { SandboxError, type ValidationIssue } from "../../core/errors.js";
+import { invoke } from "../../internal/operation.js";
+import type { Transport } from "../../internal/transport.js";
+import type { RequestOptions } from "../../core/options.js";
 import { byteRange, fileIssues, throwIfAny, wholeBytes, type ByteRange } from "./volume-files.js";
 
 /**

@@ -1,12 +1,14 @@
 // `porter.snapshots` (create, list, delete, as Porter's SDK names them) and the `Snapshot` handle, which
 // can wait until its capture is ready. Porter's API has no endpoint that reads one snapshot by id, so a
 // handle refreshes itself from the list of its sandbox's snapshots.
-import { nameErrors, NotFoundError, SandboxError } from "./errors.js";
-import { deadlineFor, invoke } from "./operation.js";
-import { adopt, type ResponseInfo } from "./response-info.js";
-import type { Outcome, RequestOptions, Transport } from "./transport.js";
-import type { SnapshotRecord, SnapshotSpec } from "./types.js";
-import { pollUntil, type WaitOptions } from "./wait.js";
+import { nameErrors, NotFoundError, SandboxError } from "../core/errors.js";
+import { deadlineFor, invoke } from "../internal/operation.js";
+import { adopt, type ResponseInfo } from "../core/response-info.js";
+import type { Transport } from "../internal/transport.js";
+import type { RequestOptions } from "../core/options.js";
+import type { Outcome } from "../core/response-info.js";
+import type { SnapshotRecord, SnapshotSpec } from "../core/types.js";
+import { pollUntil, type WaitOptions } from "../internal/wait.js";
 
 /**
  * A snapshot's capture failed; `failure_reason` says why (when the API said). Code `snapshot_failed`.

@@ -1,13 +1,15 @@
 // The `Sandbox` handle: the last-known status record (wire names unchanged) with bound helpers.
-import { nameErrors, NotFoundError, SandboxError } from "./errors.js";
-import { deadlineFor, invoke } from "./operation.js";
-import { adopt, attach, type ResponseInfo, type WithResponse } from "./response-info.js";
-import type { Outcome, RequestOptions, Transport } from "./transport.js";
-import { Snapshot } from "./snapshots.js";
+import { nameErrors, NotFoundError, SandboxError } from "../../core/errors.js";
+import { deadlineFor, invoke } from "../../internal/operation.js";
+import { adopt, attach, type ResponseInfo, type WithResponse } from "../../core/response-info.js";
+import type { Transport } from "../../internal/transport.js";
+import type { RequestOptions } from "../../core/options.js";
+import type { Outcome } from "../../core/response-info.js";
+import { Snapshot } from "../snapshots.js";
 import type {
   ExecResponse, LogLine, MetricSummaryResponse, SandboxMetric, SandboxMetricsResponse, SnapshotSpec, StatusResponse, StatusResponsePhase,
-} from "./types.js";
-import { pollUntil, type WaitOptions } from "./wait.js";
+} from "../../core/types.js";
+import { pollUntil, type WaitOptions } from "../../internal/wait.js";
 
 /** Phases a sandbox never leaves. */
 /**

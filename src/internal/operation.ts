@@ -1,10 +1,12 @@
 // Calls one operation of the spec by its operationId: checks path, query, header and body against the
 // spec's rules, encodes path parameters, serialises the query, and hands the call to the transport.
 // The ergonomic layer calls the API through this function only.
-import type { operations } from "../generated/schema.js";
-import { operations as rules } from "../generated/request-rules.js";
+import type { operations } from "../../generated/schema.js";
+import { operations as rules } from "../../generated/request-rules.js";
 import type { RetryMode } from "./retry.js";
-import type { Call, Outcome, RequestOptions, Transport } from "./transport.js";
+import type { Call, Transport } from "./transport.js";
+import type { RequestOptions } from "../core/options.js";
+import type { Outcome } from "../core/response-info.js";
 import { validate, type Schema } from "./validate.js";
 
 export type OperationId = keyof operations & keyof typeof rules;
@@ -38,7 +40,7 @@ export interface Input<K extends OperationId> {
   body?: JsonBody<K>;
 }
 
-/** How this operation may be retried, read and timed; see src/retry.ts for the modes. */
+/** How this operation may be retried, read and timed; see src/internal/retry.ts for the modes. */
 export type Behaviour = Partial<Pick<Call, "read" | "timeoutMs" | "passErrors" | "attemptsBefore">> & {
   /** How to read a 2xx body. Default: JSON. */
   read?: Call["read"];

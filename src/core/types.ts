@@ -1,5 +1,5 @@
 // Names for the spec's models, as users import them. Data from the API keeps its wire names.
-import type { components } from "../generated/schema.js";
+import type { components } from "../../generated/schema.js";
 
 /**
  * What to run in a new sandbox, and how: the body of `porter.sandboxes.create`. Only `image` is required

@@ -1,8 +1,8 @@
 // Polls until a condition holds, with a growing interval, a timeout and an AbortSignal.
 import { sleep } from "./attempt-signal.js";
-import { DEFAULTS } from "./defaults.js";
-import { abortedBy, SandboxTimeoutError } from "./errors.js";
-import { checkMs } from "./options.js";
+import { DEFAULTS } from "../core/defaults.js";
+import { abortedBy, SandboxTimeoutError } from "../core/errors.js";
+import { checkMs } from "../core/options.js";
 
 /**
  * Options of the wait helpers, `sandbox.waitUntilRunning` and `volume.waitUntilReady`, which poll at a

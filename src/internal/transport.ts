@@ -10,40 +10,12 @@ import {
   SandboxError,
   SandboxTimeoutError,
   errorFromResponse,
-} from "./errors.js";
-import { checkMs, checkRetries, type ResolvedConfig } from "./options.js";
+} from "../core/errors.js";
+import { checkMs, checkRetries, type RequestOptions, type ResolvedConfig } from "../core/options.js";
+import type { Outcome } from "../core/response-info.js";
 import { fetchFollowingRedirects } from "./redirects.js";
 import { backoffMs, isRetryableNetworkError, isRetryableStatus, retryAfterMs, type RetryMode } from "./retry.js";
-import { VERSION } from "./version.js";
-
-/**
- * Per-call options, the last argument of every method that sends a request. Each overrides the client's
- * option of the same name for this call only.
- *
- * @example
- * ```ts
- * const controller = new AbortController();
- * const sandbox = await porter.sandboxes.create(
- *   { image: "python:3.12-slim", name: "nightly-eval" },
- *   { idempotencyKey: "nightly-eval-2025-01-01", timeoutMs: 10_000, maxRetries: 5, signal: controller.signal },
- * );
- * const result = await sandbox.exec(["python", "eval.py"], { timeoutMs: 15 * 60_000 });
- * ```
- */
-export interface RequestOptions {
-  /** Abort the call: the request in flight is aborted and `RequestAbortedError` is thrown at once. */
-  signal?: AbortSignal | undefined;
-  /** Per-attempt timeout in ms (`Infinity` for none). Default: the client's (30 s); exec: none. */
-  timeoutMs?: number | undefined;
-  /** Budget for the whole call, every attempt and backoff wait included. Default: none. */
-  totalTimeoutMs?: number | undefined;
-  /** Retries after the first attempt. Default: the client's (2). */
-  maxRetries?: number | undefined;
-  /** Idempotency key for creates; generated when absent. The same key is sent on every retry. */
-  idempotencyKey?: string | undefined;
-  /** Extra headers for this call. */
-  headers?: Record<string, string> | undefined;
-}
+import { VERSION } from "../version.js";
 
 export interface Call {
   method: string;
@@ -65,40 +37,6 @@ export interface Call {
   attemptsBefore?: number;
 }
 
-/**
- * The result of one call through the SDK's transport: the decoded body with the final response's status
- * and headers, and the attempts behind it. Methods hand out its summary as `lastResponse` (a
- * `ResponseInfo`); the full type is exported for code that wraps or stubs the transport.
- *
- * @example
- * ```ts
- * const outcome: Outcome<HealthResponse> = {
- *   data: { status: "ok" },
- *   status: 200,
- *   headers: new Headers({ "x-request-id": "req_8f2c" }),
- *   requestId: "req_8f2c",
- *   attempts: 1,
- *   idempotencyKey: undefined,
- *   replayed: false,
- * };
- * ```
- */
-export interface Outcome<T = unknown> {
-  /** The decoded body of the final response. */
-  data: T;
-  /** HTTP status of the final response. */
-  status: number;
-  /** Headers of the final response. */
-  headers: Headers;
-  /** The `X-Request-Id` the API answered with. */
-  requestId: string | undefined;
-  /** Attempts made, 1 when the first one succeeded. */
-  attempts: number;
-  /** The Idempotency-Key sent on every attempt of a create. */
-  idempotencyKey: string | undefined;
-  /** True when the server answered with a stored response for this key (`Idempotent-Replayed`). */
-  replayed: boolean;
-}
 
 const isSuccessStatus = (status: number | undefined) => status !== undefined && status >= 200 && status < 300;
 

@@ -1,15 +1,17 @@
 // `porter.sandboxes`: create, get (by name or id), list (paged and iterable), counts, terminate.
-import { ConflictError, NotFoundError } from "./errors.js";
-import { deadlineFor, invoke, validateBody, type Input } from "./operation.js";
-import { matches } from "./validate.js";
-import { makePage, PagePromise, type Page } from "./pagination.js";
-import type { RawClient } from "./raw.js";
+import { ConflictError, NotFoundError } from "../../core/errors.js";
+import { deadlineFor, invoke, validateBody, type Input } from "../../internal/operation.js";
+import { matches } from "../../internal/validate.js";
+import { makePage, PagePromise, type Page } from "../../core/pagination.js";
+import type { RawClient } from "../raw.js";
 import { Sandbox } from "./sandbox.js";
-import { attach, type ResponseInfo, type WithResponse } from "./response-info.js";
-import type { Outcome, RequestOptions, Transport } from "./transport.js";
-import type { CountResponse, CreateResponse, FilterValues, SandboxSpec, StatusResponse, StatusResponsePhase } from "./types.js";
+import { attach, type ResponseInfo, type WithResponse } from "../../core/response-info.js";
+import type { Transport } from "../../internal/transport.js";
+import type { RequestOptions } from "../../core/options.js";
+import type { Outcome } from "../../core/response-info.js";
+import type { CountResponse, CreateResponse, FilterValues, SandboxSpec, StatusResponse, StatusResponsePhase } from "../../core/types.js";
 import { SandboxCreation, type Created } from "./create-sandbox.js";
-import { ValidationError, type ValidationIssue } from "./errors.js";
+import { ValidationError, type ValidationIssue } from "../../core/errors.js";
 
 /**
  * What `porter.sandboxes.create` takes: a `SandboxSpec` with an `image`, or one that starts from a

@@ -3,16 +3,18 @@
 // stream, writeFile, writeText, moveFile). Paths are on the volume: relative ones start at its root,
 // and a leading "/" also means the root. The file API is for disk volumes: Porter's API has none for
 // object volumes, so the file methods refuse them before sending anything.
-import { ValidationError } from "./errors.js";
-import { invoke } from "./operation.js";
-import { adopt, attach, type ResponseInfo, type WithResponse } from "./response-info.js";
-import type { Outcome, RequestOptions, Transport } from "./transport.js";
-import type { VolumeFileListResponse, VolumeRecord } from "./types.js";
+import { ValidationError } from "../../core/errors.js";
+import { invoke } from "../../internal/operation.js";
+import { adopt, attach, type ResponseInfo, type WithResponse } from "../../core/response-info.js";
+import type { Transport } from "../../internal/transport.js";
+import type { RequestOptions } from "../../core/options.js";
+import type { Outcome } from "../../core/response-info.js";
+import type { VolumeFileListResponse, VolumeRecord } from "../../core/types.js";
 import { deleteVolume, ObjectVolumeError, VolumeFailedError } from "./volume-errors.js";
 import * as files from "./volume-files.js";
 import type { ByteRange, FileData, SuffixRange, VolumeSearchResult, VolumeTreeEntry } from "./volume-files.js";
 import { stream, type StreamOptions, type VolumeFileStream } from "./volume-stream.js";
-import { pollUntil, type WaitOptions } from "./wait.js";
+import { pollUntil, type WaitOptions } from "../../internal/wait.js";
 
 export interface Volume extends Readonly<VolumeRecord> {}
 

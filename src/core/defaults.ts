@@ -1,9 +1,9 @@
 // Every default the SDK applies, in one place. Each can be overridden where the option is declared
-// (client options in src/options.ts, per-request options in src/options.ts).
+// (client options in src/core/options.ts, per-request options in src/core/options.ts).
 export const DEFAULTS = {
   /** Per-attempt request timeout. Exec has none unless the caller gives one (a command may run long). */
   timeoutMs: 30_000,
-  /** Retries after the first attempt, for failures that are safe to retry (see src/retry.ts). */
+  /** Retries after the first attempt, for failures that are safe to retry (see src/internal/retry.ts). */
   maxRetries: 2,
   /** First backoff delay; doubles each retry, with up to 25% jitter taken off. */
   retryDelayMs: 500,

@@ -1,5 +1,5 @@
 // Reading response bodies, inside the attempt so that the timeout and retries cover the whole read.
-import { SandboxError } from "./errors.js";
+import { SandboxError } from "../core/errors.js";
 
 export type ReadAs = "json" | "bytes" | "none" | "response";
 

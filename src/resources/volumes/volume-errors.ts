@@ -1,7 +1,8 @@
 // Errors particular to volumes, and the delete call that raises `VolumeInUseError`.
-import { ConflictError, nameErrors, SandboxError, type SandboxErrorInit } from "./errors.js";
-import { invoke } from "./operation.js";
-import type { RequestOptions, Transport } from "./transport.js";
+import { ConflictError, nameErrors, SandboxError, type SandboxErrorInit } from "../../core/errors.js";
+import { invoke } from "../../internal/operation.js";
+import type { Transport } from "../../internal/transport.js";
+import type { RequestOptions } from "../../core/options.js";
 
 /**
  * 409 on delete: the volume is still mounted into sandboxes that have not ended. `attached_to` names

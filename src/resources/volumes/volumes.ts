@@ -1,11 +1,12 @@
 // `porter.volumes`: create, get, list and delete volumes.
-import { mayHaveCreated } from "./create-sandbox.js";
-import { ConflictError, NotFoundError, SandboxError } from "./errors.js";
-import { deadlineFor, invoke } from "./operation.js";
-import { matches } from "./validate.js";
-import type { RawClient } from "./raw.js";
-import type { RequestOptions, Transport } from "./transport.js";
-import type { VolumeSpec } from "./types.js";
+import { mayHaveCreated } from "../../internal/retry.js";
+import { ConflictError, NotFoundError, SandboxError } from "../../core/errors.js";
+import { deadlineFor, invoke } from "../../internal/operation.js";
+import { matches } from "../../internal/validate.js";
+import type { RawClient } from "../raw.js";
+import type { Transport } from "../../internal/transport.js";
+import type { RequestOptions } from "../../core/options.js";
+import type { VolumeSpec } from "../../core/types.js";
 import { Volume } from "./volume.js";
 import { deleteVolume } from "./volume-errors.js";
 

@@ -6,11 +6,14 @@
 // When an attempt fails in a way that leaves its outcome unknown (a timeout, a connection lost after
 // sending, a 5xx, an unreadable 2xx), the SDK lists the sandboxes carrying that tag before it sends the
 // create again: a sandbox found there is the one this call made, and the call resolves to it.
-import { ConflictError, ConnectionError, SandboxError, SandboxTimeoutError, ValidationError } from "./errors.js";
-import { invoke, validateBody } from "./operation.js";
-import type { Outcome, RequestOptions, Transport } from "./transport.js";
-import { newIdempotencyKey } from "./transport.js";
-import type { CreateResponse, SandboxSpec, StatusResponse, StatusResponsePhase } from "./types.js";
+import { ConflictError, SandboxError, ValidationError } from "../../core/errors.js";
+import { mayHaveCreated } from "../../internal/retry.js";
+import { invoke, validateBody } from "../../internal/operation.js";
+import type { Transport } from "../../internal/transport.js";
+import type { RequestOptions } from "../../core/options.js";
+import type { Outcome } from "../../core/response-info.js";
+import { newIdempotencyKey } from "../../internal/transport.js";
+import type { CreateResponse, SandboxSpec, StatusResponse, StatusResponsePhase } from "../../core/types.js";
 
 /**
  * The tag key under which each sandbox create carries its idempotency key, so that the SDK can find the
@@ -34,14 +37,6 @@ export type Created =
   | { kind: "answered"; outcome: Outcome<CreateResponse> }
   | { kind: "found"; outcome: Outcome<StatusResponse> };
 
-/** Whether the server may have made the sandbox although the attempt failed. */
-export function mayHaveCreated(error: unknown): boolean {
-  if (error instanceof SandboxTimeoutError || error instanceof ConnectionError) return error.uncertainAttempts > 0;
-  if (!(error instanceof SandboxError) || error.statusCode === undefined) return false;
-  const status = error.statusCode;
-  const committedButUnreadable = status >= 200 && status < 300;
-  return committedButUnreadable || status === 408 || status >= 500;
-}
 
 export class SandboxCreation {
   readonly #transport: Transport;

@@ -2,8 +2,8 @@
 // (RFC 9110 §15.4; the Fetch standard strips `Authorization` too, but not every fetch implementation
 // does), and so that a request keeps its method and body through a 307 or 308: Porter's API answers a
 // file write with a 307 to where the file is written.
-import { DEFAULTS } from "./defaults.js";
-import { ConnectionError, nameErrors, SandboxError, type SandboxErrorInit } from "./errors.js";
+import { DEFAULTS } from "../core/defaults.js";
+import { ConnectionError, nameErrors, SandboxError, type SandboxErrorInit } from "../core/errors.js";
 
 export interface Outgoing {
   method: string;

@@ -1,5 +1,5 @@
 // The options a `Porter` client takes, each documented where it is declared, and their resolution
-// against the environment and src/defaults.ts.
+// against the environment and src/core/defaults.ts.
 import { readEnv, resolveLocation } from "./config.js";
 import { DEFAULTS } from "./defaults.js";
 import { SandboxError } from "./errors.js";
@@ -160,4 +160,33 @@ export function resolveConfig(options: ClientOptions): ResolvedConfig {
     logger: options.logger ?? console,
     logLevel,
   };
+}
+
+/**
+ * Per-call options, the last argument of every method that sends a request. Each overrides the client's
+ * option of the same name for this call only.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * const sandbox = await porter.sandboxes.create(
+ *   { image: "python:3.12-slim", name: "nightly-eval" },
+ *   { idempotencyKey: "nightly-eval-2025-01-01", timeoutMs: 10_000, maxRetries: 5, signal: controller.signal },
+ * );
+ * const result = await sandbox.exec(["python", "eval.py"], { timeoutMs: 15 * 60_000 });
+ * ```
+ */
+export interface RequestOptions {
+  /** Abort the call: the request in flight is aborted and `RequestAbortedError` is thrown at once. */
+  signal?: AbortSignal | undefined;
+  /** Per-attempt timeout in ms (`Infinity` for none). Default: the client's (30 s); exec: none. */
+  timeoutMs?: number | undefined;
+  /** Budget for the whole call, every attempt and backoff wait included. Default: none. */
+  totalTimeoutMs?: number | undefined;
+  /** Retries after the first attempt. Default: the client's (2). */
+  maxRetries?: number | undefined;
+  /** Idempotency key for creates; generated when absent. The same key is sent on every retry. */
+  idempotencyKey?: string | undefined;
+  /** Extra headers for this call. */
+  headers?: Record<string, string> | undefined;
 }

@@ -1,7 +1,6 @@
 // What the SDK learned from the HTTP exchange behind a result: attached to every returned object as a
 // non-enumerable `lastResponse` (as Stripe's SDK does), so records still print and serialise as the
 // API's data alone.
-import type { Outcome } from "./transport.js";
 
 /**
  * What the SDK learned from the HTTP exchange behind a result: found as `lastResponse` on every record
@@ -56,4 +55,39 @@ export function attach<T extends object>(target: T, outcome: Outcome<unknown>): 
 export function adopt(handle: object, record: object, outcome: Outcome<unknown> | undefined): void {
   Object.assign(handle, record);
   if (outcome) attach(handle, outcome);
+}
+
+/**
+ * The result of one call through the SDK's transport: the decoded body with the final response's status
+ * and headers, and the attempts behind it. Methods hand out its summary as `lastResponse` (a
+ * `ResponseInfo`); the full type is exported for code that wraps or stubs the transport.
+ *
+ * @example
+ * ```ts
+ * const outcome: Outcome<HealthResponse> = {
+ *   data: { status: "ok" },
+ *   status: 200,
+ *   headers: new Headers({ "x-request-id": "req_8f2c" }),
+ *   requestId: "req_8f2c",
+ *   attempts: 1,
+ *   idempotencyKey: undefined,
+ *   replayed: false,
+ * };
+ * ```
+ */
+export interface Outcome<T = unknown> {
+  /** The decoded body of the final response. */
+  data: T;
+  /** HTTP status of the final response. */
+  status: number;
+  /** Headers of the final response. */
+  headers: Headers;
+  /** The `X-Request-Id` the API answered with. */
+  requestId: string | undefined;
+  /** Attempts made, 1 when the first one succeeded. */
+  attempts: number;
+  /** The Idempotency-Key sent on every attempt of a create. */
+  idempotencyKey: string | undefined;
+  /** True when the server answered with a stored response for this key (`Idempotent-Replayed`). */
+  replayed: boolean;
 }
