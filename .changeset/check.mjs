@@ -68,7 +68,9 @@ function findBase(since) {
     if (base) return { base, why: `the merge base with ${ref.replace(/^refs\/(heads|remotes)\//, "")}` };
   }
   // On main (or no main): the last commit that added or removed a changeset.
-  const log = lines(git(["log", "--format=commit %H", "--diff-filter=AD", "--name-only", "--no-renames", "--", ".changeset"]));
+  const log = lines(
+    git(["log", "--format=commit %H", "--diff-filter=AD", "--name-only", "--no-renames", "--", ".changeset"]),
+  );
   let commit;
   for (const line of log) {
     if (line.startsWith("commit ")) commit = line.slice("commit ".length);
@@ -82,16 +84,22 @@ function findBase(since) {
 function problemsOf(file, packageName) {
   const text = readFileSync(path.join(root, file), "utf8").replace(/\r\n/g, "\n");
   const match = /^---\n([\s\S]*?)\n?---\n?([\s\S]*)$/.exec(text);
-  if (!match) return [`${file}: no front matter (it starts with a line "---", then "\\"${packageName}\\": patch", then "---")`];
+  if (!match)
+    return [`${file}: no front matter (it starts with a line "---", then "\\"${packageName}\\": patch", then "---")`];
   const problems = [];
   const releases = lines(match[1]).filter((line) => line.trim() !== "");
   for (const line of releases) {
     const release = /^\s*(["']?)([^"':]+)\1\s*:\s*(\S+)\s*$/.exec(line);
     if (!release) problems.push(`${file}: cannot read the front matter line ${JSON.stringify(line)}`);
-    else if (release[2] !== packageName) problems.push(`${file}: names package ${JSON.stringify(release[2])}; this package is ${JSON.stringify(packageName)}`);
-    else if (!BUMPS.has(release[3])) problems.push(`${file}: bump ${JSON.stringify(release[3])} is not patch, minor or major`);
+    else if (release[2] !== packageName)
+      problems.push(
+        `${file}: names package ${JSON.stringify(release[2])}; this package is ${JSON.stringify(packageName)}`,
+      );
+    else if (!BUMPS.has(release[3]))
+      problems.push(`${file}: bump ${JSON.stringify(release[3])} is not patch, minor or major`);
   }
-  if (releases.length > 0 && match[2].trim() === "") problems.push(`${file}: says nothing for the changelog: write what changed for users below the front matter`);
+  if (releases.length > 0 && match[2].trim() === "")
+    problems.push(`${file}: says nothing for the changelog: write what changed for users below the front matter`);
   return problems;
 }
 
@@ -104,7 +112,9 @@ const packageName = JSON.parse(readFileSync(path.join(root, "package.json"), "ut
 
 // Every pending changeset must be readable by `changeset version`.
 const pending = existsSync(path.join(root, ".changeset"))
-  ? readdirSync(path.join(root, ".changeset")).map((f) => `.changeset/${f}`).filter(isChangeset)
+  ? readdirSync(path.join(root, ".changeset"))
+      .map((f) => `.changeset/${f}`)
+      .filter(isChangeset)
   : [];
 const malformed = pending.flatMap((file) => problemsOf(file, packageName));
 if (malformed.length > 0) {
@@ -114,7 +124,9 @@ if (malformed.length > 0) {
 
 const { base, why } = findBase(since);
 if (base === undefined) {
-  console.log("changeset check: not checked: this is a shallow clone and its history holds no changeset to compare with; fetch the history (git fetch --unshallow) or pass --since <ref>");
+  console.log(
+    "changeset check: not checked: this is a shallow clone and its history holds no changeset to compare with; fetch the history (git fetch --unshallow) or pass --since <ref>",
+  );
   process.exit(0);
 }
 
@@ -131,7 +143,9 @@ if (watched.length === 0) {
   process.exit(0);
 }
 if (described.length > 0) {
-  console.log(`changeset check: ok: ${watched.length} file(s) under ${WATCHED.join(", ")} changed since ${why}, described by ${described.join(", ")}`);
+  console.log(
+    `changeset check: ok: ${watched.length} file(s) under ${WATCHED.join(", ")} changed since ${why}, described by ${described.join(", ")}`,
+  );
   process.exit(0);
 }
 const shown = watched.slice(0, 20).map((f) => `  ${f}`);

@@ -13,7 +13,10 @@ export const benchDist = path.join(work, "dist");
 /** The tsup options of the build that emits `index`, as tsup.config.ts declares them. */
 async function mainConfig() {
   mkdirSync(work, { recursive: true });
-  const { code } = await transform(readFileSync(path.join(root, "tsup.config.ts"), "utf8"), { loader: "ts", format: "esm" });
+  const { code } = await transform(readFileSync(path.join(root, "tsup.config.ts"), "utf8"), {
+    loader: "ts",
+    format: "esm",
+  });
   const file = path.join(work, "tsup.config.mjs");
   writeFileSync(file, code);
   const configs = [(await import(pathToFileURL(file).href)).default].flat();

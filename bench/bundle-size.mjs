@@ -64,11 +64,19 @@ export async function browserBundle(source, resolveDir) {
   });
   const code = result.outputFiles[0].contents;
   const nodeImports = Object.entries(result.metafile.inputs).flatMap(([file, input]) =>
-    input.imports.filter((i) => i.path.startsWith("node:") || BUILTINS.has(i.path)).map((i) => `${file} imports ${i.path}`),
+    input.imports
+      .filter((i) => i.path.startsWith("node:") || BUILTINS.has(i.path))
+      .map((i) => `${file} imports ${i.path}`),
   );
   const output = Object.values(result.metafile.outputs)[0];
   const inputs = Object.entries(output.inputs)
     .map(([file, { bytesInOutput }]) => ({ file: path.relative(resolveDir, path.resolve(file)), bytes: bytesInOutput }))
     .sort((a, b) => b.bytes - a.bytes);
-  return { bytes: code.byteLength, gzipBytes: gzipSync(code).byteLength, nodeImports, inputs, text: new TextDecoder().decode(code) };
+  return {
+    bytes: code.byteLength,
+    gzipBytes: gzipSync(code).byteLength,
+    nodeImports,
+    inputs,
+    text: new TextDecoder().decode(code),
+  };
 }

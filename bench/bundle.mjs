@@ -11,7 +11,8 @@ export async function run() {
   return {
     id: "bundle",
     title: "Browser bundle of the quickstart (esbuild, platform browser, minify, gzip)",
-    method: "esbuild bundle + minify, format esm, platform browser, target es2022, every dependency included; gzip at zlib's default level.",
+    method:
+      "esbuild bundle + minify, format esm, platform browser, target es2022, every dependency included; gzip at zlib's default level.",
     rows: [
       {
         what: "Quickstart bundle, gzipped",

@@ -27,7 +27,11 @@ export const SPEC = Object.freeze({
 
 export const GET_JSON = JSON.stringify(statusRecord(1));
 // A create answered with the status record embedded, so the SDK makes one request, like the others.
-export const CREATE_JSON = JSON.stringify({ id: "sbx_1", name: "my-sandbox", status: { ...statusRecord(1, "queued"), name: "my-sandbox" } });
+export const CREATE_JSON = JSON.stringify({
+  id: "sbx_1",
+  name: "my-sandbox",
+  status: { ...statusRecord(1, "queued"), name: "my-sandbox" },
+});
 
 const utf8 = new TextEncoder();
 export const jsonHeaders = (body) => ({

@@ -20,7 +20,8 @@ export async function sdkEntry() {
 export const importSdk = async () => import(pathToFileURL(await sdkEntry()).href);
 
 /** A second SDK build to compare side by side (BENCH_SDK_ALT=<ESM entry>), e.g. with a proposed fix. */
-export const importSdkAlt = async () => (process.env.BENCH_SDK_ALT ? import(pathToFileURL(path.resolve(process.env.BENCH_SDK_ALT)).href) : undefined);
+export const importSdkAlt = async () =>
+  process.env.BENCH_SDK_ALT ? import(pathToFileURL(path.resolve(process.env.BENCH_SDK_ALT)).href) : undefined;
 
 /**
  * A `fetch` that never touches a socket: it answers from the method and path alone with a fresh
@@ -74,7 +75,9 @@ export async function interleave(names, measure, { rounds, baseline, collect = t
     median: Object.fromEntries(names.map((n) => [n, median(figures[n])])),
     ratio: Object.fromEntries(names.map((n) => [n, median(ratios[n])])),
     /** Sum over all rounds of the contender's figures over the baseline's: counts every GC pause. */
-    ratioOfTotals: Object.fromEntries(names.map((n) => [n, figures[n].reduce((a, b) => a + b, 0) / figures[baseline].reduce((a, b) => a + b, 0)])),
+    ratioOfTotals: Object.fromEntries(
+      names.map((n) => [n, figures[n].reduce((a, b) => a + b, 0) / figures[baseline].reduce((a, b) => a + b, 0)]),
+    ),
     ratioSpread: Object.fromEntries(names.map((n) => [n, [quantile(ratios[n], 0.25), quantile(ratios[n], 0.75)]])),
     rounds,
   };
@@ -85,11 +88,16 @@ export async function interleave(names, measure, { rounds, baseline, collect = t
 /** Runs a bench module's `run()` in a fresh Node process (with --expose-gc) and returns its result. */
 export function runInChild(module, args = [], execArgv = ["--expose-gc"]) {
   return new Promise((resolve, reject) => {
-    const child = fork(path.join(import.meta.dirname, "child.mjs"), [module, ...args], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(path.join(import.meta.dirname, "child.mjs"), [module, ...args], {
+      execArgv,
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
     let result;
     child.on("message", (m) => (result = m));
     child.on("error", reject);
-    child.on("exit", (code) => (code === 0 && result ? resolve(result) : reject(new Error(`bench ${module} exited with ${code}`))));
+    child.on("exit", (code) =>
+      code === 0 && result ? resolve(result) : reject(new Error(`bench ${module} exited with ${code}`)),
+    );
   });
 }
 
@@ -109,7 +117,11 @@ export const fmt = {
 /** Prints rows as an aligned plain-text table. */
 export function table(headers, rows) {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i] ?? "").length)));
-  const line = (cells) => cells.map((c, i) => String(c ?? "").padEnd(widths[i])).join("  ").trimEnd();
+  const line = (cells) =>
+    cells
+      .map((c, i) => String(c ?? "").padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
   return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
@@ -119,7 +131,20 @@ export const isMain = (url) => url === pathToFileURL(process.argv[1] ?? "").href
 export function printResult(r) {
   if (r.method) console.log(`${r.title}: ${r.method}`);
   const ratio = (x) => x.ratioText ?? (x.ratio === undefined || !Number.isFinite(x.ratio) ? "" : fmt.x(x.ratio));
-  console.log(table(["", "SDK", "openapi-fetch", "plain fetch", "SDK/openapi-fetch", "target", "met"], r.rows.map((x) => [x.what, x.sdk, x.openapiFetch, x.plainFetch, ratio(x), x.target, x.met === undefined ? "" : x.met ? "yes" : "NO"])));
+  console.log(
+    table(
+      ["", "SDK", "openapi-fetch", "plain fetch", "SDK/openapi-fetch", "target", "met"],
+      r.rows.map((x) => [
+        x.what,
+        x.sdk,
+        x.openapiFetch,
+        x.plainFetch,
+        ratio(x),
+        x.target,
+        x.met === undefined ? "" : x.met ? "yes" : "NO",
+      ]),
+    ),
+  );
   for (const x of r.rows) if (x.note) console.log(`note: ${x.note}`);
 }
 
@@ -137,7 +162,10 @@ export function contenders({ porter, raw, base, fetchImpl = (url, init) => fetch
         return data;
       },
       "plain fetch": async () => {
-        const res = await fetchImpl(`${base}/v1/sandbox/${encodeURIComponent("sbx_1")}`, { method: "GET", headers: { accept: "application/json" } });
+        const res = await fetchImpl(`${base}/v1/sandbox/${encodeURIComponent("sbx_1")}`, {
+          method: "GET",
+          headers: { accept: "application/json" },
+        });
         if (!res.ok) throw new Error("GET failed");
         return res.json();
       },
@@ -145,14 +173,21 @@ export function contenders({ porter, raw, base, fetchImpl = (url, init) => fetch
     create: {
       sdk: () => porter.sandboxes.create(SPEC),
       "openapi-fetch": async () => {
-        const { data, error } = await raw.POST("/v1/sandbox/run", { body: SPEC, params: { header: { "Idempotency-Key": crypto.randomUUID() } } });
+        const { data, error } = await raw.POST("/v1/sandbox/run", {
+          body: SPEC,
+          params: { header: { "Idempotency-Key": crypto.randomUUID() } },
+        });
         if (error) throw new Error("POST failed");
         return data;
       },
       "plain fetch": async () => {
         const res = await fetchImpl(`${base}/v1/sandbox/run`, {
           method: "POST",
-          headers: { accept: "application/json", "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
+          headers: {
+            accept: "application/json",
+            "content-type": "application/json",
+            "idempotency-key": crypto.randomUUID(),
+          },
           body: JSON.stringify(SPEC),
         });
         if (!res.ok) throw new Error("POST failed");

@@ -17,7 +17,10 @@ function listStub(counter) {
     const page = Number(new URL(url).searchParams.get("page") ?? "1");
     const sandboxes = [];
     for (let i = 0; i < PER_PAGE; i++) sandboxes.push(statusRecord((page - 1) * PER_PAGE + i + 1));
-    const body = JSON.stringify({ sandboxes, pagination: { current_page: page, total_pages: TOTAL_PAGES, has_next_page: page < TOTAL_PAGES } });
+    const body = JSON.stringify({
+      sandboxes,
+      pagination: { current_page: page, total_pages: TOTAL_PAGES, has_next_page: page < TOTAL_PAGES },
+    });
     return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
   };
 }
@@ -75,7 +78,8 @@ export async function run(args = []) {
   const samples = [];
   const before = heapNow();
   const walked = await walks.sdk(listStub(counter), (n) => samples.push({ items: n, heap: heapNow() }));
-  if (walked !== pages * PER_PAGE || counter.requests !== pages) throw new Error(`walked ${walked} items in ${counter.requests} requests`);
+  if (walked !== pages * PER_PAGE || counter.requests !== pages)
+    throw new Error(`walked ${walked} items in ${counter.requests} requests`);
   const heaps = samples.map((s) => s.heap);
   const first = heaps[0];
   const last = heaps[heaps.length - 1];

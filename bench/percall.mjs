@@ -2,7 +2,18 @@
 // The same GET and the same create through the SDK (retries on, at their defaults), the raw
 // openapi-fetch client, and the stub called directly; interleaved rounds, median ratio.
 import createClient from "openapi-fetch";
-import { BASE_URL, SPEC, contenders, fmt, importSdk, importSdkAlt, interleave, isMain, printResult, stubFetch } from "./lib.mjs";
+import {
+  BASE_URL,
+  SPEC,
+  contenders,
+  fmt,
+  importSdk,
+  importSdkAlt,
+  interleave,
+  isMain,
+  printResult,
+  stubFetch,
+} from "./lib.mjs";
 
 const TARGET = 1.15;
 
@@ -18,7 +29,8 @@ export async function run(args = []) {
   const counting = new Porter({ baseUrl: BASE_URL, fetch: (...a) => (requests++, stub(...a)) });
   const got = await counting.sandboxes.get("sbx_1");
   const made = await counting.sandboxes.create(SPEC);
-  if (requests !== 2 || got.id !== "sbx_1" || made.name !== "my-sandbox") throw new Error(`SDK made ${requests} requests for one get and one create`);
+  if (requests !== 2 || got.id !== "sbx_1" || made.name !== "my-sandbox")
+    throw new Error(`SDK made ${requests} requests for one get and one create`);
 
   const calls = contenders({ porter, raw, base: BASE_URL, fetchImpl: stub });
 

@@ -8,10 +8,12 @@ export function summarise(profile, { filter, top = 25 } = {}) {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map();
   const dt = profile.timeDeltas;
-  for (let i = 0; i < profile.samples.length; i++) self.set(profile.samples[i], (self.get(profile.samples[i]) ?? 0) + (dt[i] ?? 0));
+  for (let i = 0; i < profile.samples.length; i++)
+    self.set(profile.samples[i], (self.get(profile.samples[i]) ?? 0) + (dt[i] ?? 0));
   const parent = new Map();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const label = (n) => `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url.replace(/^.*\/(node_modules\/|src\/|dist\/|bench\/)/, "$1")}:${n.callFrame.lineNumber + 1}`;
+  const label = (n) =>
+    `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url.replace(/^.*\/(node_modules\/|src\/|dist\/|bench\/)/, "$1")}:${n.callFrame.lineNumber + 1}`;
   const byFn = new Map();
   const byFile = new Map();
   const inclusive = new Map();
@@ -29,7 +31,13 @@ export function summarise(profile, { filter, top = 25 } = {}) {
       if (!seen.has(l)) (seen.add(l), inclusive.set(l, (inclusive.get(l) ?? 0) + us));
     }
   }
-  const rows = (m) => [...m].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, us]) => `${(us / 1000).toFixed(1).padStart(8)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`);
+  const rows = (m) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(
+        ([k, us]) => `${(us / 1000).toFixed(1).padStart(8)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`,
+      );
   const matching = filter ? new Map([...inclusive].filter(([k]) => k.includes(filter))) : new Map();
   return { totalMs: total / 1000, self: rows(byFn), files: rows(byFile), inclusive: rows(matching) };
 }
@@ -37,6 +45,8 @@ export function summarise(profile, { filter, top = 25 } = {}) {
 if (isMain(import.meta.url)) {
   const [file, filter, top] = process.argv.slice(2);
   const s = summarise(JSON.parse(readFileSync(file, "utf8")), { filter, top: Number(top ?? 25) });
-  console.log(`total ${s.totalMs.toFixed(1)} ms\n\nself time by function:\n${s.self.join("\n")}\n\nself time by file:\n${s.files.join("\n")}`);
+  console.log(
+    `total ${s.totalMs.toFixed(1)} ms\n\nself time by function:\n${s.self.join("\n")}\n\nself time by file:\n${s.files.join("\n")}`,
+  );
   if (filter) console.log(`\ninclusive time, frames matching ${JSON.stringify(filter)}:\n${s.inclusive.join("\n")}`);
 }

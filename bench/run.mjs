@@ -15,7 +15,11 @@ const BENCHES = ["bundle", "startup", "percall", "throughput", "pagination"];
 const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");
 const write = !argv.includes("--no-write") && !quick;
-const only = argv.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",") ?? BENCHES;
+const only =
+  argv
+    .find((a) => a.startsWith("--only="))
+    ?.slice("--only=".length)
+    .split(",") ?? BENCHES;
 const DOC = path.join(root, "docs/performance.md");
 const START = "<!-- bench:results:start (written by `node bench/run.mjs`; edit outside these markers) -->";
 const END = "<!-- bench:results:end -->";
@@ -39,7 +43,10 @@ function machine() {
     node: process.version,
     date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
     commit: `${git(["rev-parse", "--short", "HEAD"]) || "unknown"}${dirty ? " (with uncommitted changes to src)" : ""}`,
-    load: os.loadavg().map((l) => l.toFixed(1)).join(" / "),
+    load: os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" / "),
   };
 }
 
@@ -58,7 +65,10 @@ for (const name of BENCHES.filter((b) => only.includes(b))) {
   console.log(`${((performance.now() - t) / 1000).toFixed(1)} s`);
   results.push(result);
 }
-info.loadAfter = os.loadavg().map((l) => l.toFixed(1)).join(" / ");
+info.loadAfter = os
+  .loadavg()
+  .map((l) => l.toFixed(1))
+  .join(" / ");
 const seconds = (performance.now() - started) / 1000;
 
 const rows = results.flatMap((r) => r.rows);
@@ -74,7 +84,9 @@ const cell = (x) => [
 const HEAD = ["", "SDK", "openapi-fetch", "plain fetch", "SDK ÷ openapi-fetch", "target", "met"];
 console.log(`\n${info.cpu}, ${info.cores} cores, Node ${info.node}, load ${info.load} → ${info.loadAfter}\n`);
 console.log(table(HEAD, rows.map(cell)));
-console.log(`\n${rows.filter((r) => r.met === false).length} of ${rows.filter((r) => r.met !== undefined).length} targets missed; ${seconds.toFixed(0)} s`);
+console.log(
+  `\n${rows.filter((r) => r.met === false).length} of ${rows.filter((r) => r.met !== undefined).length} targets missed; ${seconds.toFixed(0)} s`,
+);
 
 if (write) {
   const md = (cells) => `| ${cells.map((c) => String(c ?? "").replace(/\|/g, "\\|")).join(" | ")} |`;
@@ -89,22 +101,35 @@ if (write) {
     md(HEAD.map(() => "---")),
     ...rows.map((r) => md(cell(r))),
     "",
-    ...results.flatMap((r) => [`- **${r.title}.** ${r.method}${r.rows.some((x) => x.note) ? ` ${r.rows.filter((x) => x.note).map((x) => x.note).join("; ")}.` : ""}`]),
+    ...results.flatMap((r) => [
+      `- **${r.title}.** ${r.method}${
+        r.rows.some((x) => x.note)
+          ? ` ${r.rows
+              .filter((x) => x.note)
+              .map((x) => x.note)
+              .join("; ")}.`
+          : ""
+      }`,
+    ]),
     "",
-    ...results.filter((r) => r.breakdown).flatMap((r) => [
-      `<details><summary>Bundle by module (minified bytes; the same seed bundled against src/: ${fmt.kib(r.breakdownTotal.bytes)} minified, ${fmt.kib(r.breakdownTotal.gzipBytes)} gzipped)</summary>`,
-      "",
-      md(["module", "minified bytes"]),
-      md(["---", "---:"]),
-      ...r.breakdown.filter((b) => b.minifiedBytes > 0).map((b) => md([b.file, b.minifiedBytes])),
-      "",
-      "</details>",
-      "",
-    ]),
-    ...results.filter((r) => r.samples).flatMap((r) => [
-      `Heap samples during the walk (items walked: MiB): ${r.samples.map((s) => `${s.items / 1000}k: ${s.heapMiB}`).join(", ")}.`,
-      "",
-    ]),
+    ...results
+      .filter((r) => r.breakdown)
+      .flatMap((r) => [
+        `<details><summary>Bundle by module (minified bytes; the same seed bundled against src/: ${fmt.kib(r.breakdownTotal.bytes)} minified, ${fmt.kib(r.breakdownTotal.gzipBytes)} gzipped)</summary>`,
+        "",
+        md(["module", "minified bytes"]),
+        md(["---", "---:"]),
+        ...r.breakdown.filter((b) => b.minifiedBytes > 0).map((b) => md([b.file, b.minifiedBytes])),
+        "",
+        "</details>",
+        "",
+      ]),
+    ...results
+      .filter((r) => r.samples)
+      .flatMap((r) => [
+        `Heap samples during the walk (items walked: MiB): ${r.samples.map((s) => `${s.items / 1000}k: ${s.heapMiB}`).join(", ")}.`,
+        "",
+      ]),
     END,
   ].join("\n");
   const doc = existsSync(DOC) ? readFileSync(DOC, "utf8") : `# Performance\n\n${START}\n${END}\n`;

@@ -7,7 +7,10 @@ import path from "node:path";
 import { median, quantile } from "./lib.mjs";
 
 const IN_FLIGHT = 64;
-const child = fork(path.join(import.meta.dirname, "server.mjs"), [], { execArgv: [], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+const child = fork(path.join(import.meta.dirname, "server.mjs"), [], {
+  execArgv: [],
+  stdio: ["ignore", "inherit", "inherit", "ipc"],
+});
 const port = await new Promise((resolve) => child.once("message", (m) => resolve(m.port)));
 const url = `http://127.0.0.1:${port}/v1/sandbox/sbx_1`;
 

@@ -18,7 +18,10 @@ async function contenders() {
   const empty = path.join(work, "empty.mjs");
   writeFileSync(empty, "export {};\n");
   return {
-    sdk: { url: pathToFileURL(await sdkEntry()).href, client: `new m.Porter({ baseUrl: ${JSON.stringify(BASE_URL)} })` },
+    sdk: {
+      url: pathToFileURL(await sdkEntry()).href,
+      client: `new m.Porter({ baseUrl: ${JSON.stringify(BASE_URL)} })`,
+    },
     // By its package name, as an application imports it (children run in the repo root).
     "openapi-fetch": { url: "openapi-fetch", client: `m.default({ baseUrl: ${JSON.stringify(BASE_URL)} })` },
     empty: { url: pathToFileURL(empty).href, client: "({})" },
@@ -43,11 +46,17 @@ process.stdout.write(JSON.stringify({ heapUsed }));
 
 function node(args) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, NODE_OPTIONS: "" } });
+    const child = spawn(process.execPath, args, {
+      cwd: root,
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, NODE_OPTIONS: "" },
+    });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`child exited with ${code}`))));
+    child.on("exit", (code) =>
+      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`child exited with ${code}`)),
+    );
   });
 }
 
@@ -62,7 +71,10 @@ export async function run(args = []) {
   for (let r = 0; r < importRuns; r++) {
     for (const name of names.map((_, i) => names[(i + r) % names.length])) {
       imports[name].push(await node(["--input-type=module", "-e", importChild(all[name].url)]));
-      if (r < heapRuns) heaps[name].push(await node(["--expose-gc", "--input-type=module", "-e", heapChild(all[name].url, all[name].client)]));
+      if (r < heapRuns)
+        heaps[name].push(
+          await node(["--expose-gc", "--input-type=module", "-e", heapChild(all[name].url, all[name].client)]),
+        );
     }
   }
   const imp = Object.fromEntries(names.map((n) => [n, median(imports[n].map((x) => x.importMs))]));

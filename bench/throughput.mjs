@@ -11,7 +11,10 @@ const IN_FLIGHT = 64;
 
 export function startServer() {
   return new Promise((resolve, reject) => {
-    const child = fork(path.join(import.meta.dirname, "server.mjs"), [], { execArgv: [], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(path.join(import.meta.dirname, "server.mjs"), [], {
+      execArgv: [],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
     child.once("message", (m) => resolve({ child, port: m.port }));
     child.once("error", reject);
     child.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
@@ -51,14 +54,22 @@ export async function run(args = []) {
     }
     // Profiling mode: `--profile=<contender>:<op>` drives one contender alone for ~8 s (run it under
     // node --cpu-prof and read the profile with bench/profile-summary.mjs).
-    const profile = args.find((a) => a.startsWith("--profile="))?.slice("--profile=".length).split(":");
+    const profile = args
+      .find((a) => a.startsWith("--profile="))
+      ?.slice("--profile=".length)
+      .split(":");
     if (profile) {
       const [who, op] = profile;
       await drive(calls[op][who], 500);
       const t = performance.now();
       let done = 0;
       while (performance.now() - t < 8000) done += (await drive(calls[op][who], 1000), 1000);
-      return { id: "throughput-profile", title: `${who} ${op}: ${Math.round(done / ((performance.now() - t) / 1000))} req/s`, method: "", rows: [] };
+      return {
+        id: "throughput-profile",
+        title: `${who} ${op}: ${Math.round(done / ((performance.now() - t) / 1000))} req/s`,
+        method: "",
+        rows: [],
+      };
     }
     const rounds = quick ? 5 : Number(args.find((a) => a.startsWith("--rounds="))?.slice(9) ?? 21);
     const rows = [];

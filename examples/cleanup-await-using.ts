@@ -15,7 +15,11 @@ await using local = useLocal ? await startLocalServer({ quiet: true }) : undefin
 const created: string[] = [];
 
 async function countWords(porter: Porter, text: string): Promise<number> {
-  await using sandbox = await porter.sandboxes.create({ image: "alpine:3.20", command: ["sleep", "infinity"], ttl_seconds: 300 });
+  await using sandbox = await porter.sandboxes.create({
+    image: "alpine:3.20",
+    command: ["sleep", "infinity"],
+    ttl_seconds: 300,
+  });
   created.push(sandbox.id);
   await sandbox.waitUntilRunning();
   const result = await sandbox.exec(["sh", "-c", 'printf "%s" "$1" | wc -w', "sh", text]);
@@ -23,7 +27,11 @@ async function countWords(porter: Porter, text: string): Promise<number> {
 } // the sandbox is terminated here, after the return value is computed
 
 async function failingJob(porter: Porter): Promise<void> {
-  await using sandbox = await porter.sandboxes.create({ image: "alpine:3.20", command: ["sleep", "infinity"], ttl_seconds: 300 });
+  await using sandbox = await porter.sandboxes.create({
+    image: "alpine:3.20",
+    command: ["sleep", "infinity"],
+    ttl_seconds: 300,
+  });
   created.push(sandbox.id);
   await sandbox.waitUntilRunning();
   throw new Error(`the job in ${sandbox.id} failed`);

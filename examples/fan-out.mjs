@@ -30,7 +30,10 @@ function limiter(limit) {
   };
 }
 
-const local = process.env.PORTER_SANDBOX_BASE_URL || process.env.PORTER_CLUSTER_ID ? undefined : await startLocalServer({ quiet: true });
+const local =
+  process.env.PORTER_SANDBOX_BASE_URL || process.env.PORTER_CLUSTER_ID
+    ? undefined
+    : await startLocalServer({ quiet: true });
 const porter = new Porter(local ? { baseUrl: local.url } : {});
 const run = limiter(LIMIT);
 const batch = `fan-out-${Date.now().toString(36)}`;
@@ -61,7 +64,9 @@ try {
   const started = performance.now();
   const results = await Promise.all(Array.from({ length: JOBS }, (_, n) => run(() => job(n))));
   for (const r of results) console.log(`job ${r.n}: ${r.n}^2 = ${r.square} (sandbox ${r.sandbox})`);
-  console.log(`${results.length} jobs, at most ${peak} sandboxes at once (limit ${LIMIT}), ${Math.round(performance.now() - started)} ms`);
+  console.log(
+    `${results.length} jobs, at most ${peak} sandboxes at once (limit ${LIMIT}), ${Math.round(performance.now() - started)} ms`,
+  );
   // Nothing of this batch is left running (the listing shows live sandboxes only, by default).
   const live = await porter.sandboxes.list({ tags: { batch } });
   console.log(`live sandboxes left in batch ${batch}: ${live.length}`);

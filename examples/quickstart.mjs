@@ -10,7 +10,12 @@ console.log("(sandbox commands run directly on this machine, without isolation; 
 
 const porter = new Porter({ baseUrl: server.url });
 const step = (n, text) => console.log(`${n}. ${text}`);
-const indent = (text) => text.trimEnd().split("\n").map((line) => `     ${line}`).join("\n");
+const indent = (text) =>
+  text
+    .trimEnd()
+    .split("\n")
+    .map((line) => `     ${line}`)
+    .join("\n");
 
 try {
   const sandbox = await porter.sandboxes.create({
@@ -23,7 +28,11 @@ try {
   await sandbox.waitUntilRunning();
   step(1, `created sandbox ${sandbox.name} (${sandbox.id}), now ${sandbox.phase}`);
 
-  const result = await sandbox.exec(["sh", "-c", 'echo "hello from $(uname -s), 6 x 7 = $((6 * 7))"; echo "a line on stderr" >&2']);
+  const result = await sandbox.exec([
+    "sh",
+    "-c",
+    'echo "hello from $(uname -s), 6 x 7 = $((6 * 7))"; echo "a line on stderr" >&2',
+  ]);
   step(2, `exec exited ${result.exit_code}; stdout and stderr:`);
   console.log(indent(result.stdout + result.stderr));
 
@@ -61,4 +70,6 @@ try {
   porter.close();
   await server.close();
 }
-console.log(`\nDone in ${Math.round(performance.now() - began)} ms; the local server is stopped and its state removed.`);
+console.log(
+  `\nDone in ${Math.round(performance.now() - began)} ms; the local server is stopped and its state removed.`,
+);

@@ -9,19 +9,31 @@
 import { Porter } from "porter-sandbox";
 import { startLocalServer } from "porter-sandbox/local";
 
-const local = process.env.PORTER_SANDBOX_BASE_URL || process.env.PORTER_CLUSTER_ID ? undefined : await startLocalServer({ quiet: true });
+const local =
+  process.env.PORTER_SANDBOX_BASE_URL || process.env.PORTER_CLUSTER_ID
+    ? undefined
+    : await startLocalServer({ quiet: true });
 const porter = new Porter(local ? { baseUrl: local.url } : {});
 
-const sandbox = await porter.sandboxes.create({ image: "alpine:3.20", command: ["sleep", "infinity"], ttl_seconds: 600 });
+const sandbox = await porter.sandboxes.create({
+  image: "alpine:3.20",
+  command: ["sleep", "infinity"],
+  ttl_seconds: 600,
+});
 try {
   await sandbox.waitUntilRunning();
   await sandbox.exec(["sh", "-c", "echo state worth keeping > state.txt"]);
 
   // POST /v1/sandbox/{id}/snapshot: path parameters and body are typed from the spec ({} = the defaults).
   // (porter.snapshots wraps these endpoints; the raw client reaches every endpoint of the spec the same way.)
-  const created = await porter.raw.POST("/v1/sandbox/{id}/snapshot", { params: { path: { id: sandbox.id } }, body: {} });
+  const created = await porter.raw.POST("/v1/sandbox/{id}/snapshot", {
+    params: { path: { id: sandbox.id } },
+    body: {},
+  });
   if (created.error) throw new Error(`snapshot failed: ${created.response.status}: ${created.error.error}`);
-  console.log(`snapshot ${created.data.id} (${created.data.mode}) is ${created.data.status}, status ${created.response.status}`);
+  console.log(
+    `snapshot ${created.data.id} (${created.data.mode}) is ${created.data.status}, status ${created.response.status}`,
+  );
 
   // GET /v1/snapshot?sandbox_id=…: poll until the capture is ready (or failed).
   let snapshot;
@@ -36,12 +48,16 @@ try {
 
   // A 4xx is an answer, not an exception: an unknown snapshot is a 404.
   const missing = await porter.raw.DELETE("/v1/snapshot/{id}", { params: { path: { id: "snap_missing" } } });
-  console.log(`an unknown snapshot: ${missing.response.status} ${missing.error?.error ? "with a message" : "without a message"}`);
+  console.log(
+    `an unknown snapshot: ${missing.response.status} ${missing.error?.error ? "with a message" : "without a message"}`,
+  );
 
   // DELETE /v1/snapshot/{id}, then it is gone from the list.
   const deleted = await porter.raw.DELETE("/v1/snapshot/{id}", { params: { path: { id: snapshot.id } } });
   const after = await porter.raw.GET("/v1/snapshot", { params: { query: { sandbox_id: sandbox.id } } });
-  console.log(`deleted: ${deleted.response.status}; snapshots of ${sandbox.name} left: ${after.data?.snapshots.length}`);
+  console.log(
+    `deleted: ${deleted.response.status}; snapshots of ${sandbox.name} left: ${after.data?.snapshots.length}`,
+  );
 } finally {
   await sandbox.terminate();
   porter.close();

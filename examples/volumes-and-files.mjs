@@ -8,7 +8,10 @@
 import { ConflictError, Porter } from "porter-sandbox";
 import { startLocalServer } from "porter-sandbox/local";
 
-const local = process.env.PORTER_SANDBOX_BASE_URL || process.env.PORTER_CLUSTER_ID ? undefined : await startLocalServer({ quiet: true });
+const local =
+  process.env.PORTER_SANDBOX_BASE_URL || process.env.PORTER_CLUSTER_ID
+    ? undefined
+    : await startLocalServer({ quiet: true });
 const porter = new Porter(local ? { baseUrl: local.url } : {});
 
 const volume = await porter.volumes.create({ name: `example-data-${Date.now().toString(36)}` });
@@ -30,12 +33,21 @@ try {
   await sandbox.waitUntilRunning();
   // On Porter the volume is at /data; the local server mounts it inside the sandbox's working directory
   // (./data), hence the `cd`.
-  const shout = await sandbox.exec(["sh", "-c", "cd /data 2>/dev/null || cd data && tr a-z A-Z < notes/hello.txt > notes/shout.txt"]);
+  const shout = await sandbox.exec([
+    "sh",
+    "-c",
+    "cd /data 2>/dev/null || cd data && tr a-z A-Z < notes/hello.txt > notes/shout.txt",
+  ]);
   console.log(`exec in ${sandbox.name} exited ${shout.exit_code}`);
   console.log(`written by the sandbox: ${(await volume.readText("notes/shout.txt")).trim()}`);
 
   const listing = await volume.listdir("notes");
-  console.log(`listdir notes: ${listing.entries.map((e) => `${e.name} (${e.size_bytes} B)`).sort().join(", ")}`);
+  console.log(
+    `listdir notes: ${listing.entries
+      .map((e) => `${e.name} (${e.size_bytes} B)`)
+      .sort()
+      .join(", ")}`,
+  );
 
   const tree = [];
   for await (const entry of volume.iterdir()) tree.push(`${entry.path}${entry.type === "directory" ? "/" : ""}`);
@@ -65,7 +77,12 @@ try {
     console.log(`moving onto an existing file: ${error.constructor.name} (${error.code})`);
   }
   const after = await volume.listdir("notes");
-  console.log(`notes after the moves: ${after.entries.map((e) => e.name).sort().join(", ")}`);
+  console.log(
+    `notes after the moves: ${after.entries
+      .map((e) => e.name)
+      .sort()
+      .join(", ")}`,
+  );
 } finally {
   await sandbox?.terminate(); // a volume mounted by a live sandbox cannot be deleted
   await volume.delete();

@@ -30,30 +30,57 @@ const header =
 // at runtime (documentation, formats) and stays enforced by the server. They are written out in this
 // order in every schema, parameter groups included: the same sequences everywhere compress better.
 const KEYWORDS = [
-  "$ref", "type", "additionalProperties", "properties", "required", "enum",
-  "minLength", "maxLength", "pattern", "x-rule", "minimum", "maximum", "minItems", "maxItems", "items",
-  "maxProperties", "x-max-bytes", "propertyNames",
+  "$ref",
+  "type",
+  "additionalProperties",
+  "properties",
+  "required",
+  "enum",
+  "minLength",
+  "maxLength",
+  "pattern",
+  "x-rule",
+  "minimum",
+  "maximum",
+  "minItems",
+  "maxItems",
+  "items",
+  "maxProperties",
+  "x-max-bytes",
+  "propertyNames",
 ];
 // Rules the validator does not implement, refused rather than silently left to the server. The spec
 // uses none of the last four today; teach src/internal/validate.ts one before the spec uses it.
 const FORBIDDEN = [
-  "oneOf", "anyOf", "allOf", "not", "if", "patternProperties",
-  "const", "exclusiveMinimum", "exclusiveMaximum", "minProperties",
+  "oneOf",
+  "anyOf",
+  "allOf",
+  "not",
+  "if",
+  "patternProperties",
+  "const",
+  "exclusiveMinimum",
+  "exclusiveMaximum",
+  "minProperties",
 ];
 
 function reduce(schema, where) {
   if (schema === undefined || schema === null || typeof schema !== "object") return schema;
   for (const k of FORBIDDEN) {
-    if (k in schema) throw new Error(`${where}: request schemas may not use "${k}" (src/internal/validate.ts cannot check it)`);
+    if (k in schema)
+      throw new Error(`${where}: request schemas may not use "${k}" (src/internal/validate.ts cannot check it)`);
   }
-  if (Array.isArray(schema.type)) throw new Error(`${where}: request schemas may not list several types (src/internal/validate.ts checks one)`);
+  if (Array.isArray(schema.type))
+    throw new Error(`${where}: request schemas may not list several types (src/internal/validate.ts checks one)`);
   // A lower bound on length says "must not be empty", the only one the spec needs; a larger one would need
   // its own message in src/internal/validate.ts.
   for (const k of ["minLength", "minItems"]) {
-    if (k in schema && schema[k] !== 1) throw new Error(`${where}: ${k} may only be 1 (src/internal/validate.ts reports it as "must not be empty")`);
+    if (k in schema && schema[k] !== 1)
+      throw new Error(`${where}: ${k} may only be 1 (src/internal/validate.ts reports it as "must not be empty")`);
   }
   // A broken pattern is reported in words: "must be " + the rule, never the regex itself.
-  if ("pattern" in schema && !("x-rule" in schema)) throw new Error(`${where}: a pattern needs an x-rule saying in words what it allows`);
+  if ("pattern" in schema && !("x-rule" in schema))
+    throw new Error(`${where}: a pattern needs an x-rule saying in words what it allows`);
   checkSource(schema, where);
   const out = {};
   for (const key of KEYWORDS) {
@@ -64,7 +91,11 @@ function reduce(schema, where) {
       out.properties = Object.fromEntries(
         Object.entries(value).map(([name, s]) => [name, reduce(s, `${where}.${name}`)]),
       );
-    } else if (key === "items" || key === "propertyNames" || (key === "additionalProperties" && typeof value === "object")) {
+    } else if (
+      key === "items" ||
+      key === "propertyNames" ||
+      (key === "additionalProperties" && typeof value === "object")
+    ) {
       out[key] = reduce(value, `${where}.${key}`);
     } else out[key] = value;
   }
@@ -73,7 +104,17 @@ function reduce(schema, where) {
 
 // Every rule the SDK enforces must say where it comes from, so that no rule from nowhere refuses input
 // Porter's API accepts: Porter's published models or docs, or an extension of ours that says why.
-const CONSTRAINTS = ["minLength", "maxLength", "pattern", "minimum", "maximum", "minItems", "maxItems", "maxProperties", "x-max-bytes"];
+const CONSTRAINTS = [
+  "minLength",
+  "maxLength",
+  "pattern",
+  "minimum",
+  "maximum",
+  "minItems",
+  "maxItems",
+  "maxProperties",
+  "x-max-bytes",
+];
 const SOURCES = ["porter-models", "porter-docs", "extension"];
 
 function checkSource(schema, where) {
@@ -81,7 +122,9 @@ function checkSource(schema, where) {
   if (constrained.length === 0) return;
   const source = schema["x-source"];
   if (!SOURCES.includes(source)) {
-    throw new Error(`${where}: ${constrained.join(", ")} needs an x-source (${SOURCES.join(", ")}) saying where the rule comes from`);
+    throw new Error(
+      `${where}: ${constrained.join(", ")} needs an x-source (${SOURCES.join(", ")}) saying where the rule comes from`,
+    );
   }
   if (source === "extension" && !schema["x-porter-sandbox-extension"]) {
     throw new Error(`${where}: a rule with x-source "extension" needs x-porter-sandbox-extension saying why`);
@@ -113,7 +156,10 @@ function requestRules(spec) {
       const json = op.requestBody?.content?.["application/json"]?.schema;
       if (json) {
         // Every JSON body is required, so the rules need not say so; an optional one would have to.
-        if (op.requestBody.required !== true) throw new Error(`${op.operationId}: a JSON request body must be required (src/internal/validate.ts treats every body as required)`);
+        if (op.requestBody.required !== true)
+          throw new Error(
+            `${op.operationId}: a JSON request body must be required (src/internal/validate.ts treats every body as required)`,
+          );
         rules.body = reduce(json, `${op.operationId}.body`);
       }
       collect(rules);
@@ -130,7 +176,11 @@ function requestRules(spec) {
     schemas[name] = reduced;
     JSON.stringify(reduced, (k, v) => (k === "$ref" && queue.push(v), v));
   }
-  const sorted = Object.fromEntries(Object.keys(schemas).sort().map((k) => [k, schemas[k]]));
+  const sorted = Object.fromEntries(
+    Object.keys(schemas)
+      .sort()
+      .map((k) => [k, schemas[k]]),
+  );
   return { operations, schemas: sorted };
 }
 
@@ -149,8 +199,12 @@ async function generate() {
     "request-rules.ts":
       header +
       "\n// The request side of each operation in the spec, as data for src/internal/validate.ts.\n" +
-      "export const operations = " + JSON.stringify(rules.operations, null, 2) + " as const;\n\n" +
-      "export const schemas: Record<string, unknown> = " + JSON.stringify(rules.schemas, null, 2) + ";\n",
+      "export const operations = " +
+      JSON.stringify(rules.operations, null, 2) +
+      " as const;\n\n" +
+      "export const schemas: Record<string, unknown> = " +
+      JSON.stringify(rules.schemas, null, 2) +
+      ";\n",
   };
 }
 
@@ -169,5 +223,9 @@ if (process.argv.includes("--check")) {
 } else {
   await mkdir(outDir, { recursive: true });
   for (const [name, content] of Object.entries(files)) await writeFile(path.join(outDir, name), content);
-  console.log(`wrote ${Object.keys(files).map((f) => "generated/" + f).join(", ")}`);
+  console.log(
+    `wrote ${Object.keys(files)
+      .map((f) => "generated/" + f)
+      .join(", ")}`,
+  );
 }

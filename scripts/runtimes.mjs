@@ -28,7 +28,8 @@ function installedVersion(name) {
   }
 }
 
-const missing = () => Object.keys(PINNED).filter((name) => installedVersion(name) !== PINNED[name] || !existsSync(runtimeBins[name]));
+const missing = () =>
+  Object.keys(PINNED).filter((name) => installedVersion(name) !== PINNED[name] || !existsSync(runtimeBins[name]));
 
 /** The version each binary reports, e.g. `{ node: "24.9.0", bun: "1.4.5", deno: "2.9.6" }`. */
 export function reportedVersions() {
@@ -58,7 +59,8 @@ function withLock(fn) {
         // A lock left by an install that died is stale after 5 minutes.
         if (Date.now() - statSync(lock).mtimeMs > 5 * 60_000) rmSync(lock, { recursive: true, force: true });
       } catch {}
-      if (Date.now() > deadline) throw new Error(`runtimes: still locked by another install after 10 minutes (${lock})`);
+      if (Date.now() > deadline)
+        throw new Error(`runtimes: still locked by another install after 10 minutes (${lock})`);
       sleep(250);
     }
   }
@@ -80,7 +82,9 @@ export function ensureRuntimes({ log = (line) => process.stderr.write(`${line}\n
     const versions = reportedVersions();
     for (const [name, version] of Object.entries(PINNED)) {
       if (versions[name] !== version) {
-        throw new Error(`runtimes: ${runtimeBins[name]} reports ${versions[name] ?? "nothing (does not run)"}, expected ${version}`);
+        throw new Error(
+          `runtimes: ${runtimeBins[name]} reports ${versions[name] ?? "nothing (does not run)"}, expected ${version}`,
+        );
       }
     }
     return { ...runtimeBins };
@@ -93,15 +97,31 @@ function install(log) {
     log(`runtimes: installing ${todo.map((name) => `${name}@${PINNED[name]}`).join(", ")} into ${runtimesDir}`);
     mkdirSync(runtimesDir, { recursive: true });
     const specs = Object.entries(PINNED).map(([name, version]) => `${name}@${version}`);
-    const npm = process.env.npm_execpath && /npm-cli\.js$/.test(process.env.npm_execpath)
-      ? [process.execPath, process.env.npm_execpath]
-      : [process.platform === "win32" ? "npm.cmd" : "npm"];
-    const r = spawnSync(npm[0], [...npm.slice(1), "install", "--no-save", "--no-package-lock", "--no-audit", "--no-fund", "--prefix", runtimesDir, ...specs], {
-      cwd: root,
-      encoding: "utf8",
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    if (r.status !== 0) throw new Error(`runtimes: npm install failed (exit ${r.status}):\n${r.stdout}${r.stderr}${r.error ?? ""}`);
+    const npm =
+      process.env.npm_execpath && /npm-cli\.js$/.test(process.env.npm_execpath)
+        ? [process.execPath, process.env.npm_execpath]
+        : [process.platform === "win32" ? "npm.cmd" : "npm"];
+    const r = spawnSync(
+      npm[0],
+      [
+        ...npm.slice(1),
+        "install",
+        "--no-save",
+        "--no-package-lock",
+        "--no-audit",
+        "--no-fund",
+        "--prefix",
+        runtimesDir,
+        ...specs,
+      ],
+      {
+        cwd: root,
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
+    if (r.status !== 0)
+      throw new Error(`runtimes: npm install failed (exit ${r.status}):\n${r.stdout}${r.stderr}${r.error ?? ""}`);
     const still = missing();
     if (still.length > 0) throw new Error(`runtimes: still missing after npm install: ${still.join(", ")}`);
   }

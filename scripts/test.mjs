@@ -12,7 +12,11 @@ if (run(process.execPath, ["node_modules/tsup/dist/cli-default.js", "--silent"])
   process.exit(1);
 }
 const status = run(process.execPath, [
-  "node_modules/vitest/vitest.mjs", "run", "--reporter=default", "--reporter=json", "--outputFile=.tmp/vitest.json",
+  "node_modules/vitest/vitest.mjs",
+  "run",
+  "--reporter=default",
+  "--reporter=json",
+  "--outputFile=.tmp/vitest.json",
   ...process.argv.slice(2),
 ]);
 let passed = 0;

@@ -37,7 +37,9 @@ export function projectIdFromToken(token: string): number {
     // Not a JWT: reported below, as a token without the claim is (the fix is the same).
   }
   if (!Number.isInteger(id) || (id as number) <= 0) {
-    throw configError("the API key is not a Porter API token (a JWT with a positive-integer project_id claim); create one under Settings > API tokens");
+    throw configError(
+      "the API key is not a Porter API token (a JWT with a positive-integer project_id claim); create one under Settings > API tokens",
+    );
   }
   return id as number;
 }
@@ -47,7 +49,9 @@ export function resolveLocation(options: { baseUrl?: string | undefined; apiKey?
   // A key goes into a header: a pasted line break or space would make every request fail with the
   // key quoted in the fetch error. Its value is never echoed.
   if (apiKey !== undefined && !/^[\x21-\x7e]+$/.test(apiKey)) {
-    throw configError("the API key may hold only visible ASCII characters (no spaces or line breaks): check how it was pasted");
+    throw configError(
+      "the API key may hold only visible ASCII characters (no spaces or line breaks): check how it was pasted",
+    );
   }
   const explicit = options.baseUrl ?? readEnv("PORTER_SANDBOX_BASE_URL");
   if (explicit !== undefined) {

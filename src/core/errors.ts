@@ -318,8 +318,19 @@ export function nameErrors(classes: Record<string, { prototype: Error }>): void 
 }
 
 nameErrors({
-  SandboxError, BadRequestError, AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError, RateLimitError,
-  ServerError, SandboxTimeoutError, ConnectionError, RequestAbortedError, ClientClosedError, ValidationError,
+  SandboxError,
+  BadRequestError,
+  AuthenticationError,
+  PermissionDeniedError,
+  NotFoundError,
+  ConflictError,
+  RateLimitError,
+  ServerError,
+  SandboxTimeoutError,
+  ConnectionError,
+  RequestAbortedError,
+  ClientClosedError,
+  ValidationError,
 });
 
 const CLASS_BY_STATUS: Record<number, typeof SandboxError> = {

@@ -123,8 +123,14 @@ function optionError(name: string, rule: string): SandboxError {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export function checkMs(name: string, value: number | undefined): void {
-  if (value !== undefined && !(typeof value === "number" && value > 0 && (value <= MAX_TIMER_MS || value === Infinity))) {
-    throw optionError(name, `must be a positive number of milliseconds, at most ${MAX_TIMER_MS} (about 24.8 days), or Infinity for none`);
+  if (
+    value !== undefined &&
+    !(typeof value === "number" && value > 0 && (value <= MAX_TIMER_MS || value === Infinity))
+  ) {
+    throw optionError(
+      name,
+      `must be a positive number of milliseconds, at most ${MAX_TIMER_MS} (about 24.8 days), or Infinity for none`,
+    );
   }
 }
 
@@ -139,7 +145,8 @@ export function resolveConfig(options: ClientOptions): ResolvedConfig {
     checkMs(name, options[name]);
   }
   checkRetries(options.maxRetries);
-  if (options.idempotencyTag !== undefined && typeof options.idempotencyTag !== "boolean") throw optionError("idempotencyTag", "must be true or false");
+  if (options.idempotencyTag !== undefined && typeof options.idempotencyTag !== "boolean")
+    throw optionError("idempotencyTag", "must be true or false");
   const logLevel = options.logLevel ?? (readEnv("PORTER_SANDBOX_LOG") as LogLevel | undefined) ?? "warn";
   if (!LEVELS.includes(logLevel)) throw optionError("logLevel", `must be one of ${LEVELS.join(", ")}`);
   const fetchImpl = options.fetch ?? globalThis.fetch;

@@ -55,7 +55,8 @@ export function makePage<T, Extra extends object>(
     ...extra,
     hasNextPage: () => pagination.has_next_page,
     getNextPage: () => {
-      if (!pagination.has_next_page) return Promise.reject(new RangeError(`page ${pagination.current_page} is the last page`));
+      if (!pagination.has_next_page)
+        return Promise.reject(new RangeError(`page ${pagination.current_page} is the last page`));
       return fetchPage(pagination.current_page + 1);
     },
   };
@@ -115,7 +116,9 @@ export class PagePromise<T, Extra = {}> implements Promise<Page<T, Extra>>, Asyn
       const next = await page.getNextPage();
       // A server that ignores `page` but says there is more would otherwise loop forever.
       if (next.pagination.current_page <= page.pagination.current_page) {
-        throw new RangeError(`asked for page ${page.pagination.current_page + 1}, got page ${next.pagination.current_page}`);
+        throw new RangeError(
+          `asked for page ${page.pagination.current_page + 1}, got page ${next.pagination.current_page}`,
+        );
       }
       page = next;
     }

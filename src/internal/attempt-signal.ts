@@ -36,7 +36,12 @@ export const callerSignals = new AbortFanout();
  * whichever comes first (it may be called again by a later one). Returns what cancels all three, so
  * that nothing long-lived keeps a finished attempt or wait.
  */
-function whicheverFirst(ms: number, caller: AbortSignal | undefined, closing: AbortSignal | undefined, wake: () => void): () => void {
+function whicheverFirst(
+  ms: number,
+  caller: AbortSignal | undefined,
+  closing: AbortSignal | undefined,
+  wake: () => void,
+): () => void {
   // No timer for an infinite budget (a delay past 2^31-1 ms would fire at once); a spent one (zero or
   // less) fires at once, as timers treat any delay below zero.
   const timer = Number.isFinite(ms) ? setTimeout(wake, ms) : undefined;

@@ -8,7 +8,11 @@ export async function readBody(res: Response, read: ReadAs, requestId?: string):
     // The raw client gets a fresh, fully read Response, so it is not cut by the attempt's timer. An
     // empty body is passed on as none: a 204 or 304 must not be given one, even an empty one.
     const bytes = await res.arrayBuffer();
-    return new Response(bytes.byteLength ? bytes : null, { status: res.status, statusText: res.statusText, headers: res.headers });
+    return new Response(bytes.byteLength ? bytes : null, {
+      status: res.status,
+      statusText: res.statusText,
+      headers: res.headers,
+    });
   }
   if (read === "bytes") return new Uint8Array(await res.arrayBuffer());
   const text = await res.text();
@@ -17,7 +21,11 @@ export async function readBody(res: Response, read: ReadAs, requestId?: string):
     return JSON.parse(text);
   } catch (cause) {
     throw new SandboxError(`${res.status} response is not JSON: ${excerpt(text)}`, {
-      statusCode: res.status, code: "unexpected_status", body: excerpt(text), requestId, cause,
+      statusCode: res.status,
+      code: "unexpected_status",
+      body: excerpt(text),
+      requestId,
+      cause,
     });
   }
 }
@@ -33,6 +41,9 @@ export async function readErrorBody(res: Response): Promise<unknown> {
 
 /** A short single-line excerpt of a non-JSON body (an HTML error page from a proxy, say). */
 export function excerpt(text: string): string {
-  const flat = text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
+  const flat = text
+    .replace(/<[^>]*>/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
   return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
 }

@@ -13,7 +13,11 @@ export type OperationId = keyof operations & keyof typeof rules;
 type Parameters<K extends OperationId> = operations[K]["parameters"];
 type Part<K extends OperationId, In extends "path" | "query" | "header"> =
   Parameters<K> extends { [P in In]?: infer T } ? ([T] extends [never | undefined] ? never : T) : never;
-type JsonBody<K extends OperationId> = operations[K] extends { requestBody?: { content: { "application/json": infer B } } } ? B : never;
+type JsonBody<K extends OperationId> = operations[K] extends {
+  requestBody?: { content: { "application/json": infer B } };
+}
+  ? B
+  : never;
 type Responses<K extends OperationId> = operations[K]["responses"];
 type JsonOf<R> = R extends { content: { "application/json": infer J } } ? J : undefined;
 // The statuses whose body is the call's result. Porter's API may answer any 2xx (202 for a create);
@@ -104,7 +108,12 @@ export function invoke<K extends OperationId>(
   // creates): they get a key, made once or the caller's, and may be retried after they may have run.
   const idempotent = rule.header?.properties !== undefined && "Idempotency-Key" in rule.header.properties;
   const key = idempotent ? options?.idempotencyKey : undefined;
-  if (rule.header) validate(label, rule.header, key === undefined ? (input.header ?? {}) : { ...(input.header as object | undefined), "Idempotency-Key": key });
+  if (rule.header)
+    validate(
+      label,
+      rule.header,
+      key === undefined ? (input.header ?? {}) : { ...(input.header as object | undefined), "Idempotency-Key": key },
+    );
   if (rule.body) validate(label, rule.body, input.body);
   // The behaviour's raw body (file content, or what porter.raw's bodySerializer made) with its content
   // type, or else the input's body as JSON.
@@ -117,7 +126,9 @@ export function invoke<K extends OperationId>(
   return transport.send<Data<K>>(
     {
       method,
-      path: fillRoute(rule.route, input.path as Record<string, unknown> | undefined) + buildQuery(input.query as Record<string, unknown> | undefined),
+      path:
+        fillRoute(rule.route, input.path as Record<string, unknown> | undefined) +
+        buildQuery(input.query as Record<string, unknown> | undefined),
       headers,
       body: json ? JSON.stringify(input.body) : (rawBody ?? null),
       read: behaviour.read ?? "json",

@@ -47,11 +47,17 @@ const CREDENTIAL_HEADERS: readonly string[] = ["authorization", "cookie", "proxy
 // Browsers answer a manual redirect with an opaque response that hides where it goes, and sending the
 // request again to follow it would repeat it; there the Fetch standard's own cross-origin rule protects
 // the credentials, so the browser follows. Server runtimes show the Location and we follow by hand.
-const canFollowByHand = () => ["process", "Deno", "Bun"].some((name) => (globalThis as Record<string, unknown>)[name] !== undefined);
+const canFollowByHand = () =>
+  ["process", "Deno", "Bun"].some((name) => (globalThis as Record<string, unknown>)[name] !== undefined);
 
 const isRedirect = (status: number) => status >= 300 && status < 400;
 
-export async function fetchFollowingRedirects(fetchImpl: typeof fetch, url: string, request: Outgoing, signal: AbortSignal): Promise<Response> {
+export async function fetchFollowingRedirects(
+  fetchImpl: typeof fetch,
+  url: string,
+  request: Outgoing,
+  signal: AbortSignal,
+): Promise<Response> {
   let { method, headers, body } = request;
   const streamed = body instanceof ReadableStream;
   // A browser would fail a redirected stream with a bare network error; "manual" lets us say why instead.
@@ -66,7 +72,8 @@ export async function fetchFollowingRedirects(fetchImpl: typeof fetch, url: stri
     }
     const location = isRedirect(res.status) ? res.headers.get("location") : null;
     if (location === null) return res;
-    if (hop >= DEFAULTS.maxRedirects) throw new ConnectionError(`${request.method} gave up after ${hop} redirects`, { code: "connection_error" });
+    if (hop >= DEFAULTS.maxRedirects)
+      throw new ConnectionError(`${request.method} gave up after ${hop} redirects`, { code: "connection_error" });
     await res.body?.cancel();
     const next = new URL(location, url);
     if (next.origin !== new URL(url).origin) headers = withoutCredentials(headers);

@@ -21,7 +21,13 @@ export function isRetryableStatus(status: number, mode: RetryMode, headers: Head
 
 // Error codes of failures that happen before a connection exists, as Node (undici), Bun and Deno
 // report them in `error.cause.code`. Browsers expose none, so there exec is not retried at all.
-const NEVER_CONNECTED: ReadonlySet<unknown> = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT", "ConnectionRefused"]);
+const NEVER_CONNECTED: ReadonlySet<unknown> = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "ConnectionRefused",
+]);
 
 export function isRetryableNetworkError(error: unknown, mode: RetryMode): boolean {
   if (mode === "idempotent") return true;

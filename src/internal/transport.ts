@@ -37,7 +37,6 @@ export interface Call {
   attemptsBefore?: number;
 }
 
-
 const isSuccessStatus = (status: number | undefined) => status !== undefined && status >= 200 && status < 300;
 
 export function newIdempotencyKey(): string {
@@ -76,12 +75,17 @@ export class Transport {
     checkRetries(options.maxRetries);
     // Header names are case-insensitive (RFC 9110 §5.1): merged lowercased, so no spelling of a name
     // can add a second value or slip past the checks below.
-    const headers: Record<string, string> = { accept: ACCEPT[call.read] ?? "application/json", "user-agent": `porter-sandbox-typescript/${VERSION}` };
+    const headers: Record<string, string> = {
+      accept: ACCEPT[call.read] ?? "application/json",
+      "user-agent": `porter-sandbox-typescript/${VERSION}`,
+    };
     for (const source of [c.headers, call.headers, options.headers]) {
       for (const [name, value] of Object.entries(source ?? {})) headers[name.toLowerCase()] = value;
     }
     // Made once, before the first attempt, and sent unchanged on every retry.
-    const idempotencyKey = call.idempotent ? (options.idempotencyKey ?? headers["idempotency-key"] ?? newIdempotencyKey()) : undefined;
+    const idempotencyKey = call.idempotent
+      ? (options.idempotencyKey ?? headers["idempotency-key"] ?? newIdempotencyKey())
+      : undefined;
     if (idempotencyKey !== undefined) headers["idempotency-key"] = idempotencyKey;
     // Every call goes to the API's own origin; a redirect elsewhere drops the credentials (redirects.ts).
     const url = c.baseUrl + call.path;
@@ -97,8 +101,14 @@ export class Transport {
     // Attempts that timed out or lost the connection after sending: the server may have done them.
     let uncertain = 0;
     // Turns what an attempt threw into the typed error; throws it when the call must not be retried.
-    const classify = (error: unknown, reason: AttemptSignal["reason"], budget: number, started: number): SandboxError => {
-      if (reason === "close") throw new ClientClosedError(`${what}: aborted because the client was closed`, { code: "client_closed" });
+    const classify = (
+      error: unknown,
+      reason: AttemptSignal["reason"],
+      budget: number,
+      started: number,
+    ): SandboxError => {
+      if (reason === "close")
+        throw new ClientClosedError(`${what}: aborted because the client was closed`, { code: "client_closed" });
       if (reason === "abort") throw abortedBy(what, caller!);
       if (error instanceof SandboxError && reason === undefined) {
         // A 2xx whose body could not be read: the server did the work, the answer is lost.
@@ -118,7 +128,10 @@ export class Transport {
       }
       const neverConnected = isRetryableNetworkError(error, "unstarted");
       if (!neverConnected) uncertain++;
-      const failure = new ConnectionError(`${what} failed: ${this.#describe(error)}`, { code: "connection_error", cause: error });
+      const failure = new ConnectionError(`${what} failed: ${this.#describe(error)}`, {
+        code: "connection_error",
+        cause: error,
+      });
       if (!isRetryableNetworkError(error, call.retry)) throw failure;
       return failure;
     };
@@ -134,15 +147,31 @@ export class Transport {
         let failure: SandboxError;
         let waitMs: number | undefined;
         try {
-          const res = await fetchFollowingRedirects(c.fetch, url, { method: call.method, headers, body: call.body }, attemptSignal.signal);
+          const res = await fetchFollowingRedirects(
+            c.fetch,
+            url,
+            { method: call.method, headers, body: call.body },
+            attemptSignal.signal,
+          );
           const requestId = res.headers.get("x-request-id") ?? undefined;
           const retryable = !res.ok && isRetryableStatus(res.status, call.retry, res.headers);
           const accepted = res.ok || (call.passErrors && (!retryable || attempt > maxRetries));
           const body = accepted ? await readBody(res, call.read, requestId) : await readErrorBody(res);
-          this.#log("debug", `${what} ${res.status} (attempt ${attempt}, ${Date.now() - started} ms${requestId ? `, request ${requestId}` : ""})`);
+          this.#log(
+            "debug",
+            `${what} ${res.status} (attempt ${attempt}, ${Date.now() - started} ms${requestId ? `, request ${requestId}` : ""})`,
+          );
           if (accepted) {
             const replayed = res.headers.get("idempotent-replayed") === "true";
-            return { data: body as T, status: res.status, headers: res.headers, requestId, attempts: attempt, idempotencyKey, replayed };
+            return {
+              data: body as T,
+              status: res.status,
+              headers: res.headers,
+              requestId,
+              attempts: attempt,
+              idempotencyKey,
+              replayed,
+            };
           }
           waitMs = retryAfterMs(res.headers);
           failure = errorFromResponse(res.status, body, requestId, waitMs);
@@ -155,7 +184,10 @@ export class Transport {
         if (attempt > maxRetries) throw failure;
         const delay = backoffMs(attempt, waitMs, c);
         if (Date.now() + delay >= deadline) throw failure;
-        this.#log("info", `${what} retrying in ${Math.round(delay)} ms after ${failure.code} (attempt ${attempt} of ${maxRetries + 1})`);
+        this.#log(
+          "info",
+          `${what} retrying in ${Math.round(delay)} ms after ${failure.code} (attempt ${attempt} of ${maxRetries + 1})`,
+        );
         await sleep(delay, caller, closing);
       }
     } catch (error) {
@@ -194,5 +226,3 @@ export class Transport {
     }
   }
 }
-
-

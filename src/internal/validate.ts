@@ -40,7 +40,13 @@ function isType(value: unknown, type: string): boolean {
 }
 
 const join = (path: string, key: string | number) =>
-  typeof key === "number" ? `${path}[${key}]` : !path ? key : /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+  typeof key === "number"
+    ? `${path}[${key}]`
+    : !path
+      ? key
+      : /^[A-Za-z_$][\w$]*$/.test(key)
+        ? `${path}.${key}`
+        : `${path}[${JSON.stringify(key)}]`;
 
 // Code points, as JSON Schema counts them; the spread is only needed when there are surrogate pairs.
 const chars = (s: string) => (/[\uD800-\uDFFF]/.test(s) ? [...s].length : s.length);
@@ -49,35 +55,49 @@ export function check(schema: Schema, value: unknown, path: string, issues: Vali
   if (schema.$ref) return check(schemas[schema.$ref] as Schema, value, path, issues);
   const add = (message: string, at = path): void => void issues.push({ path: at, message });
   const wanted = schema.type;
-  if (wanted !== undefined && !isType(value, wanted)) return add(`must be ${wanted === "integer" ? "a whole number" : `${/^[aeiou]/.test(wanted) ? "an" : "a"} ${wanted}`}`);
-  if (schema.enum && !schema.enum.includes(value)) return add(`must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}`);
+  if (wanted !== undefined && !isType(value, wanted))
+    return add(
+      `must be ${wanted === "integer" ? "a whole number" : `${/^[aeiou]/.test(wanted) ? "an" : "a"} ${wanted}`}`,
+    );
+  if (schema.enum && !schema.enum.includes(value))
+    return add(`must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}`);
   if (typeof value === "string") {
     // An empty string is reported as empty only: that it also breaks the pattern says nothing more.
     // The only lower bound codegen lets through is 1.
     if (schema.minLength !== undefined && chars(value) < schema.minLength) return add("must not be empty");
-    if (schema.maxLength !== undefined && chars(value) > schema.maxLength) add(`must be at most ${schema.maxLength} characters`);
+    if (schema.maxLength !== undefined && chars(value) > schema.maxLength)
+      add(`must be at most ${schema.maxLength} characters`);
     if (schema.pattern !== undefined && !regex(schema.pattern).test(value)) add(`must be ${schema["x-rule"]}`);
   } else if (typeof value === "number") {
     if (schema.minimum !== undefined && value < schema.minimum) add(`must be at least ${schema.minimum}`);
     if (schema.maximum !== undefined && value > schema.maximum) add(`must be at most ${schema.maximum}`);
   } else if (Array.isArray(value)) {
     if (schema.minItems !== undefined && value.length < schema.minItems) add("must not be empty");
-    if (schema.maxItems !== undefined && value.length > schema.maxItems) add(`must have at most ${schema.maxItems} item${schema.maxItems === 1 ? "" : "s"}`);
+    if (schema.maxItems !== undefined && value.length > schema.maxItems)
+      add(`must have at most ${schema.maxItems} item${schema.maxItems === 1 ? "" : "s"}`);
     if (schema.items) value.forEach((item, i) => check(schema.items!, item, join(path, i), issues));
   } else if (value !== null && typeof value === "object") {
     checkObject(schema, value as Record<string, unknown>, path, issues, add);
   }
 }
 
-function checkObject(schema: Schema, value: Record<string, unknown>, path: string, issues: ValidationIssue[], add: (message: string, at?: string) => void): void {
+function checkObject(
+  schema: Schema,
+  value: Record<string, unknown>,
+  path: string,
+  issues: ValidationIssue[],
+  add: (message: string, at?: string) => void,
+): void {
   const keys = Object.keys(value).filter((k) => value[k] !== undefined);
   for (const key of schema.required ?? []) {
     if (value[key] === undefined) add("is required", join(path, key));
   }
-  if (schema.maxProperties !== undefined && keys.length > schema.maxProperties) add(`must have at most ${schema.maxProperties} entries`);
+  if (schema.maxProperties !== undefined && keys.length > schema.maxProperties)
+    add(`must have at most ${schema.maxProperties} entries`);
   if (schema["x-max-bytes"] !== undefined) {
     const bytes = keys.reduce((n, k) => n + utf8.encode(k).length + utf8.encode(String(value[k])).length, 0);
-    if (bytes > schema["x-max-bytes"]) add(`must total at most ${schema["x-max-bytes"]} bytes of keys and values (has ${bytes})`);
+    if (bytes > schema["x-max-bytes"])
+      add(`must total at most ${schema["x-max-bytes"]} bytes of keys and values (has ${bytes})`);
   }
   for (const key of keys) {
     const at = join(path, key);
@@ -90,14 +110,16 @@ function checkObject(schema: Schema, value: Record<string, unknown>, path: strin
     const declared = schema.properties && Object.hasOwn(schema.properties, key) ? schema.properties[key] : undefined;
     if (declared) check(declared, value[key], at, issues);
     else if (schema.additionalProperties === false) add(unknownField(key, schema), at);
-    else if (typeof schema.additionalProperties === "object") check(schema.additionalProperties, value[key], at, issues);
+    else if (typeof schema.additionalProperties === "object")
+      check(schema.additionalProperties, value[key], at, issues);
   }
 }
 
 // A camelCase spelling of a wire field (`volumeMounts`) is the likeliest typo; say which was meant.
 function unknownField(key: string, schema: Schema): string {
   const snake = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-  const hint = snake !== key && schema.properties && Object.hasOwn(schema.properties, snake) ? ` (did you mean ${snake}?)` : "";
+  const hint =
+    snake !== key && schema.properties && Object.hasOwn(schema.properties, snake) ? ` (did you mean ${snake}?)` : "";
   return `is not a known field${hint}`;
 }
 

@@ -5,5 +5,7 @@ const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 
 /** The extra warning when the server is reachable from other machines. */
 export function exposureWarning(host: string): string | undefined {
-  return LOOPBACK.has(host) ? undefined : `bound to ${host}, not loopback: anyone who can reach this port can run commands on this host`;
+  return LOOPBACK.has(host)
+    ? undefined
+    : `bound to ${host}, not loopback: anyone who can reach this port can run commands on this host`;
 }

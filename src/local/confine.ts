@@ -10,7 +10,8 @@ const inside = (root: string, p: string) => p === root || p.startsWith(root + pa
 export function segments(given: string): string[] {
   if (given.includes("\0")) throw badRequest(`invalid request: path must not contain NUL characters`);
   const parts = given.split("/").filter((s) => s !== "" && s !== ".");
-  if (parts.includes("..")) throw badRequest(`invalid request: path ${JSON.stringify(given)} must not contain ".." segments`);
+  if (parts.includes(".."))
+    throw badRequest(`invalid request: path ${JSON.stringify(given)} must not contain ".." segments`);
   return parts;
 }
 
@@ -25,7 +26,8 @@ export async function existing(root: string, given: string, what = "file"): Prom
     real = await realpath(path.join(root, ...segments(given)));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") throw notFound(`${what} ${JSON.stringify(given)} not found on the volume`);
+    if (code === "ENOENT" || code === "ENOTDIR")
+      throw notFound(`${what} ${JSON.stringify(given)} not found on the volume`);
     throw error;
   }
   if (!inside(root, real)) throw escape(given);
@@ -52,10 +54,15 @@ export async function creatable(root: string, given: string): Promise<{ ancestor
 }
 
 /** A path's parent (which must exist, inside the volume) and its last segment. */
-export async function parentAndName(root: string, given: string, what: string): Promise<{ parent: string; name: string }> {
+export async function parentAndName(
+  root: string,
+  given: string,
+  what: string,
+): Promise<{ parent: string; name: string }> {
   const parts = segments(given);
   const name = parts.pop();
-  if (name === undefined) throw badRequest(`invalid request: ${what} must name a file or directory, not the volume root`);
+  if (name === undefined)
+    throw badRequest(`invalid request: ${what} must name a file or directory, not the volume root`);
   const parent = await existing(root, parts.join("/"), `parent directory of ${what}`);
   return { parent, name };
 }

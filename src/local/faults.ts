@@ -44,5 +44,10 @@ const CREATES: readonly OperationId[] = ["createSandbox", "createVolume"];
 
 /** Whether to drop the connection after this create was committed. */
 export function dropAfterCommit(faults: Faults, op: OperationId): boolean {
-  return CREATES.includes(op) && !!faults.dropAfterCommitRate && applies(faults, op) && faults.random() < faults.dropAfterCommitRate;
+  return (
+    CREATES.includes(op) &&
+    !!faults.dropAfterCommitRate &&
+    applies(faults, op) &&
+    faults.random() < faults.dropAfterCommitRate
+  );
 }

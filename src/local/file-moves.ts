@@ -37,7 +37,8 @@ async function moveDirectory(source: string, dest: string): Promise<boolean> {
     await rmdir(dest).catch(() => {});
     if (exists(error)) return false;
     // Into itself by way of a symlink, which the check on the given paths cannot see.
-    if ((error as NodeJS.ErrnoException).code === "EINVAL") throw badRequest("invalid request: to: a directory cannot be moved into itself");
+    if ((error as NodeJS.ErrnoException).code === "EINVAL")
+      throw badRequest("invalid request: to: a directory cannot be moved into itself");
     throw error;
   }
   return true;
@@ -49,7 +50,10 @@ function checkShape(from: string, to: string): void {
   const dest = segments(to);
   if (source.length === 0) throw badRequest(`invalid request: from: the volume root cannot be moved`);
   const isInside = dest.length > source.length && source.every((s, i) => dest[i] === s);
-  if (isInside) throw badRequest(`invalid request: to ${JSON.stringify(to)} is inside from ${JSON.stringify(from)}; a directory cannot be moved into itself`);
+  if (isInside)
+    throw badRequest(
+      `invalid request: to ${JSON.stringify(to)} is inside from ${JSON.stringify(from)}; a directory cannot be moved into itself`,
+    );
 }
 
 export const moveVolumeFile: Handler = async ({ store, input }) => {
@@ -62,7 +66,8 @@ export const moveVolumeFile: Handler = async ({ store, input }) => {
   const info = await lstat(sourcePath).catch(() => undefined);
   if (!info) throw notFound(`${JSON.stringify(from)} not found on the volume`);
   const dest = await parentAndName(volume.dir, to, `to ${JSON.stringify(to)}`);
-  if (!(await stat(dest.parent)).isDirectory()) throw notFound(`parent directory of to ${JSON.stringify(to)} not found on the volume`);
+  if (!(await stat(dest.parent)).isDirectory())
+    throw notFound(`parent directory of to ${JSON.stringify(to)} not found on the volume`);
   const destPath = path.join(dest.parent, dest.name);
   const moved = info.isDirectory() ? await moveDirectory(sourcePath, destPath) : await moveFile(sourcePath, destPath);
   if (!moved) throw conflict(`destination ${JSON.stringify(to)} already exists`);

@@ -94,7 +94,8 @@ export const writeVolumeFile: Handler = async ({ store, input, req }) => {
 
 /** `PUT /_local/uploads/<token>`: the second leg of a redirected write. Authorized by the token alone. */
 export async function acceptUpload(store: Store, req: IncomingMessage, pathname: string): Promise<Reply> {
-  if (req.method !== "PUT") throw new ApiError(405, `method ${req.method} is not allowed on ${pathname}`, "invalid_request", { allow: "PUT" });
+  if (req.method !== "PUT")
+    throw new ApiError(405, `method ${req.method} is not allowed on ${pathname}`, "invalid_request", { allow: "PUT" });
   const target = store.uploads.take(pathname.slice(UPLOAD_PREFIX.length));
   if (!target) throw notFound("upload link not found: it was already used, has expired, or never existed");
   await writeFile(store, store.diskVolume(target.volumeId), target.path, req);

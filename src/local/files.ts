@@ -11,12 +11,16 @@ export const listVolumeFiles: Handler = async ({ store, input }) => {
   const volume = store.diskVolume(input.path.id!);
   const given = (input.query.path as string | undefined) ?? "/";
   const dir = await existing(volume.dir, given, "directory");
-  if (!(await stat(dir)).isDirectory()) throw badRequest(`invalid request: path ${JSON.stringify(given)} is not a directory`);
+  if (!(await stat(dir)).isDirectory())
+    throw badRequest(`invalid request: path ${JSON.stringify(given)} is not a directory`);
   const { entries, truncated } = await walk(volume.dir, dir, store.options.listEntryBudget);
   const search = input.query.search as string | undefined;
   // Echoed in the "/"-rooted form, whichever form was given.
   const rooted = `/${segments(given).join("/")}`;
-  return { status: 200, json: { path: rooted, entries: search === undefined ? entries : prune(entries, search), truncated } };
+  return {
+    status: 200,
+    json: { path: rooted, entries: search === undefined ? entries : prune(entries, search), truncated },
+  };
 };
 
 /** The inclusive byte span a `Range` header asks of a file of `size` bytes (the spec's rule has
@@ -28,7 +32,9 @@ function span(range: string, size: number): { start: number; last: number } {
 }
 
 function rangeNotSatisfiable(range: string, size: number): ApiError {
-  return new ApiError(416, `range ${range} not satisfiable for a file of ${size} bytes`, "invalid_request", { "content-range": `bytes */${size}` });
+  return new ApiError(416, `range ${range} not satisfiable for a file of ${size} bytes`, "invalid_request", {
+    "content-range": `bytes */${size}`,
+  });
 }
 
 export const readVolumeFile: Handler = async ({ store, input }): Promise<Reply> => {
@@ -42,13 +48,21 @@ export const readVolumeFile: Handler = async ({ store, input }): Promise<Reply> 
   // An empty file has no byte to range over: it comes back whole (empty), as from Porter's API,
   // which clients reading in chunks take as the end of the file.
   if (range === undefined || info.size === 0) {
-    return { status: 200, stream: createReadStream(file), headers: { ...headers, "content-length": String(info.size) } };
+    return {
+      status: 200,
+      stream: createReadStream(file),
+      headers: { ...headers, "content-length": String(info.size) },
+    };
   }
   const { start, last } = span(range, info.size);
   if (start >= info.size || last < start) throw rangeNotSatisfiable(range, info.size);
   return {
     status: 206,
     stream: createReadStream(file, { start, end: last }),
-    headers: { ...headers, "content-length": String(last - start + 1), "content-range": `bytes ${start}-${last}/${info.size}` },
+    headers: {
+      ...headers,
+      "content-length": String(last - start + 1),
+      "content-range": `bytes ${start}-${last}/${info.size}`,
+    },
   };
 };

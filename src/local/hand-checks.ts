@@ -12,17 +12,35 @@ export const resolve = (schema: Schema | undefined): Schema | undefined =>
 
 /** `tags["team"]`, `command[0]`, `networking[0].port`: where in the input a rule broke. */
 export const label = (path: PropertyKey[]) =>
-  path.reduce<string>((at, key) => (typeof key === "number" ? `${at}[${key}]` : /^[A-Za-z_]\w*$/.test(String(key)) ? (at ? `${at}.${String(key)}` : String(key)) : `${at}[${JSON.stringify(String(key))}]`), "");
+  path.reduce<string>(
+    (at, key) =>
+      typeof key === "number"
+        ? `${at}[${key}]`
+        : /^[A-Za-z_]\w*$/.test(String(key))
+          ? at
+            ? `${at}.${String(key)}`
+            : String(key)
+          : `${at}[${JSON.stringify(String(key))}]`,
+    "",
+  );
 
 const utf8 = new TextEncoder();
 
 function length(schema: Schema, text: string, where: string, out: string[]): void {
   const n = [...text].length;
-  if (typeof schema.minLength === "number" && n < schema.minLength) out.push(`${where}: must be at least ${schema.minLength} character${schema.minLength === 1 ? "" : "s"}`);
-  if (typeof schema.maxLength === "number" && n > schema.maxLength) out.push(`${where}: must be at most ${schema.maxLength} characters`);
+  if (typeof schema.minLength === "number" && n < schema.minLength)
+    out.push(`${where}: must be at least ${schema.minLength} character${schema.minLength === 1 ? "" : "s"}`);
+  if (typeof schema.maxLength === "number" && n > schema.maxLength)
+    out.push(`${where}: must be at most ${schema.maxLength} characters`);
 }
 
-export function handChecks(schema: Schema | undefined, value: unknown, path: PropertyKey[], out: string[], part: string): void {
+export function handChecks(
+  schema: Schema | undefined,
+  value: unknown,
+  path: PropertyKey[],
+  out: string[],
+  part: string,
+): void {
   const s = resolve(schema);
   if (!s) return;
   if (typeof value === "string") return length(s, value, label(path) || part, out);
@@ -35,7 +53,8 @@ export function handChecks(schema: Schema | undefined, value: unknown, path: Pro
   const limit = s["x-max-bytes"];
   if (typeof limit === "number") {
     const bytes = entries.reduce((n, [k, v]) => n + utf8.encode(k).length + utf8.encode(String(v)).length, 0);
-    if (bytes > limit) out.push(`${label(path) || part}: must total at most ${limit} bytes of keys and values (has ${bytes})`);
+    if (bytes > limit)
+      out.push(`${label(path) || part}: must total at most ${limit} bytes of keys and values (has ${bytes})`);
   }
   const names = resolve(s.propertyNames as Schema | undefined);
   const properties = (s.properties ?? {}) as Record<string, Schema>;

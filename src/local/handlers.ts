@@ -7,7 +7,14 @@ import type { Handler } from "./handler.js";
 import { countSandboxes, listSandboxes } from "./listing.js";
 import { getSandboxMetrics, getSandboxMetricsSummary } from "./metrics.js";
 import type { OperationId } from "./options.js";
-import { createSandbox, getSandbox, healthCheck, lookupSandbox, readinessCheck, terminateSandbox } from "./sandboxes.js";
+import {
+  createSandbox,
+  getSandbox,
+  healthCheck,
+  lookupSandbox,
+  readinessCheck,
+  terminateSandbox,
+} from "./sandboxes.js";
 import { createSnapshot, deleteSnapshot, listSnapshots } from "./snapshots.js";
 import { createVolume, deleteVolume, getVolume, listVolumes, lookupVolume } from "./volumes.js";
 

@@ -53,7 +53,11 @@ export function sendReply(res: ServerResponse, reply: Reply): void {
     return;
   }
   const text = JSON.stringify(reply.json);
-  res.writeHead(reply.status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
+  res.writeHead(reply.status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 

@@ -34,7 +34,10 @@ export class IdempotencyKeys {
     const found = this.#entries.get(key);
     if (found) {
       if (found.fingerprint !== print) {
-        throw conflict(`Idempotency-Key ${key} was already used with a different request body`, "idempotency_key_reused");
+        throw conflict(
+          `Idempotency-Key ${key} was already used with a different request body`,
+          "idempotency_key_reused",
+        );
       }
       const first = await found.reply.catch(() => undefined);
       // The first attempt failed and was forgotten: this one does the work.

@@ -56,7 +56,8 @@ export function end(store: Store, s: SandboxState, phase: Phase, exitCode: numbe
   s.groups.clear();
   // Only running sandboxes report metrics.
   s.usage.clear();
-  for (const volumeId of Object.values(s.spec.volume_mounts ?? {})) store.volumes.get(volumeId)?.attachedTo.delete(s.id);
+  for (const volumeId of Object.values(s.spec.volume_mounts ?? {}))
+    store.volumes.get(volumeId)?.attachedTo.delete(s.id);
   store.track(rm(s.workdir, { recursive: true, force: true }));
 }
 

@@ -9,20 +9,24 @@ const ALL_PHASES: readonly Phase[] = ["queued", "creating", "running", "succeede
 
 /** Sandboxes matching every filter, newest first. Without `phase`, `defaultPhases` apply. */
 function matching(store: Store, query: Record<string, unknown>, defaultPhases: readonly Phase[]): SandboxState[] {
-  const tags = ((query.tag as string[] | undefined) ?? []).map((t) => [t.slice(0, t.indexOf("=")), t.slice(t.indexOf("=") + 1)] as const);
+  const tags = ((query.tag as string[] | undefined) ?? []).map(
+    (t) => [t.slice(0, t.indexOf("=")), t.slice(t.indexOf("=") + 1)] as const,
+  );
   const phases = (query.phase as Phase[] | undefined) ?? defaultPhases;
   const image = query.image as string | undefined;
   const prefix = query.search as string | undefined;
   const from = time(query, "start_time");
   const to = time(query, "end_time");
   return [...store.sandboxes.values()]
-    .filter((s) =>
-      phases.includes(s.phase) &&
-      tags.every(([k, v]) => s.spec.tags?.[k] === v) &&
-      (image === undefined || s.image === image) &&
-      (prefix === undefined || s.name.startsWith(prefix)) &&
-      (from === undefined || s.createdAt >= from) &&
-      (to === undefined || s.createdAt < to))
+    .filter(
+      (s) =>
+        phases.includes(s.phase) &&
+        tags.every(([k, v]) => s.spec.tags?.[k] === v) &&
+        (image === undefined || s.image === image) &&
+        (prefix === undefined || s.name.startsWith(prefix)) &&
+        (from === undefined || s.createdAt >= from) &&
+        (to === undefined || s.createdAt < to),
+    )
     .sort((a, b) => b.seq - a.seq);
 }
 

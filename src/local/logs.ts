@@ -47,7 +47,7 @@ export class LogBook {
   }
 }
 
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
 
 /** `since` as an epoch ms: a Go-style duration back from now (`90s`, `1h30m`) or an RFC 3339 timestamp.
@@ -59,8 +59,10 @@ export function parseSince(since: string | undefined, now = Date.now()): number 
     if (Number.isNaN(at)) throw badRequest(`invalid request: since: ${JSON.stringify(since)} is not a valid timestamp`);
     return at;
   }
-  if (!DURATION.test(since)) throw badRequest(`invalid request: since: must be a duration such as "1h" or "90s", or an RFC 3339 timestamp`);
+  if (!DURATION.test(since))
+    throw badRequest(`invalid request: since: must be a duration such as "1h" or "90s", or an RFC 3339 timestamp`);
   let ms = 0;
-  for (const [, amount, unit] of since.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) ms += Number(amount) * UNIT_MS[unit!]!;
+  for (const [, amount, unit] of since.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g))
+    ms += Number(amount) * UNIT_MS[unit!]!;
   return now - ms;
 }

@@ -15,7 +15,16 @@ const DEFAULT_WINDOW = "1h";
 
 const QUANTITY = /^(\d+(?:\.\d+)?)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/;
 const FACTOR: Record<string, number> = {
-  "": 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40,
+  "": 1,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
 };
 
 /** A Kubernetes quantity (`"2"`, `"500m"`, `"512Mi"`) as a number; 0 when absent or not one. */
@@ -24,7 +33,10 @@ export function quantity(text: string | undefined): number {
   return m ? Number(m[1]) * FACTOR[m[2] ?? ""]! : 0;
 }
 
-const limits = (s: SandboxState) => ({ cores: quantity(s.spec.resources?.cpu), bytes: quantity(s.spec.resources?.memory) });
+const limits = (s: SandboxState) => ({
+  cores: quantity(s.spec.resources?.cpu),
+  bytes: quantity(s.spec.resources?.memory),
+});
 
 /** The nearest-rank percentile of values (0 for none). */
 export function percentile(values: number[], p: number): number {
@@ -39,7 +51,12 @@ function summary(samples: Sample[], windowSeconds: number, s: SandboxState): S["
   const { cores, bytes } = limits(s);
   const cpu = samples.map((x) => x.cpuCores);
   const mem = samples.map((x) => x.memBytes);
-  const [cpu50, cpu90, mem50, mem90] = [percentile(cpu, 50), percentile(cpu, 90), percentile(mem, 50), percentile(mem, 90)];
+  const [cpu50, cpu90, mem50, mem90] = [
+    percentile(cpu, 50),
+    percentile(cpu, 90),
+    percentile(mem, 50),
+    percentile(mem, 90),
+  ];
   return {
     window_seconds: windowSeconds,
     has_data: samples.length > 0,
@@ -67,7 +84,12 @@ export const getSandboxMetricsSummary: Handler = ({ store, input }) => {
 
 type Metric = "cpu_usage" | "cpu_reserved" | "memory_usage" | "memory_reserved" | "network_rx" | "network_tx";
 const UNIT: Record<Metric, string> = {
-  cpu_usage: "cores", cpu_reserved: "cores", memory_usage: "bytes", memory_reserved: "bytes", network_rx: "bytes/sec", network_tx: "bytes/sec",
+  cpu_usage: "cores",
+  cpu_reserved: "cores",
+  memory_usage: "bytes",
+  memory_reserved: "bytes",
+  network_rx: "bytes/sec",
+  network_tx: "bytes/sec",
 };
 
 /** The value of `metric` at one sample, or undefined when the local server cannot measure it. */

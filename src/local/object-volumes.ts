@@ -19,15 +19,21 @@ const unsafeSegment = (s: string) => s === "" || s === "." || s === ".." || s.in
 export function checkObjectSpec(spec: S["VolumeSpec"]): void {
   const type = spec.type ?? "disk";
   if (type === "object" && !spec.object) throw badRequest('invalid request: object: is required when type is "object"');
-  if (type !== "object" && spec.object) throw badRequest('invalid request: object: is only allowed when type is "object"');
+  if (type !== "object" && spec.object)
+    throw badRequest('invalid request: object: is only allowed when type is "object"');
   if (!spec.object) return;
   const { bucket, prefix, access } = spec.object;
-  if (unsafeSegment(bucket) || bucket.includes("/")) throw badRequest(`invalid request: object.bucket: ${JSON.stringify(bucket)} is not a bucket name`);
+  if (unsafeSegment(bucket) || bucket.includes("/"))
+    throw badRequest(`invalid request: object.bucket: ${JSON.stringify(bucket)} is not a bucket name`);
   if (prefix !== undefined && prefix !== "" && prefix.split("/").some(unsafeSegment)) {
-    throw badRequest(`invalid request: object.prefix: ${JSON.stringify(prefix)} must be key segments joined by "/", with no leading, trailing or doubled "/" and no "." or ".." segment`);
+    throw badRequest(
+      `invalid request: object.prefix: ${JSON.stringify(prefix)} must be key segments joined by "/", with no leading, trailing or doubled "/" and no "." or ".." segment`,
+    );
   }
   if (access !== undefined && access !== "read_write") {
-    throw badRequest(`invalid request: object.access: the local server emulates buckets as directories and cannot enforce ${JSON.stringify(access)}; only "read_write" is supported`);
+    throw badRequest(
+      `invalid request: object.access: the local server emulates buckets as directories and cannot enforce ${JSON.stringify(access)}; only "read_write" is supported`,
+    );
   }
 }
 

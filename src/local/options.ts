@@ -105,7 +105,8 @@ export interface ResolvedOptions {
 }
 
 function check(name: string, value: number | undefined, ok: (n: number) => boolean, rule: string): void {
-  if (value !== undefined && !(typeof value === "number" && ok(value))) throw new TypeError(`startLocalServer: ${name} ${rule}`);
+  if (value !== undefined && !(typeof value === "number" && ok(value)))
+    throw new TypeError(`startLocalServer: ${name} ${rule}`);
 }
 
 export function resolveOptions(options: LocalServerOptions): ResolvedOptions {
@@ -113,18 +114,31 @@ export function resolveOptions(options: LocalServerOptions): ResolvedOptions {
   check("pageSize", options.pageSize, (n) => Number.isInteger(n) && n >= 1, "must be a whole number, 1 or more");
   check("maxFileBytes", options.maxFileBytes, (n) => Number.isInteger(n) && n >= 0, "must be a whole number of bytes");
   check("startDelayMs", options.startDelayMs, (n) => n >= 0, "must be 0 or more");
-  check("listEntryBudget", options.listEntryBudget, (n) => Number.isInteger(n) && n >= 1, "must be a whole number, 1 or more");
+  check(
+    "listEntryBudget",
+    options.listEntryBudget,
+    (n) => Number.isInteger(n) && n >= 1,
+    "must be a whole number, 1 or more",
+  );
   check("uploadLinkTtlMs", options.uploadLinkTtlMs, (n) => n > 0, "must be more than 0");
   check("metricsIntervalMs", options.metricsIntervalMs, (n) => n >= 10, "must be 10 or more");
   const faults = options.faults ?? {};
   check("faults.latencyMs", faults.latencyMs, (n) => n >= 0, "must be 0 or more");
   check("faults.dropAfterCommitRate", faults.dropAfterCommitRate, (n) => n >= 0 && n <= 1, "must be between 0 and 1");
   for (const op of faults.operations ?? []) {
-    if (!(op in operations)) throw new TypeError(`startLocalServer: faults.operations: ${JSON.stringify(op)} is not an operationId of the spec`);
+    if (!(op in operations))
+      throw new TypeError(
+        `startLocalServer: faults.operations: ${JSON.stringify(op)} is not an operationId of the spec`,
+      );
   }
   for (const [status, rate] of Object.entries(faults.statusRates ?? {})) {
     check(`faults.statusRates[${status}]`, rate, (n) => n >= 0 && n <= 1, "must be between 0 and 1");
-    check(`faults.statusRates key ${status}`, Number(status), (n) => Number.isInteger(n) && n >= 400 && n <= 599, "must be an HTTP error status");
+    check(
+      `faults.statusRates key ${status}`,
+      Number(status),
+      (n) => Number.isInteger(n) && n >= 400 && n <= 599,
+      "must be an HTTP error status",
+    );
   }
   return {
     port: options.port ?? 0,

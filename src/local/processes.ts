@@ -32,7 +32,8 @@ export interface RunOptions {
 
 // Shell conventions: 127 when the command is not found, 126 when it cannot be executed.
 function startFailure(argv0: string, error: NodeJS.ErrnoException): { exit_code: number; message: string } {
-  if (error.code === "ENOENT") return { exit_code: 127, message: `exec: "${argv0}": executable file not found in $PATH` };
+  if (error.code === "ENOENT")
+    return { exit_code: 127, message: `exec: "${argv0}": executable file not found in $PATH` };
   if (error.code === "EACCES") return { exit_code: 126, message: `exec: "${argv0}": permission denied` };
   return { exit_code: 126, message: `exec: "${argv0}": ${error.message}` };
 }
@@ -44,7 +45,12 @@ export function run(argv: string[], options: RunOptions): Run {
   const captured = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
   let child: ChildProcess | undefined;
   try {
-    child = spawn(file, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    child = spawn(file, args, {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
   } catch (error) {
     // Invalid arguments (a NUL byte, say) throw synchronously instead of emitting "error".
     const result = failed(file, error as NodeJS.ErrnoException, options);
@@ -53,7 +59,8 @@ export function run(argv: string[], options: RunOptions): Run {
   const proc = child;
   proc.stdout!.on("data", (chunk: Buffer) => (out.write(chunk), options.capture && captured.stdout.push(chunk)));
   proc.stderr!.on("data", (chunk: Buffer) => (err.write(chunk), options.capture && captured.stderr.push(chunk)));
-  const code = (exit: number | null, signal: NodeJS.Signals | null) => exit ?? 128 + (signal ? (constants.signals[signal] ?? 9) : 9);
+  const code = (exit: number | null, signal: NodeJS.Signals | null) =>
+    exit ?? 128 + (signal ? (constants.signals[signal] ?? 9) : 9);
   let exited!: (code: number) => void;
   const exit = new Promise<number>((resolve) => (exited = resolve));
   const done = new Promise<RunResult>((resolve) => {

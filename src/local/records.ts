@@ -19,7 +19,9 @@ export function statusRecord(s: SandboxState): S["StatusResponse"] {
     // Locally a sandbox's ports are the host's own ports.
     host: spec.networking?.length ? "localhost" : "",
     ...(spec.volume_mounts && Object.keys(spec.volume_mounts).length ? { volume_mounts: spec.volume_mounts } : {}),
-    ...(s.startedAt !== null ? { exec_target: { namespace: "local", pod_name: s.id.replace(/_/g, "-"), container_name: "sandbox" } } : {}),
+    ...(s.startedAt !== null
+      ? { exec_target: { namespace: "local", pod_name: s.id.replace(/_/g, "-"), container_name: "sandbox" } }
+      : {}),
     finished_at: iso(s.endedAt),
   };
 }

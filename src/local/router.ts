@@ -40,6 +40,9 @@ export function route(method: string, pathname: string): { op: OperationId; para
     return { op: r.op, params };
   }
   allowed = [...new Set(allowed)];
-  if (allowed.length) throw new ApiError(405, `method ${method} is not allowed on ${pathname}`, "invalid_request", { allow: allowed.join(", ") });
+  if (allowed.length)
+    throw new ApiError(405, `method ${method} is not allowed on ${pathname}`, "invalid_request", {
+      allow: allowed.join(", "),
+    });
   throw notFound(`no endpoint ${method} ${pathname}`);
 }

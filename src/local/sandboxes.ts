@@ -8,7 +8,14 @@ import { end, launch } from "./lifecycle.js";
 import { LogBook } from "./logs.js";
 import { statusRecord } from "./records.js";
 import { copyTree } from "./snapshot-files.js";
-import { LIVE_PHASES, type SandboxSpec, type SandboxState, type SnapshotState, type Store, type VolumeState } from "./store.js";
+import {
+  LIVE_PHASES,
+  type SandboxSpec,
+  type SandboxState,
+  type SnapshotState,
+  type Store,
+  type VolumeState,
+} from "./store.js";
 import { UsageLog } from "./usage.js";
 
 // Mount paths as relative paths inside the working dir; one may not contain another, since the
@@ -17,7 +24,8 @@ function mountsOf(store: Store, mounts: Record<string, string> | undefined): [st
   const out: [string, VolumeState][] = [];
   for (const [mountPath, volumeId] of Object.entries(mounts ?? {})) {
     const rel = path.posix.normalize(mountPath).replace(/^\/+|\/+$/g, "");
-    if (rel === "" || rel === ".") throw badRequest(`invalid request: volume_mounts: cannot mount a volume at "${mountPath}"`);
+    if (rel === "" || rel === ".")
+      throw badRequest(`invalid request: volume_mounts: cannot mount a volume at "${mountPath}"`);
     const other = out.find(([p]) => p === rel || p.startsWith(`${rel}/`) || rel.startsWith(`${p}/`));
     if (other) throw badRequest(`invalid request: volume_mounts: "${mountPath}" overlaps another mount path`);
     const volume = store.volumes.get(volumeId);
@@ -46,7 +54,10 @@ function sourceOf(store: Store, spec: SandboxSpec): { image: string; snapshot?: 
     if (!spec.image) throw badRequest("invalid request: image: is required (non-empty) unless snapshot_id is set");
     return { image: spec.image };
   }
-  if (spec.image) throw badRequest("invalid request: image: must be empty when snapshot_id is set (the snapshot supplies the filesystem)");
+  if (spec.image)
+    throw badRequest(
+      "invalid request: image: must be empty when snapshot_id is set (the snapshot supplies the filesystem)",
+    );
   const snapshot = store.snapshot(spec.snapshot_id);
   if (snapshot.status !== "ready") throw conflict(`snapshot ${snapshot.id} is not ready (status ${snapshot.status})`);
   return { image: snapshot.sourceImage, snapshot };
@@ -55,7 +66,12 @@ function sourceOf(store: Store, spec: SandboxSpec): { image: string; snapshot?: 
 /** Fills a new working dir: the snapshot's files when there is one, then a symlink per mount at
  * `<workdir>/<mount path>` (no container, so mount paths are relative to the working dir). A mount
  * hides whatever the snapshot had at its path, as a container mount does. */
-async function prepareWorkdir(store: Store, workdir: string, snapshot: SnapshotState | undefined, mounts: [string, VolumeState][]): Promise<string[]> {
+async function prepareWorkdir(
+  store: Store,
+  workdir: string,
+  snapshot: SnapshotState | undefined,
+  mounts: [string, VolumeState][],
+): Promise<string[]> {
   if (snapshot) {
     await copyTree(snapshot.dir, workdir).catch((error: unknown) => {
       // Deleted while being copied from.
@@ -80,16 +96,31 @@ function newSandbox(store: Store, spec: SandboxSpec, image: string): SandboxStat
   const id = newId("sbx");
   const workdir = path.join(store.dirs.sandboxes, id);
   return {
-    id, name: spec.name ?? id, spec, image, seq: store.nextSeq(), phase: "creating", exitCode: null,
-    createdAt: Date.now(), startedAt: null, endedAt: null, workdir, mountLinks: new Set(), env: envOf(store, spec, workdir),
-    log: new LogBook(), groups: new Set(), timers: new Set(), usage: new UsageLog(),
+    id,
+    name: spec.name ?? id,
+    spec,
+    image,
+    seq: store.nextSeq(),
+    phase: "creating",
+    exitCode: null,
+    createdAt: Date.now(),
+    startedAt: null,
+    endedAt: null,
+    workdir,
+    mountLinks: new Set(),
+    env: envOf(store, spec, workdir),
+    log: new LogBook(),
+    groups: new Set(),
+    timers: new Set(),
+    usage: new UsageLog(),
   };
 }
 
 // Everything that can be refused is checked before anything is created.
 export const createSandbox: Handler = async ({ store, input }) => {
   const spec = input.body as SandboxSpec;
-  if (spec.name !== undefined && store.sandboxNames.has(spec.name)) throw conflict(`name "${spec.name}" is already taken`);
+  if (spec.name !== undefined && store.sandboxNames.has(spec.name))
+    throw conflict(`name "${spec.name}" is already taken`);
   const { image, snapshot } = sourceOf(store, spec);
   const mounts = mountsOf(store, spec.volume_mounts);
   const s = newSandbox(store, spec, image);
@@ -107,10 +138,16 @@ export const createSandbox: Handler = async ({ store, input }) => {
   store.sandboxes.set(s.id, s);
   launch(store, s);
   const status = statusRecord(s);
-  return { status: 202, json: { id: s.id, name: s.name, ...(status.volume_mounts ? { volume_mounts: status.volume_mounts } : {}), status } };
+  return {
+    status: 202,
+    json: { id: s.id, name: s.name, ...(status.volume_mounts ? { volume_mounts: status.volume_mounts } : {}), status },
+  };
 };
 
-export const getSandbox: Handler = ({ store, input }) => ({ status: 200, json: statusRecord(store.sandbox(input.path.id!)) });
+export const getSandbox: Handler = ({ store, input }) => ({
+  status: 200,
+  json: statusRecord(store.sandbox(input.path.id!)),
+});
 
 export const lookupSandbox: Handler = ({ store, input }) => {
   const name = input.query.name as string;

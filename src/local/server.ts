@@ -28,7 +28,8 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_JSON_BYTES) throw badRequest(`invalid request: the JSON body is larger than ${MAX_JSON_BYTES} bytes`);
+    if (size > MAX_JSON_BYTES)
+      throw badRequest(`invalid request: the JSON body is larger than ${MAX_JSON_BYTES} bytes`);
     chunks.push(chunk);
   }
   if (size === 0) return undefined;
@@ -39,7 +40,12 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-async function inputOf(op: OperationId, req: IncomingMessage, url: URL, params: Record<string, string>): Promise<Input> {
+async function inputOf(
+  op: OperationId,
+  req: IncomingMessage,
+  url: URL,
+  params: Record<string, string>,
+): Promise<Input> {
   const input: Input = {
     path: check(op, "path", params) as Record<string, string>,
     query: check(op, "query", queryInput(op, url.searchParams)) as Record<string, unknown>,
@@ -83,8 +89,10 @@ export function requestListener(store: Store): (req: IncomingMessage, res: Serve
       (error: unknown) => {
         // A request the client abandoned is no server failure: there is no one to answer.
         if (req.destroyed && !(error instanceof ApiError)) return;
-        if (!(error instanceof ApiError) && !store.options.quiet) console.error("porter-sandbox-local: internal error:", error);
-        const failure = error instanceof ApiError ? error : new ApiError(500, "internal server error", "internal_error");
+        if (!(error instanceof ApiError) && !store.options.quiet)
+          console.error("porter-sandbox-local: internal error:", error);
+        const failure =
+          error instanceof ApiError ? error : new ApiError(500, "internal server error", "internal_error");
         if (res.headersSent) return void res.destroy();
         sendReply(res, { ...errorReply(failure), headers: { "x-request-id": requestId, ...failure.headers } });
       },

@@ -5,7 +5,13 @@ import path from "node:path";
 
 /** Copies a directory tree; symlinks are copied as links, and paths in `skip` are left out. */
 export async function copyTree(from: string, to: string, skip: ReadonlySet<string> = new Set()): Promise<void> {
-  await cp(from, to, { recursive: true, verbatimSymlinks: true, errorOnExist: true, force: false, filter: (src) => !skip.has(src) });
+  await cp(from, to, {
+    recursive: true,
+    verbatimSymlinks: true,
+    errorOnExist: true,
+    force: false,
+    filter: (src) => !skip.has(src),
+  });
 }
 
 /** The total size of the regular files under a directory, in bytes. */

@@ -30,8 +30,16 @@ async function capture(sandbox: SandboxState, snap: SnapshotState): Promise<void
 function newSnapshot(store: Store, sandbox: SandboxState, mode: string): SnapshotState {
   const id = newId("snap");
   return {
-    id, sandboxId: sandbox.id, sourceImage: sandbox.image, mode, status: "pending", createdAt: Date.now(),
-    readyAt: undefined, failureReason: undefined, sizeBytes: undefined, dir: path.join(store.dirs.snapshots, id),
+    id,
+    sandboxId: sandbox.id,
+    sourceImage: sandbox.image,
+    mode,
+    status: "pending",
+    createdAt: Date.now(),
+    readyAt: undefined,
+    failureReason: undefined,
+    sizeBytes: undefined,
+    dir: path.join(store.dirs.snapshots, id),
     capture: Promise.resolve(),
   };
 }
@@ -40,7 +48,9 @@ export const createSnapshot: Handler = ({ store, input }) => {
   const sandbox = store.sandbox(input.path.id!);
   const mode = (input.body as { mode?: string }).mode ?? DEFAULT_SNAPSHOT_MODE;
   if (mode !== DEFAULT_SNAPSHOT_MODE) {
-    throw badRequest(`invalid request: mode: the local server can only capture files ("${DEFAULT_SNAPSHOT_MODE}"), not ${JSON.stringify(mode)}`);
+    throw badRequest(
+      `invalid request: mode: the local server can only capture files ("${DEFAULT_SNAPSHOT_MODE}"), not ${JSON.stringify(mode)}`,
+    );
   }
   if (sandbox.phase !== "running") throw conflict(`sandbox ${sandbox.id} is not running (phase ${sandbox.phase})`);
   const snap = newSnapshot(store, sandbox, mode);

@@ -15,7 +15,9 @@ export async function createStateDir(given: string | undefined): Promise<Dirs> {
     root = path.resolve(given);
     if (existsSync(root)) {
       if (!(await stat(root)).isDirectory() || (await readdir(root)).length > 0) {
-        throw new Error(`startLocalServer: stateDir ${root} must not exist or be an empty directory (it is removed on close)`);
+        throw new Error(
+          `startLocalServer: stateDir ${root} must not exist or be an empty directory (it is removed on close)`,
+        );
       }
     } else {
       await mkdir(root, { recursive: true });

@@ -9,6 +9,7 @@ export function timeParam(query: Record<string, unknown>, name: string): number 
   const value = query[name] as string | undefined;
   if (value === undefined) return undefined;
   const ms = Date.parse(value);
-  if (!RFC3339.test(value) || Number.isNaN(ms)) throw badRequest(`invalid request: ${name}: must be an RFC 3339 timestamp such as "2025-11-21T14:00:00Z"`);
+  if (!RFC3339.test(value) || Number.isNaN(ms))
+    throw badRequest(`invalid request: ${name}: must be an RFC 3339 timestamp such as "2025-11-21T14:00:00Z"`);
   return ms;
 }

@@ -83,5 +83,8 @@ export class Sampler {
 function recordOne(s: SandboxState, at: number, processes: (ProcessUsage & { rssBytes: number })[]): void {
   // It may have ended while /proc was read; its samples were dropped then.
   if (s.phase !== "running") return;
-  s.usage.record(at, processes.filter((p) => s.groups.has(p.pgid)));
+  s.usage.record(
+    at,
+    processes.filter((p) => s.groups.has(p.pgid)),
+  );
 }

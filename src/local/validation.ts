@@ -41,7 +41,10 @@ function zodFor(op: OperationId, part: Part): z.ZodType | undefined {
   if (!compiled.has(key)) {
     const schema = ruleOf(op, part);
     if (!schema) return undefined;
-    compiled.set(key, z.fromJSONSchema({ ...(toDraft(schema) as object), $defs: defs } as never, { registry: z.registry() }));
+    compiled.set(
+      key,
+      z.fromJSONSchema({ ...(toDraft(schema) as object), $defs: defs } as never, { registry: z.registry() }),
+    );
   }
   return compiled.get(key);
 }
@@ -60,15 +63,19 @@ export function queryInput(op: OperationId, params: URLSearchParams): Record<str
     const values = params.getAll(name);
     if (values.length === 0) continue;
     const schema = resolve(declared)!;
-    out[name] = schema.type === "array"
-      ? values.map((v) => coerce(resolve(schema.items as Schema)?.type, v))
-      : coerce(schema.type, values[0]!);
+    out[name] =
+      schema.type === "array"
+        ? values.map((v) => coerce(resolve(schema.items as Schema)?.type, v))
+        : coerce(schema.type, values[0]!);
   }
   return out;
 }
 
 /** The declared header parameters, under their spec spelling. */
-export function headerInput(op: OperationId, headers: Record<string, string | string[] | undefined>): Record<string, string> {
+export function headerInput(
+  op: OperationId,
+  headers: Record<string, string | string[] | undefined>,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of Object.keys((ruleOf(op, "header")?.properties ?? {}) as object)) {
     const value = headers[name.toLowerCase()];
@@ -78,7 +85,10 @@ export function headerInput(op: OperationId, headers: Record<string, string | st
 }
 
 const at = (value: unknown, path: PropertyKey[]) =>
-  path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined), value);
+  path.reduce<unknown>(
+    (v, k) => (v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined),
+    value,
+  );
 
 function describe(issue: z.core.$ZodIssue, value: unknown): string {
   if (issue.code === "invalid_key") return `key ${issue.issues.map((i) => describe(i, "")).join(", ")}`;
@@ -99,10 +109,13 @@ export function check(op: OperationId, part: Part, value: unknown): unknown {
     throw badRequest("invalid request: a JSON request body is required");
   }
   const result = schema.safeParse(value);
-  const problems = result.success ? [] : result.error.issues.flatMap((i) =>
-    i.code === "unrecognized_keys"
-      ? i.keys.map((k) => `${label([...i.path, k])}: is not a known field`)
-      : [`${label(i.path) || part}: ${describe(i, value)}`]);
+  const problems = result.success
+    ? []
+    : result.error.issues.flatMap((i) =>
+        i.code === "unrecognized_keys"
+          ? i.keys.map((k) => `${label([...i.path, k])}: is not a known field`)
+          : [`${label(i.path) || part}: ${describe(i, value)}`],
+      );
   handChecks(ruleOf(op, part), value, [], problems, part);
   if (problems.length) throw badRequest(`invalid request: ${problems.join("; ")}`);
   return value;

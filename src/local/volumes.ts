@@ -35,8 +35,13 @@ export const createVolume: Handler = ({ store, input }) => {
   if (spec.name !== undefined && store.volumeNamed(spec.name)) throw conflict(`name "${spec.name}" is already taken`);
   const id = newId("vol");
   const volume: VolumeState = {
-    id, name: spec.name ?? id, type: spec.type ?? "disk", object: spec.object, ...placeOf(store, id, spec),
-    createdAt: Date.now(), attachedTo: new Set(),
+    id,
+    name: spec.name ?? id,
+    type: spec.type ?? "disk",
+    object: spec.object,
+    ...placeOf(store, id, spec),
+    createdAt: Date.now(),
+    attachedTo: new Set(),
   };
   store.volumes.set(id, volume);
   return { status: 201, json: volumeRecord(volume) };
@@ -49,7 +54,10 @@ export const lookupVolume: Handler = ({ store, input }) => {
   return { status: 200, json: { id: volume.id } };
 };
 
-export const getVolume: Handler = ({ store, input }) => ({ status: 200, json: volumeRecord(store.volume(input.path.id!)) });
+export const getVolume: Handler = ({ store, input }) => ({
+  status: 200,
+  json: volumeRecord(store.volume(input.path.id!)),
+});
 
 export const deleteVolume: Handler = async ({ store, input }) => {
   const volume = store.volume(input.path.id!);

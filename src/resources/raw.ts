@@ -62,7 +62,9 @@ export function createRawClient(options: RawClientOptions): Client<paths> {
 }
 
 // Each operation of the spec by "METHOD /route", as a raw call names it.
-const OPERATIONS = new Map(Object.entries(rules).map(([id, rule]) => [`${rule.method} ${rule.route}`, id as OperationId]));
+const OPERATIONS = new Map(
+  Object.entries(rules).map(([id, rule]) => [`${rule.method} ${rule.route}`, id as OperationId]),
+);
 type HeaderValue = string | number | boolean | readonly (string | number | boolean)[] | null | undefined;
 interface RawInit {
   params?: { path?: Record<string, unknown>; query?: Record<string, unknown>; header?: Record<string, unknown> };
@@ -76,7 +78,8 @@ interface RawInit {
 /** `porter.raw`: openapi-fetch's calling convention over the spec's operations and the SDK's transport. */
 export function transportClient(transport: Transport): RawClient {
   const client: Record<string, unknown> = {};
-  for (const method of new Set(Object.values(rules).map((rule) => rule.method))) client[method] = (route: string, init?: RawInit) => rawCall(transport, method, route, init ?? {});
+  for (const method of new Set(Object.values(rules).map((rule) => rule.method)))
+    client[method] = (route: string, init?: RawInit) => rawCall(transport, method, route, init ?? {});
   return client as RawClient;
 }
 
@@ -87,7 +90,10 @@ async function rawCall(transport: Transport, method: string, route: string, init
   // openapi-fetch's per-call options that this client honours; any other is refused, never dropped.
   const { params = {}, body, bodySerializer, headers: given = {}, signal, parseAs = "json", ...unsupported } = init;
   const [refused] = Object.keys(unsupported);
-  if (refused !== undefined) throw new TypeError(`${what}: option ${refused} is not supported; createRawClient() takes every openapi-fetch option`);
+  if (refused !== undefined)
+    throw new TypeError(
+      `${what}: option ${refused} is not supported; createRawClient() takes every openapi-fetch option`,
+    );
   // Every header, lowercased; as in openapi-fetch, `params.header` (the ones the spec declares, and
   // `invoke` checks) wins over `headers`.
   const headers: Record<string, string> = {};
@@ -105,7 +111,9 @@ async function rawCall(transport: Transport, method: string, route: string, init
       passErrors: true,
       label: what,
       // As in openapi-fetch, a serialised body is still labelled JSON unless the headers say otherwise.
-      ...(bodySerializer && body !== undefined ? { rawBody: bodySerializer(body), contentType: "application/json" } : {}),
+      ...(bodySerializer && body !== undefined
+        ? { rawBody: bodySerializer(body), contentType: "application/json" }
+        : {}),
     },
   );
   return parse(outcome.data as Response, parseAs);

@@ -88,15 +88,22 @@ export class Snapshot {
    * ```
    */
   async waitUntilReady(options: WaitOptions = {}): Promise<this> {
-    await pollUntil(`snapshot ${this.id} to be ready`, async (signal, left) => {
-      if (this.status !== READY && this.status !== FAILED) await this.refresh({ signal, totalTimeoutMs: left });
-      if (this.status === READY) return true;
-      if (this.status === FAILED) {
-        const reason = this.failure_reason ? `: ${this.failure_reason}` : "";
-        throw new SnapshotFailedError(`snapshot ${this.id} of sandbox ${this.sandbox_id} failed${reason}`, this.failure_reason);
-      }
-      return undefined;
-    }, options);
+    await pollUntil(
+      `snapshot ${this.id} to be ready`,
+      async (signal, left) => {
+        if (this.status !== READY && this.status !== FAILED) await this.refresh({ signal, totalTimeoutMs: left });
+        if (this.status === READY) return true;
+        if (this.status === FAILED) {
+          const reason = this.failure_reason ? `: ${this.failure_reason}` : "";
+          throw new SnapshotFailedError(
+            `snapshot ${this.id} of sandbox ${this.sandbox_id} failed${reason}`,
+            this.failure_reason,
+          );
+        }
+        return undefined;
+      },
+      options,
+    );
     return this;
   }
 
@@ -165,7 +172,9 @@ export class Snapshots {
   async create(sandbox: string, spec: SnapshotSpec = {}, options?: RequestOptions): Promise<Snapshot> {
     const remaining = deadlineFor(options);
     const id = await this.#resolveSandbox(sandbox, remaining());
-    const outcome = await invoke(this.#transport, "createSnapshot", { path: { id }, body: spec }, remaining(), { label: "snapshot spec" });
+    const outcome = await invoke(this.#transport, "createSnapshot", { path: { id }, body: spec }, remaining(), {
+      label: "snapshot spec",
+    });
     return new Snapshot(this.#transport, outcome.data, outcome);
   }
 
@@ -179,8 +188,11 @@ export class Snapshots {
    */
   async list(params: ListSnapshotsParams = {}, options?: RequestOptions): Promise<Snapshot[]> {
     const remaining = deadlineFor(options);
-    const sandbox_id = params.sandbox_id === undefined ? undefined : await this.#resolveSandbox(params.sandbox_id, remaining());
-    const outcome = await invoke(this.#transport, "listSnapshots", { query: { sandbox_id } }, remaining(), { label: "snapshot filters" });
+    const sandbox_id =
+      params.sandbox_id === undefined ? undefined : await this.#resolveSandbox(params.sandbox_id, remaining());
+    const outcome = await invoke(this.#transport, "listSnapshots", { query: { sandbox_id } }, remaining(), {
+      label: "snapshot filters",
+    });
     return outcome.data.snapshots.map((record) => new Snapshot(this.#transport, record, outcome));
   }
 

@@ -19,7 +19,10 @@ const kib = (bytes: number) => `${(bytes / 1024).toFixed(2)} KiB`;
 
 describe("budgets", () => {
   test("the quickstart's browser bundle (minified, everything included) stays within the CI budget, gzipped", () => {
-    const largest = bundle.inputs.slice(0, 3).map((i) => `${i.file} ${kib(i.bytes)} minified`).join(", ");
+    const largest = bundle.inputs
+      .slice(0, 3)
+      .map((i) => `${i.file} ${kib(i.bytes)} minified`)
+      .join(", ");
     expect(
       bundle.gzipBytes,
       `the quickstart bundles to ${kib(bundle.gzipBytes)} gzipped (${bundle.gzipBytes} bytes; ${kib(bundle.bytes)} minified), ` +

@@ -21,10 +21,26 @@ describe("lint and format", () => {
 
   // The structure rules are only worth having if they fire: a planted file breaks each one.
   test.each([
-    ["src/core/planted-lint-check.ts", 'import { Transport } from "../internal/transport.js";\nexport const t = Transport;\n', "core/ is the bottom layer"],
-    ["src/internal/planted-lint-check.ts", 'import { Porter } from "../client.js";\nexport const p = Porter;\n', "internal/ imports only core/"],
-    ["src/resources/planted-lint-check.ts", 'import { readFileSync } from "node:fs";\nexport const r = readFileSync;\n', "nothing from node:"],
-    ["src/planted-lint-check.ts", `export function long(): number {\n  let n = 0;\n${"  n++;\n".repeat(60)}  return n;\n}\n`, "max-lines-per-function"],
+    [
+      "src/core/planted-lint-check.ts",
+      'import { Transport } from "../internal/transport.js";\nexport const t = Transport;\n',
+      "core/ is the bottom layer",
+    ],
+    [
+      "src/internal/planted-lint-check.ts",
+      'import { Porter } from "../client.js";\nexport const p = Porter;\n',
+      "internal/ imports only core/",
+    ],
+    [
+      "src/resources/planted-lint-check.ts",
+      'import { readFileSync } from "node:fs";\nexport const r = readFileSync;\n',
+      "nothing from node:",
+    ],
+    [
+      "src/planted-lint-check.ts",
+      `export function long(): number {\n  let n = 0;\n${"  n++;\n".repeat(60)}  return n;\n}\n`,
+      "max-lines-per-function",
+    ],
   ])("%s is refused: %s", (file, text, message) => {
     // Linted from standard input under that name: nothing is written into src/, where other checks read.
     const r = spawnSync(process.execPath, [bin("eslint/bin/eslint.js"), "--stdin", "--stdin-filename", file], {

@@ -14,7 +14,13 @@ describe("package", () => {
   });
 
   test("attw: types resolve for every entry under node10, node16 (CJS and ESM) and bundler", () => {
-    const { status, output } = runNode([bin("@arethetypeswrong/cli/dist/index.js"), "--pack", root, "--format", "json"]);
+    const { status, output } = runNode([
+      bin("@arethetypeswrong/cli/dist/index.js"),
+      "--pack",
+      root,
+      "--format",
+      "json",
+    ]);
     const report = JSON.parse(output.slice(output.indexOf("{")));
     const problems = report.analysis?.problems ?? [];
     expect(problems).toEqual([]);
@@ -33,15 +39,18 @@ describe("package", () => {
       logLevel: "silent",
     });
     const imports = Object.values(result.metafile.inputs).flatMap((input) => input.imports.map((i) => i.path));
-    expect(imports.filter((p) => p.startsWith("node:") || ["fs", "path", "http", "crypto", "buffer"].includes(p))).toEqual([]);
+    expect(
+      imports.filter((p) => p.startsWith("node:") || ["fs", "path", "http", "crypto", "buffer"].includes(p)),
+    ).toEqual([]);
     const code = result.outputFiles[0]!.text;
     expect(code).not.toMatch(/\bBuffer\.|\brequire\(/);
   });
 
   test("the main entry's source imports nothing from node:", () => {
     // Every file of the main entry, in every layer; src/local/ is the Node-only entry.
-    const files = (readdirSync(path.join(root, "src"), { recursive: true }) as string[])
-      .filter((file) => file.endsWith(".ts") && !file.startsWith(`local${path.sep}`));
+    const files = (readdirSync(path.join(root, "src"), { recursive: true }) as string[]).filter(
+      (file) => file.endsWith(".ts") && !file.startsWith(`local${path.sep}`),
+    );
     expect(files.length).toBeGreaterThan(20);
     for (const file of files) {
       expect(readFileSync(path.join(root, "src", file), "utf8"), file).not.toMatch(/from "node:|require\("node:/);

@@ -35,7 +35,9 @@ function unmentioned(text: string, names: string[]): string[] {
 describe("docs/porter-api.md names everything the spec defines", () => {
   test("every schema in components.schemas", () => {
     // The spec was read: the schemas Porter's models map to are there.
-    expect(schemaNames).toEqual(expect.arrayContaining(["SandboxSpec", "StatusResponse", "Snapshot", "VolumeFileMoveRequest"]));
+    expect(schemaNames).toEqual(
+      expect.arrayContaining(["SandboxSpec", "StatusResponse", "Snapshot", "VolumeFileMoveRequest"]),
+    );
     expect(unmentioned(doc, schemaNames)).toEqual([]);
   });
 

@@ -21,7 +21,11 @@ export const IDS = {
 } as const;
 
 /** The metrics query of the spec's examples: CPU usage over one hour. */
-export const METRICS_QUERY = { metric: "cpu_usage", start_time_utc: "2025-11-21T14:00:00Z", end_time_utc: "2025-11-21T15:00:00Z" } as const;
+export const METRICS_QUERY = {
+  metric: "cpu_usage",
+  start_time_utc: "2025-11-21T14:00:00Z",
+  end_time_utc: "2025-11-21T15:00:00Z",
+} as const;
 
 export interface DriverContext {
   porter: Porter;
@@ -149,7 +153,13 @@ export const DRIVERS: Record<string, Driver> = {
     how: "await porter.sandboxes.list(filters)",
     run: async ({ porter }, opts) =>
       await porter.sandboxes.list(
-        { tags: { workflow: "nightly-eval", team: "ml" }, phase: ["running", "succeeded"], image: "python:3.12-slim", search: "nightly-", include_filter_values: true },
+        {
+          tags: { workflow: "nightly-eval", team: "ml" },
+          phase: ["running", "succeeded"],
+          image: "python:3.12-slim",
+          search: "nightly-",
+          include_filter_values: true,
+        },
         opts,
       ),
     check: (result, { value, exchange }) => {
@@ -175,7 +185,12 @@ export const DRIVERS: Record<string, Driver> = {
     how: "porter.sandboxes.counts(filters)",
     run: ({ porter }, opts) =>
       porter.sandboxes.counts(
-        { tags: { workflow: "etl", team: "data" }, phase: ["succeeded", "failed"], start_time: "2025-11-21T00:00:00Z", end_time: "2025-11-22T00:00:00Z" },
+        {
+          tags: { workflow: "etl", team: "data" },
+          phase: ["succeeded", "failed"],
+          start_time: "2025-11-21T00:00:00Z",
+          end_time: "2025-11-22T00:00:00Z",
+        },
         opts,
       ),
     check: (result, { value, exchange }) => {
@@ -243,7 +258,12 @@ export const DRIVERS: Record<string, Driver> = {
     via: "raw",
     how: "porter.raw.GET('/v1/sandbox/{id}/metrics-summary')",
     run: ({ porter }, opts) =>
-      raw(porter.raw.GET("/v1/sandbox/{id}/metrics-summary", { params: { path: { id: IDS.sandbox }, query: { since: "1h" } }, headers: opts.headers })),
+      raw(
+        porter.raw.GET("/v1/sandbox/{id}/metrics-summary", {
+          params: { path: { id: IDS.sandbox }, query: { since: "1h" } },
+          headers: opts.headers,
+        }),
+      ),
     check: (result, { value, exchange }) => {
       expect(exchange.pathname).toBe(`/v1/sandbox/${IDS.sandbox}/metrics-summary`);
       expect(Object.fromEntries(exchange.query)).toEqual({ since: "1h" });
@@ -254,7 +274,12 @@ export const DRIVERS: Record<string, Driver> = {
     via: "raw",
     how: "porter.raw.GET('/v1/sandbox/{id}/metrics')",
     run: ({ porter }, opts) =>
-      raw(porter.raw.GET("/v1/sandbox/{id}/metrics", { params: { path: { id: IDS.sandbox }, query: METRICS_QUERY }, headers: opts.headers })),
+      raw(
+        porter.raw.GET("/v1/sandbox/{id}/metrics", {
+          params: { path: { id: IDS.sandbox }, query: METRICS_QUERY },
+          headers: opts.headers,
+        }),
+      ),
     check: (result, { value, exchange }) => {
       expect(exchange.pathname).toBe(`/v1/sandbox/${IDS.sandbox}/metrics`);
       expect(Object.fromEntries(exchange.query)).toEqual(METRICS_QUERY);
@@ -265,7 +290,13 @@ export const DRIVERS: Record<string, Driver> = {
     via: "raw",
     how: "porter.raw.POST('/v1/sandbox/{id}/snapshot')",
     run: ({ porter }, opts) =>
-      raw(porter.raw.POST("/v1/sandbox/{id}/snapshot", { params: { path: { id: IDS.sandbox } }, body: { mode: "filesystem" }, headers: opts.headers })),
+      raw(
+        porter.raw.POST("/v1/sandbox/{id}/snapshot", {
+          params: { path: { id: IDS.sandbox } },
+          body: { mode: "filesystem" },
+          headers: opts.headers,
+        }),
+      ),
     check: (result, { value, exchange }) => {
       expect(JSON.parse(exchange.requestBody!)).toEqual({ mode: "filesystem" });
       expect((result as { data: unknown }).data).toEqual(value);
@@ -274,7 +305,8 @@ export const DRIVERS: Record<string, Driver> = {
   listSnapshots: {
     via: "raw",
     how: "porter.raw.GET('/v1/snapshot')",
-    run: ({ porter }, opts) => raw(porter.raw.GET("/v1/snapshot", { params: { query: { sandbox_id: IDS.sandbox } }, headers: opts.headers })),
+    run: ({ porter }, opts) =>
+      raw(porter.raw.GET("/v1/snapshot", { params: { query: { sandbox_id: IDS.sandbox } }, headers: opts.headers })),
     check: (result, { value, exchange }) => {
       expect(exchange.query.get("sandbox_id")).toBe(IDS.sandbox);
       expect((result as { data: unknown }).data).toEqual(value);
@@ -283,7 +315,8 @@ export const DRIVERS: Record<string, Driver> = {
   deleteSnapshot: {
     via: "raw",
     how: "porter.raw.DELETE('/v1/snapshot/{id}')",
-    run: ({ porter }, opts) => raw(porter.raw.DELETE("/v1/snapshot/{id}", { params: { path: { id: IDS.snapshot } }, headers: opts.headers })),
+    run: ({ porter }, opts) =>
+      raw(porter.raw.DELETE("/v1/snapshot/{id}", { params: { path: { id: IDS.snapshot } }, headers: opts.headers })),
     check: (_result, { exchange }) => expect(exchange.pathname).toBe(`/v1/snapshot/${IDS.snapshot}`),
   },
   listVolumes: {
@@ -345,13 +378,18 @@ export const DRIVERS: Record<string, Driver> = {
       // The SDK flattens the nested answer and keeps the entries whose own name contains the term, each
       // with its path from the walked directory; it does not enter directories marked truncated.
       const answer = value as { path: string; truncated: boolean; entries: FileEntry[] };
-      expect(result).toEqual({ path: answer.path, truncated: answer.truncated, entries: matching(answer.entries, answer.path, ".parquet") });
+      expect(result).toEqual({
+        path: answer.path,
+        truncated: answer.truncated,
+        entries: matching(answer.entries, answer.path, ".parquet"),
+      });
     },
   },
   readVolumeFile: {
     via: "sdk",
     how: "volume.readFile(path, range?)",
-    run: async (ctx, opts, status) => (await volumeHandle(ctx)).readFile("results.json", status === 206 ? { offset: 0, length: 16 } : undefined, opts),
+    run: async (ctx, opts, status) =>
+      (await volumeHandle(ctx)).readFile("results.json", status === 206 ? { offset: 0, length: 16 } : undefined, opts),
     check: (result, { value, status, exchange }) => {
       expect(exchange.query.get("path")).toBe("results.json");
       expect(exchange.requestHeaders.get("range")).toBe(status === 206 ? "bytes=0-15" : null);
@@ -373,9 +411,13 @@ export const DRIVERS: Record<string, Driver> = {
   moveVolumeFile: {
     via: "sdk",
     how: "volume.moveFile(from, to)",
-    run: async (ctx, opts) => (await volumeHandle(ctx)).moveFile("results.json", "archive/results-2025-11-21.json", opts),
+    run: async (ctx, opts) =>
+      (await volumeHandle(ctx)).moveFile("results.json", "archive/results-2025-11-21.json", opts),
     check: (result, { exchange }) => {
-      expect(JSON.parse(exchange.requestBody!)).toEqual({ from: "results.json", to: "archive/results-2025-11-21.json" });
+      expect(JSON.parse(exchange.requestBody!)).toEqual({
+        from: "results.json",
+        to: "archive/results-2025-11-21.json",
+      });
       expect(result).toBeUndefined();
     },
   },

@@ -50,7 +50,14 @@ export function useTarget(target: Target): Harness {
     all,
     porter(options = {}) {
       // maxRetries 0: a retry would hide the response under test (a 429 or 5xx is answered once).
-      const porter = new Porter({ baseUrl: running!.url, apiKey: API_KEY, fetch: rec!.fetch, maxRetries: 0, logLevel: "off", ...options });
+      const porter = new Porter({
+        baseUrl: running!.url,
+        apiKey: API_KEY,
+        fetch: rec!.fetch,
+        maxRetries: 0,
+        logLevel: "off",
+        ...options,
+      });
       clients.push(porter);
       return porter;
     },

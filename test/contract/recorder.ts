@@ -69,7 +69,11 @@ export class Recorder {
   }
 
   describe(): string {
-    return this.exchanges.map((e) => `${e.method} ${e.url} -> ${e.status} (${e.operationId ?? "no operation"})`).join("; ") || "no requests";
+    return (
+      this.exchanges
+        .map((e) => `${e.method} ${e.url} -> ${e.status} (${e.operationId ?? "no operation"})`)
+        .join("; ") || "no requests"
+    );
   }
 
   readonly fetch: typeof fetch = async (input, init) => {
@@ -80,7 +84,9 @@ export class Recorder {
       throw new TypeError(`the contract recorder sends to loopback only, not to ${url.origin}`);
     }
     const base = new URL(this.baseUrl);
-    const pathname = url.pathname.startsWith(base.pathname.replace(/\/$/, "")) ? url.pathname.slice(base.pathname.replace(/\/$/, "").length) || "/" : url.pathname;
+    const pathname = url.pathname.startsWith(base.pathname.replace(/\/$/, ""))
+      ? url.pathname.slice(base.pathname.replace(/\/$/, "").length) || "/"
+      : url.pathname;
     const op = matchOperation(request.method, pathname);
     const where = `${request.method} ${pathname}${url.search}`;
 
@@ -117,12 +123,16 @@ export class Recorder {
   #checkRequest(op: SpecOperation, url: URL, request: Request, where: string): void {
     for (const name of new Set(url.searchParams.keys())) {
       if (!op.query.includes(name)) {
-        this.violations.push(`${where}: query parameter "${name}" is not declared for ${op.id} (declared: ${op.query.join(", ") || "none"})`);
+        this.violations.push(
+          `${where}: query parameter "${name}" is not declared for ${op.id} (declared: ${op.query.join(", ") || "none"})`,
+        );
       }
     }
     const type = request.headers.get("content-type");
     if (op.requestContentType && request.body && !type?.startsWith(op.requestContentType)) {
-      this.violations.push(`${where}: body sent as ${type ?? "no content type"}, the spec says ${op.requestContentType}`);
+      this.violations.push(
+        `${where}: body sent as ${type ?? "no content type"}, the spec says ${op.requestContentType}`,
+      );
     }
   }
 
@@ -130,7 +140,10 @@ export class Recorder {
     const sl = e.responseHeaders.get("sl-violations");
     if (sl) this.violations.push(`${where}: Prism reports sl-violations ${sl}`);
     if (e.status === 422) this.violations.push(`${where}: 422 (Prism refused the request): ${e.responseBody}`);
-    if (e.responseHeaders.get("content-type")?.includes("problem+json") && e.responseBody.includes("stoplight.io/prism/errors")) {
+    if (
+      e.responseHeaders.get("content-type")?.includes("problem+json") &&
+      e.responseBody.includes("stoplight.io/prism/errors")
+    ) {
       this.violations.push(`${where}: Prism answered with its own error ${e.status}: ${e.responseBody}`);
     }
   }

@@ -73,7 +73,14 @@ const SPECIFIC: Record<string, { class: typeof SandboxError; check(error: Sandbo
       const key = rec.one("createSandbox").requestHeaders.get("idempotency-key")!;
       const search = rec.one("listSandboxes");
       expect(search.query.getAll("tag")).toEqual([`${IDEMPOTENCY_TAG}=${key}`]);
-      expect(search.query.getAll("phase")).toEqual(["queued", "creating", "running", "succeeded", "failed", "terminated"]);
+      expect(search.query.getAll("phase")).toEqual([
+        "queued",
+        "creating",
+        "running",
+        "succeeded",
+        "failed",
+        "terminated",
+      ]);
       expect(error.message).toContain((error.body as { error: string }).error);
       expect(error.message).toContain(`idempotency key ${key}`);
     },
@@ -104,7 +111,11 @@ describe("every named example of every success response is served and handled by
         it(`${op.id} ${res.status}${ex ? ` ${ex.name}` : ""}`, async () => {
           const driver = driverOf(op.id);
           h.rec.prefer({ ...driver.aux, [op.id]: prefer });
-          const result = await driver.run({ porter: h.porter(), rec: h.rec }, { headers: { Prefer: prefer } }, res.status);
+          const result = await driver.run(
+            { porter: h.porter(), rec: h.rec },
+            { headers: { Prefer: prefer } },
+            res.status,
+          );
           tally(op.id);
           const exchange = h.rec.one(op.id);
           expect(exchange.sentPrefer, "the per-request header reached the wire").toBe(prefer);
@@ -126,13 +137,18 @@ describe("every declared error response maps to the right error class and code",
         it(`${op.id} ${res.status}${ex ? ` ${ex.name}` : ""}`, async () => {
           const driver = driverOf(op.id);
           const expected = EXPECTED_ERROR[res.status];
-          expect(expected, `status ${res.status} is declared by the spec but has no entry in EXPECTED_ERROR`).toBeDefined();
+          expect(
+            expected,
+            `status ${res.status} is declared by the spec but has no entry in EXPECTED_ERROR`,
+          ).toBeDefined();
           const sameFailure = Object.fromEntries((driver.sameOnError?.[res.status] ?? []).map((id) => [id, prefer]));
           h.rec.prefer({ ...driver.aux, ...sameFailure, [op.id]: prefer });
-          const thrown = await driver.run({ porter: h.porter(), rec: h.rec }, { headers: { Prefer: prefer }, maxRetries: 0 }, res.status).then(
-            () => undefined,
-            (e: unknown) => e,
-          );
+          const thrown = await driver
+            .run({ porter: h.porter(), rec: h.rec }, { headers: { Prefer: prefer }, maxRetries: 0 }, res.status)
+            .then(
+              () => undefined,
+              (e: unknown) => e,
+            );
           tally(op.id);
           expect(thrown, `${driver.how} resolved although the API answered ${res.status}`).toBeDefined();
           const exchange = h.rec.one(op.id);
@@ -148,7 +164,12 @@ describe("every declared error response maps to the right error class and code",
             expect(failure.status).toBe(res.status);
             expect(failure.error).toEqual(body);
             // ...which the SDK's own mapping turns into the same error as the ergonomic client would throw.
-            error = errorFromResponse(failure.status, failure.error, failure.response.headers.get("x-request-id") ?? undefined, retryAfterMs(failure.response.headers));
+            error = errorFromResponse(
+              failure.status,
+              failure.error,
+              failure.response.headers.get("x-request-id") ?? undefined,
+              retryAfterMs(failure.response.headers),
+            );
           } else {
             expect(thrown).toBeInstanceOf(SandboxError);
             error = thrown as SandboxError;
@@ -176,8 +197,14 @@ describe("every declared error response maps to the right error class and code",
 
 describe("coverage: every operation of the spec has a contract test", () => {
   it("every operation has a driver, and every driver is for an operation of the spec", () => {
-    expect(operationIds.filter((id) => !DRIVERS[id]), "operations without a driver in test/contract/drivers.ts").toEqual([]);
-    expect(Object.keys(DRIVERS).filter((id) => !operationIds.includes(id)), "drivers for operations the spec no longer has").toEqual([]);
+    expect(
+      operationIds.filter((id) => !DRIVERS[id]),
+      "operations without a driver in test/contract/drivers.ts",
+    ).toEqual([]);
+    expect(
+      Object.keys(DRIVERS).filter((id) => !operationIds.includes(id)),
+      "drivers for operations the spec no longer has",
+    ).toEqual([]);
   });
 
   it("operations Prism cannot serve meaningfully are listed with a reason, and exist", () => {
@@ -207,7 +234,10 @@ describe("coverage: every operation of the spec has a contract test", () => {
   // Runs after the tests above (vitest runs a file's tests in order).
   it("every declared response of every operation was answered on the wire in this file", () => {
     const missing = declared.filter((pair) => !served.has(pair) && !(pair in PRISM_CANNOT_SERVE_RESPONSE));
-    expect(missing, "declared responses no test above received (a redirect goes in PRISM_CANNOT_SERVE_RESPONSE)").toEqual([]);
+    expect(
+      missing,
+      "declared responses no test above received (a redirect goes in PRISM_CANNOT_SERVE_RESPONSE)",
+    ).toEqual([]);
     expect(served.size).toBeGreaterThan(0);
   });
 });

@@ -6,7 +6,14 @@
 // parameter names and values, bodies, the Idempotency-Key) besides what came back. Against a stateful
 // target it also asserts that what is read is what was written.
 import { describe, expect, it } from "vitest";
-import { ConflictError, IDEMPOTENCY_TAG, NotFoundError, SandboxError, type Sandbox, type Volume } from "../../src/index.js";
+import {
+  ConflictError,
+  IDEMPOTENCY_TAG,
+  NotFoundError,
+  SandboxError,
+  type Sandbox,
+  type Volume,
+} from "../../src/index.js";
 import { raw, RawFailure } from "./drivers.js";
 import { API_KEY, useTarget } from "./harness.js";
 import { operationIds } from "./spec.js";
@@ -72,7 +79,9 @@ describe.each(TARGETS)("contract scenario against $name", (target) => {
     // 204 on every target: a server's 307 never reaches the SDK through Prism, whose proxy follows it
     // itself (see PRISM_CANNOT_SERVE_RESPONSE in drivers.ts).
     const writes = h.rec.of("writeVolumeFile");
-    expect(writes.map((w) => [w.status, w.query.get("path"), w.requestHeaders.get("content-type"), w.requestBody])).toEqual([
+    expect(
+      writes.map((w) => [w.status, w.query.get("path"), w.requestHeaders.get("content-type"), w.requestBody]),
+    ).toEqual([
       [204, "results.json", "application/octet-stream", TEXT],
       [204, "archive/keep.txt", "application/octet-stream", "kept\n"],
     ]);
@@ -88,7 +97,10 @@ describe.each(TARGETS)("contract scenario against $name", (target) => {
       // The whole (small) tree in one answer, nested; directories first, then files, each by name.
       const names = (entries: typeof root.entries | undefined) => entries?.map((e) => [e.name, e.type]);
       expect(root).toMatchObject({ path: "/", truncated: false });
-      expect(names(root.entries)).toEqual([["archive", "directory"], ["results.json", "file"]]);
+      expect(names(root.entries)).toEqual([
+        ["archive", "directory"],
+        ["results.json", "file"],
+      ]);
       expect(names(root.entries[0]!.entries)).toEqual([["keep.txt", "file"]]);
       expect(root.entries[1]!.size_bytes).toBe(new TextEncoder().encode(TEXT).length);
       // `path` comes back "/"-rooted; a search is case-insensitive and keeps the matches' ancestors only.
@@ -117,9 +129,16 @@ describe.each(TARGETS)("contract scenario against $name", (target) => {
       const chunks: Uint8Array[] = [];
       for await (const chunk of volume.stream("results.json", { chunkBytes: 16 })) chunks.push(chunk);
       expect(new TextDecoder().decode(Buffer.concat(chunks))).toBe(TEXT);
-      const ranges = h.rec.of("readVolumeFile").slice(2).map((e) => [e.requestHeaders.get("range"), e.status]);
+      const ranges = h.rec
+        .of("readVolumeFile")
+        .slice(2)
+        .map((e) => [e.requestHeaders.get("range"), e.status]);
       expect(TEXT.length).toBe(37);
-      expect(ranges).toEqual([["bytes=0-15", 206], ["bytes=16-31", 206], ["bytes=32-36", 206]]);
+      expect(ranges).toEqual([
+        ["bytes=0-15", 206],
+        ["bytes=16-31", 206],
+        ["bytes=32-36", 206],
+      ]);
     }
   });
 
@@ -164,7 +183,12 @@ describe.each(TARGETS)("contract scenario against $name", (target) => {
     const created = JSON.parse(create.responseBody) as { id: string };
     expect(sandbox.id).toBe(created.id);
     if (target.stateful) {
-      expect(sandbox).toMatchObject({ name: spec.name, image: spec.image, tags: spec.tags, volume_mounts: spec.volume_mounts });
+      expect(sandbox).toMatchObject({
+        name: spec.name,
+        image: spec.image,
+        tags: spec.tags,
+        volume_mounts: spec.volume_mounts,
+      });
     }
     await sandbox.waitUntilRunning({ timeoutMs: 30_000 });
     expect(sandbox.phase).toBe("running");
@@ -186,7 +210,11 @@ describe.each(TARGETS)("contract scenario against $name", (target) => {
 
   it("listSandboxes sends one tag= per tag and one phase= per phase", async () => {
     const porter = h.porter();
-    const page = await porter.sandboxes.list({ tags: { suite: "contract", run: RUN }, phase: ["running", "creating"], include_filter_values: true });
+    const page = await porter.sandboxes.list({
+      tags: { suite: "contract", run: RUN },
+      phase: ["running", "creating"],
+      include_filter_values: true,
+    });
     const list = h.rec.one("listSandboxes");
     expect(list.query.getAll("tag")).toEqual(["suite=contract", `run=${RUN}`]);
     expect(list.query.getAll("phase")).toEqual(["running", "creating"]);
@@ -207,11 +235,21 @@ describe.each(TARGETS)("contract scenario against $name", (target) => {
     const porter = h.porter();
     const start_time = new Date(Date.now() - 3_600_000).toISOString();
     const end_time = new Date(Date.now() + 3_600_000).toISOString();
-    const counts = await porter.sandboxes.counts({ tags: { run: RUN }, phase: "running", image: "python:3.12-slim", start_time, end_time });
+    const counts = await porter.sandboxes.counts({
+      tags: { run: RUN },
+      phase: "running",
+      image: "python:3.12-slim",
+      start_time,
+      end_time,
+    });
     const count = h.rec.one("countSandboxes");
     expect(count.query.getAll("tag")).toEqual([`run=${RUN}`]);
     expect(count.query.getAll("phase")).toEqual(["running"]);
-    expect(Object.fromEntries([...count.query].filter(([k]) => k !== "tag" && k !== "phase"))).toEqual({ image: "python:3.12-slim", start_time, end_time });
+    expect(Object.fromEntries([...count.query].filter(([k]) => k !== "tag" && k !== "phase"))).toEqual({
+      image: "python:3.12-slim",
+      start_time,
+      end_time,
+    });
     expect(Number.isInteger(counts.granularity_ms)).toBe(true);
     if (target.stateful) expect(counts.points.reduce((n, p) => n + p.count, 0)).toBe(1);
   });
@@ -250,8 +288,12 @@ describe.each(TARGETS)("contract scenario against $name", (target) => {
     const start_time_utc = new Date(Date.now() - 600_000).toISOString();
     const end_time_utc = new Date(Date.now() + 60_000).toISOString();
     const query = { metric: "cpu_usage", start_time_utc, end_time_utc } as const;
-    const { data: summary } = await raw(porter.raw.GET("/v1/sandbox/{id}/metrics-summary", { params: { path: { id }, query: { since: "1h" } } }));
-    const { data: metrics } = await raw(porter.raw.GET("/v1/sandbox/{id}/metrics", { params: { path: { id }, query } }));
+    const { data: summary } = await raw(
+      porter.raw.GET("/v1/sandbox/{id}/metrics-summary", { params: { path: { id }, query: { since: "1h" } } }),
+    );
+    const { data: metrics } = await raw(
+      porter.raw.GET("/v1/sandbox/{id}/metrics", { params: { path: { id }, query } }),
+    );
     expect(h.rec.one("getSandboxMetricsSummary").url).toBe(`/v1/sandbox/${id}/metrics-summary?since=1h`);
     const series = h.rec.one("getSandboxMetrics");
     expect(series.pathname).toBe(`/v1/sandbox/${id}/metrics`);
@@ -261,7 +303,9 @@ describe.each(TARGETS)("contract scenario against $name", (target) => {
     if (target.stateful) {
       // The window asked for, and the limits the sandbox was created with (500m, 512Mi).
       expect(summary).toMatchObject({ window_seconds: 3600, cpu_limit_cores: 0.5, mem_limit_bytes: 512 * 2 ** 20 });
-      const times = metrics!.results.flatMap((r) => r.series.flatMap((s) => s.time_series.map((p) => Date.parse(p.timestamp_utc))));
+      const times = metrics!.results.flatMap((r) =>
+        r.series.flatMap((s) => s.time_series.map((p) => Date.parse(p.timestamp_utc))),
+      );
       expect(times.filter((t) => !(t >= Date.parse(start_time_utc) && t <= Date.parse(end_time_utc)))).toEqual([]);
     }
   });
@@ -270,7 +314,9 @@ describe.each(TARGETS)("contract scenario against $name", (target) => {
     const porter = h.porter();
     const id = state.sandbox!.id;
     // `{}`: the default capture, the filesystem (the response suite sends `mode` explicitly).
-    const { data: snapshot } = await raw(porter.raw.POST("/v1/sandbox/{id}/snapshot", { params: { path: { id } }, body: {} }));
+    const { data: snapshot } = await raw(
+      porter.raw.POST("/v1/sandbox/{id}/snapshot", { params: { path: { id } }, body: {} }),
+    );
     const create = h.rec.one("createSnapshot");
     expect(create.status).toBe(201);
     expect(JSON.parse(create.requestBody!)).toEqual({});
@@ -282,7 +328,9 @@ describe.each(TARGETS)("contract scenario against $name", (target) => {
       expect(snapshot).toMatchObject({ sandbox_id: id, mode: "filesystem" });
       expect(["pending", "ready"]).toContain(snapshot!.status);
       expect(listed!.snapshots.map((s) => [s.id, s.sandbox_id])).toEqual([[snapshot!.id, id]]);
-      const again = await raw(porter.raw.DELETE("/v1/snapshot/{id}", { params: { path: { id: snapshot!.id } } })).catch((e: unknown) => e);
+      const again = await raw(porter.raw.DELETE("/v1/snapshot/{id}", { params: { path: { id: snapshot!.id } } })).catch(
+        (e: unknown) => e,
+      );
       expect(again).toBeInstanceOf(RawFailure);
       expect((again as RawFailure).status).toBe(404);
     }

@@ -70,8 +70,16 @@ function collect(): SpecOperation[] {
       const responses: SpecResponse[] = Object.entries<Node>(op.responses).map(([status, raw]) => {
         const res = deref(raw);
         const [contentType, media] = Object.entries<Node>(res.content ?? {})[0] ?? [undefined, undefined];
-        const examples = Object.entries<Node>(media?.examples ?? {}).map(([name, ex]) => ({ name, value: deref(ex).value }));
-        return { status: Number(status), contentType, examples, headers: Object.keys(res.headers ?? {}).map((h) => h.toLowerCase()) };
+        const examples = Object.entries<Node>(media?.examples ?? {}).map(([name, ex]) => ({
+          name,
+          value: deref(ex).value,
+        }));
+        return {
+          status: Number(status),
+          contentType,
+          examples,
+          headers: Object.keys(res.headers ?? {}).map((h) => h.toLowerCase()),
+        };
       });
       const templated = (route.match(/\{\w+\}/g) ?? []).length;
       const source = route.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{\w+\}/g, "[^/]+");

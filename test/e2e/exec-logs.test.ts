@@ -8,13 +8,21 @@ const h = useServer();
 let sandbox: Sandbox;
 
 beforeAll(async () => {
-  sandbox = await h.porter.sandboxes.create({ image: "alpine", command: ["sh", "-c", "echo started; echo 'no config' >&2; exec sleep 60"], env: { WHO: "world" } });
+  sandbox = await h.porter.sandboxes.create({
+    image: "alpine",
+    command: ["sh", "-c", "echo started; echo 'no config' >&2; exec sleep 60"],
+    env: { WHO: "world" },
+  });
   await sandbox.waitUntilRunning({ pollIntervalMs: 10 });
 });
 
 describe("exec", () => {
   it("captures stdout, stderr and the exit code of a real process", async () => {
-    expect(await sandbox.exec(["sh", "-c", 'printf "hello %s\\n" "$WHO"; printf oops >&2'])).toEqual({ stdout: "hello world\n", stderr: "oops", exit_code: 0 });
+    expect(await sandbox.exec(["sh", "-c", 'printf "hello %s\\n" "$WHO"; printf oops >&2'])).toEqual({
+      stdout: "hello world\n",
+      stderr: "oops",
+      exit_code: 0,
+    });
     expect((await sandbox.exec(["sh", "-c", "exit 3"])).exit_code).toBe(3);
     expect((await sandbox.exec(["false"])).exit_code).toBe(1);
   });
@@ -49,25 +57,35 @@ describe("exec", () => {
     const h2 = await h.porter.sandboxes.create({ image: "alpine", command: ["true"] });
     const early = await h.http(`/v1/sandbox/${h2.id}/exec`, json({ command: ["true"] }));
     // The first answer may come while it is still creating; either way it is not running.
-    if (early.status === 409) expect((await early.json()).error).toMatch(/is not running \(phase (creating|succeeded)\)/);
+    if (early.status === 409)
+      expect((await early.json()).error).toMatch(/is not running \(phase (creating|succeeded)\)/);
     await eventually(async () => ((await h2.refresh()).phase === "succeeded" ? true : undefined));
     const err = await h2.exec(["true"]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConflictError);
     expect((err as ConflictError).message).toContain(`sandbox ${h2.id} is not running (phase succeeded)`);
     expect((err as ConflictError).requestId).toMatch(/^req_/);
-    await expect(h.porter.sandboxes.get("sbx_nope").then((s) => s.exec(["true"]))).rejects.toBeInstanceOf(NotFoundError);
+    await expect(h.porter.sandboxes.get("sbx_nope").then((s) => s.exec(["true"]))).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
   });
 });
 
 describe("logs", () => {
   it("holds the main command's output (empty exec_id) and each exec's, with levels", async () => {
-    const s = await h.porter.sandboxes.create({ image: "alpine", command: ["sh", "-c", "echo out; echo err >&2; exec sleep 60"] });
+    const s = await h.porter.sandboxes.create({
+      image: "alpine",
+      command: ["sh", "-c", "echo out; echo err >&2; exec sleep 60"],
+    });
     await s.waitUntilRunning({ pollIntervalMs: 10 });
     await eventually(async () => ((await s.logs()).length === 2 ? true : undefined));
     await s.exec(["sh", "-c", "echo one; echo two; echo bad >&2"]);
     const logs = await s.logs();
     expect(logs.map(({ line, level }) => [line, level])).toEqual([
-      ["out", "info"], ["err", "error"], ["one", "info"], ["two", "info"], ["bad", "error"],
+      ["out", "info"],
+      ["err", "error"],
+      ["one", "info"],
+      ["two", "info"],
+      ["bad", "error"],
     ]);
     expect(logs.slice(0, 2).map((l) => l.exec_id)).toEqual(["", ""]);
     const execIds = new Set(logs.slice(2).map((l) => l.exec_id));

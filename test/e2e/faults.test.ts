@@ -71,9 +71,13 @@ describe("fault injection", () => {
 
   it("is retried by the SDK until the attempts run out, honouring retry-after-ms", async () => {
     let attempts = 0;
-    const { porter } = await start({ statusRates: { 429: 1 }, retryAfterMs: 30 }, {
-      maxRetries: 2, fetch: (i, init) => (attempts++, fetch(i, init)),
-    });
+    const { porter } = await start(
+      { statusRates: { 429: 1 }, retryAfterMs: 30 },
+      {
+        maxRetries: 2,
+        fetch: (i, init) => (attempts++, fetch(i, init)),
+      },
+    );
     const began = performance.now();
     const err = await porter.volumes.list().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RateLimitError);
@@ -87,7 +91,9 @@ describe("fault injection", () => {
     expect((await porter.healthz.healthCheck()).status).toBe("ok");
     expect(await porter.volumes.list()).toBeInstanceOf(Array);
     await expect(porter.sandboxes.create({ image: "alpine" })).rejects.toBeInstanceOf(ServerError);
-    await expect(startLocalServer({ quiet: true, faults: { operations: ["createSandboxes"] } })).rejects.toThrow(/not an operationId/);
+    await expect(startLocalServer({ quiet: true, faults: { operations: ["createSandboxes"] } })).rejects.toThrow(
+      /not an operationId/,
+    );
   });
 
   it("commits a create and then drops the connection without an answer", async () => {
@@ -102,7 +108,10 @@ describe("fault injection", () => {
   });
 
   it("lets a retrying SDK get through a mix of failures without duplicates", async () => {
-    const { porter } = await start({ statusRates: { 503: 0.3 }, dropAfterCommitRate: 0.3, random: seeded(7) }, { maxRetries: 10 });
+    const { porter } = await start(
+      { statusRates: { 503: 0.3 }, dropAfterCommitRate: 0.3, random: seeded(7) },
+      { maxRetries: 10 },
+    );
     const made = [];
     for (let i = 0; i < 10; i++) made.push((await porter.sandboxes.create({ image: "alpine", name: `mixed-${i}` })).id);
     const listed = [];

@@ -24,18 +24,24 @@ const list = async (query = "") => {
 };
 /** The tree as `name` for files, `name/` with its children for directories, `name/…` when truncated. */
 const shape = (entries: Entry[]): unknown[] =>
-  entries.map((e) => (e.type === "file" ? e.name : e.truncated ? `${e.name}/…` : { [`${e.name}/`]: shape(e.entries!) }));
+  entries.map((e) =>
+    e.type === "file" ? e.name : e.truncated ? `${e.name}/…` : { [`${e.name}/`]: shape(e.entries!) },
+  );
 
 beforeAll(async () => {
   volume = (await post(h, "/v1/volume", {}, 201)).id;
   sandbox = await runningSandbox(h, { image: "alpine", volume_mounts: { "/v": volume } });
-  await sh(h, sandbox, [
-    "cd v && mkdir -p list/sub/deeper list/emptydir b/a b/c b/d many",
-    "printf 12345 > list/Alpha.TXT && printf 1 > list/beta.txt && printf 12 > list/sub/deep.txt && : > list/sub/deeper/x.txt",
-    "for i in 1 2 3; do : > b/a/$i; done && for i in 1 2 3 4 5 6 7 8; do : > b/c/c$i; done && : > b/d/x && : > b/f1",
-    "for i in 01 02 03 04 05 06 07 08 09 10 11 12; do : > many/f$i; done",
-    "mkdir -p links/real && : > links/real/f && ln -s .. links/up && ln -s real/f links/f-link",
-  ].join(" && "));
+  await sh(
+    h,
+    sandbox,
+    [
+      "cd v && mkdir -p list/sub/deeper list/emptydir b/a b/c b/d many",
+      "printf 12345 > list/Alpha.TXT && printf 1 > list/beta.txt && printf 12 > list/sub/deep.txt && : > list/sub/deeper/x.txt",
+      "for i in 1 2 3; do : > b/a/$i; done && for i in 1 2 3 4 5 6 7 8; do : > b/c/c$i; done && : > b/d/x && : > b/f1",
+      "for i in 01 02 03 04 05 06 07 08 09 10 11 12; do : > many/f$i; done",
+      "mkdir -p links/real && : > links/real/f && ln -s .. links/up && ln -s real/f links/f-link",
+    ].join(" && "),
+  );
 });
 afterAll(async () => {
   if (sandbox) await terminate(h, sandbox);
@@ -56,12 +62,18 @@ describe("the file listing walk", () => {
     expect(emptydir).toMatchObject({ type: "directory", size_bytes: 0, entries: [] });
     expect(emptydir).not.toHaveProperty("truncated");
     expect(Date.parse(sub!.modified_at!)).not.toBeNaN();
-    expect(sub!.entries![1]).toEqual({ name: "deep.txt", type: "file", size_bytes: 2, modified_at: expect.any(String) });
+    expect(sub!.entries![1]).toEqual({
+      name: "deep.txt",
+      type: "file",
+      size_bytes: 2,
+      modified_at: expect.any(String),
+    });
     expect(alpha).toMatchObject({ type: "file", size_bytes: 5 });
   });
 
   it("echoes path in the /-rooted form, whatever form was given", async () => {
-    for (const given of ["list", "/list", "list/", "/list//"]) expect((await list(`?path=${encodeURIComponent(given)}`)).path).toBe("/list");
+    for (const given of ["list", "/list", "list/", "/list//"])
+      expect((await list(`?path=${encodeURIComponent(given)}`)).path).toBe("/list");
     expect((await list()).path).toBe("/");
     expect((await list("?path=%2F")).path).toBe("/");
   });
@@ -71,7 +83,13 @@ describe("the file listing walk", () => {
     const res = await list("?path=b");
     expect(res.truncated).toBe(true);
     expect(shape(res.entries)).toEqual([{ "a/": ["1", "2", "3"] }, "c/…", "d/…", "f1"]);
-    expect(res.entries[1]).toEqual({ name: "c", type: "directory", size_bytes: 0, modified_at: expect.any(String), truncated: true });
+    expect(res.entries[1]).toEqual({
+      name: "c",
+      type: "directory",
+      size_bytes: 0,
+      modified_at: expect.any(String),
+      truncated: true,
+    });
     // Listed directly, a truncated directory comes back whole.
     const c = await list("?path=b/c");
     expect([c.path, c.truncated, c.entries.length]).toEqual(["/b/c", false, 8]);
@@ -80,7 +98,18 @@ describe("the file listing walk", () => {
   it("keeps the first entries of a start directory that alone holds more than the budget", async () => {
     const res = await list("?path=many");
     expect(res.truncated).toBe(true);
-    expect(res.entries.map((e) => e.name)).toEqual(["f01", "f02", "f03", "f04", "f05", "f06", "f07", "f08", "f09", "f10"]);
+    expect(res.entries.map((e) => e.name)).toEqual([
+      "f01",
+      "f02",
+      "f03",
+      "f04",
+      "f05",
+      "f06",
+      "f07",
+      "f08",
+      "f09",
+      "f10",
+    ]);
   });
 
   it("searches names case-insensitively across the walked tree, pruned to the matches and their ancestors", async () => {

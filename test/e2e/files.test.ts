@@ -17,7 +17,12 @@ const streamed = (body: BodyInit) => (body instanceof ReadableStream ? { duplex:
 /** A write as a client of Porter's API makes it: the PUT is answered 307, and the body goes to the
  * Location. A stream can be sent only once, so the first request carries none. */
 async function put(path: string, body: BodyInit): Promise<Response> {
-  const first = await h.http(content(path), { method: "PUT", body: body instanceof ReadableStream ? "" : body, headers: octets, redirect: "manual" });
+  const first = await h.http(content(path), {
+    method: "PUT",
+    body: body instanceof ReadableStream ? "" : body,
+    headers: octets,
+    redirect: "manual",
+  });
   if (first.status !== 307) return first;
   const location = new URL(first.headers.get("location")!, h.server.url);
   return fetch(location, { method: "PUT", body, headers: octets, ...streamed(body) } as RequestInit);
@@ -35,7 +40,12 @@ afterAll(async () => {
 
 describe("writes redirected to an upload link", () => {
   it("answers the PUT with 307 to a one-time link on the same server; the body sent there is written", async () => {
-    const first = await h.http(content("/r/new.txt"), { method: "PUT", body: "ignored", headers: octets, redirect: "manual" });
+    const first = await h.http(content("/r/new.txt"), {
+      method: "PUT",
+      body: "ignored",
+      headers: octets,
+      redirect: "manual",
+    });
     expect(first.status).toBe(307);
     const location = first.headers.get("location")!;
     expect(location).toMatch(/^\/_local\/uploads\/[\w-]{20,}$/);
@@ -52,7 +62,11 @@ describe("writes redirected to an upload link", () => {
 
   it("is followed by a plain fetch, which re-sends a byte body to the Location itself", async () => {
     // A Blob: the redirect-following of Node 20's fetch fails on a Uint8Array body ("detached ArrayBuffer").
-    const res = await h.http(content("r/followed.bin"), { method: "PUT", body: new Blob([new Uint8Array([1, 2, 3])]), headers: octets });
+    const res = await h.http(content("r/followed.bin"), {
+      method: "PUT",
+      body: new Blob([new Uint8Array([1, 2, 3])]),
+      headers: octets,
+    });
     expect([res.status, res.redirected]).toEqual([204, true]);
     expect(new Uint8Array(await (await get("r/followed.bin")).arrayBuffer())).toEqual(new Uint8Array([1, 2, 3]));
   });
@@ -61,9 +75,19 @@ describe("writes redirected to an upload link", () => {
     await put("r/dir/inside.txt", "x");
     const dir = await h.http(content("r/dir"), { method: "PUT", body: "x", headers: octets, redirect: "manual" });
     expect(dir.status).toBe(409);
-    const big = await h.http(content("r/big"), { method: "PUT", body: "x".repeat(65), headers: octets, redirect: "manual" });
+    const big = await h.http(content("r/big"), {
+      method: "PUT",
+      body: "x".repeat(65),
+      headers: octets,
+      redirect: "manual",
+    });
     expect(big.status).toBe(413);
-    const none = await h.http("/v1/volume/vol_none/files/content?path=a", { method: "PUT", body: "x", headers: octets, redirect: "manual" });
+    const none = await h.http("/v1/volume/vol_none/files/content?path=a", {
+      method: "PUT",
+      body: "x",
+      headers: octets,
+      redirect: "manual",
+    });
     expect(none.status).toBe(404);
   });
 
@@ -71,18 +95,46 @@ describe("writes redirected to an upload link", () => {
     const server = await startLocalServer({ quiet: true, token: "t0ken", redirectWrites: false, uploadLinkTtlMs: 1 });
     const auth = { authorization: "Bearer t0ken", ...octets };
     try {
-      const vol = (await (await fetch(`${server.url}/v1/volume`, { method: "POST", body: "{}", headers: { ...auth, "content-type": "application/json" } })).json()).id;
-      const direct = await fetch(`${server.url}/v1/volume/${vol}/files/content?path=a.txt`, { method: "PUT", body: "direct", headers: auth, redirect: "manual" });
+      const vol = (
+        await (
+          await fetch(`${server.url}/v1/volume`, {
+            method: "POST",
+            body: "{}",
+            headers: { ...auth, "content-type": "application/json" },
+          })
+        ).json()
+      ).id;
+      const direct = await fetch(`${server.url}/v1/volume/${vol}/files/content?path=a.txt`, {
+        method: "PUT",
+        body: "direct",
+        headers: auth,
+        redirect: "manual",
+      });
       expect(direct.status).toBe(204);
-      expect(await (await fetch(`${server.url}/v1/volume/${vol}/files/content?path=a.txt`, { headers: auth })).text()).toBe("direct");
+      expect(
+        await (await fetch(`${server.url}/v1/volume/${vol}/files/content?path=a.txt`, { headers: auth })).text(),
+      ).toBe("direct");
     } finally {
       await server.close();
     }
     const redirecting = await startLocalServer({ quiet: true, token: "t0ken", uploadLinkTtlMs: 200 });
     try {
-      const vol = (await (await fetch(`${redirecting.url}/v1/volume`, { method: "POST", body: "{}", headers: { ...auth, "content-type": "application/json" } })).json()).id;
+      const vol = (
+        await (
+          await fetch(`${redirecting.url}/v1/volume`, {
+            method: "POST",
+            body: "{}",
+            headers: { ...auth, "content-type": "application/json" },
+          })
+        ).json()
+      ).id;
       const link = async () => {
-        const res = await fetch(`${redirecting.url}/v1/volume/${vol}/files/content?path=b.txt`, { method: "PUT", body: "", headers: auth, redirect: "manual" });
+        const res = await fetch(`${redirecting.url}/v1/volume/${vol}/files/content?path=b.txt`, {
+          method: "PUT",
+          body: "",
+          headers: auth,
+          redirect: "manual",
+        });
         expect(res.status).toBe(307);
         return new URL(res.headers.get("location")!, redirecting.url);
       };
@@ -91,7 +143,9 @@ describe("writes redirected to an upload link", () => {
       const stale = await link();
       await new Promise((r) => setTimeout(r, 400));
       expect((await fetch(stale, { method: "PUT", body: "late", headers: octets })).status).toBe(404);
-      expect(await (await fetch(`${redirecting.url}/v1/volume/${vol}/files/content?path=b.txt`, { headers: auth })).text()).toBe("by link");
+      expect(
+        await (await fetch(`${redirecting.url}/v1/volume/${vol}/files/content?path=b.txt`, { headers: auth })).text(),
+      ).toBe("by link");
       expect((await fetch(`${redirecting.url}/_local/uploads/x`, { method: "POST" })).status).toBe(405);
     } finally {
       await redirecting.close();
@@ -123,25 +177,47 @@ describe("writing and reading", () => {
     expect([empty.status, await empty.text()]).toEqual([200, ""]);
     for (const range of ["bytes=0-", "bytes=0-1048575", "bytes=-5"]) {
       const ranged = await get("empty", { range });
-      expect([ranged.status, ranged.headers.get("content-range"), ranged.headers.get("content-length"), await ranged.text()]).toEqual([200, null, "0", ""]);
+      expect([
+        ranged.status,
+        ranged.headers.get("content-range"),
+        ranged.headers.get("content-length"),
+        await ranged.text(),
+      ]).toEqual([200, null, "0", ""]);
     }
   });
 
   it("serves byte ranges with 206 and Content-Range, suffix ranges included, and 416 past the end", async () => {
     await put("digits.txt", "0123456789");
     const part = await get("digits.txt", { range: "bytes=2-5" });
-    expect([part.status, part.headers.get("content-range"), part.headers.get("content-length"), await part.text()]).toEqual([206, "bytes 2-5/10", "4", "2345"]);
+    expect([
+      part.status,
+      part.headers.get("content-range"),
+      part.headers.get("content-length"),
+      await part.text(),
+    ]).toEqual([206, "bytes 2-5/10", "4", "2345"]);
     const rest = await get("digits.txt", { range: "bytes=7-" });
     expect([rest.status, rest.headers.get("content-range"), await rest.text()]).toEqual([206, "bytes 7-9/10", "789"]);
     const clamped = await get("digits.txt", { range: "bytes=8-100" });
     expect(await clamped.text()).toBe("89");
     const suffix = await get("digits.txt", { range: "bytes=-3" });
-    expect([suffix.status, suffix.headers.get("content-range"), suffix.headers.get("content-length"), await suffix.text()]).toEqual([206, "bytes 7-9/10", "3", "789"]);
+    expect([
+      suffix.status,
+      suffix.headers.get("content-range"),
+      suffix.headers.get("content-length"),
+      await suffix.text(),
+    ]).toEqual([206, "bytes 7-9/10", "3", "789"]);
     const longSuffix = await get("digits.txt", { range: "bytes=-50" });
-    expect([longSuffix.status, longSuffix.headers.get("content-range"), await longSuffix.text()]).toEqual([206, "bytes 0-9/10", "0123456789"]);
+    expect([longSuffix.status, longSuffix.headers.get("content-range"), await longSuffix.text()]).toEqual([
+      206,
+      "bytes 0-9/10",
+      "0123456789",
+    ]);
     const past = await get("digits.txt", { range: "bytes=10-" });
     expect([past.status, past.headers.get("content-range")]).toEqual([416, "bytes */10"]);
-    expect(await past.json()).toEqual({ error: "range bytes=10- not satisfiable for a file of 10 bytes", code: "invalid_request" });
+    expect(await past.json()).toEqual({
+      error: "range bytes=10- not satisfiable for a file of 10 bytes",
+      code: "invalid_request",
+    });
     expect((await get("digits.txt", { range: "bytes=-0" })).status).toBe(416);
     expect((await get("digits.txt", { range: "bytes=1-2,4-5" })).status).toBe(400);
   });
@@ -152,7 +228,9 @@ describe("writing and reading", () => {
     // Announced by Content-Length: answered before the body is read.
     const status = await new Promise<number>((resolve, reject) => {
       const url = new URL(h.server.url + content("big"));
-      const req = request(url, { method: "PUT", headers: { "content-length": String(1 << 30), ...octets } }, (res) => resolve(res.statusCode!));
+      const req = request(url, { method: "PUT", headers: { "content-length": String(1 << 30), ...octets } }, (res) =>
+        resolve(res.statusCode!),
+      );
       req.on("error", reject);
       req.write("only a few bytes");
     });
@@ -165,7 +243,10 @@ describe("writing and reading", () => {
     await put("dir/inside.txt", "x");
     expect((await put("dir", "x")).status).toBe(409);
     const underFile = await put("dir/inside.txt/deeper", "x");
-    expect([underFile.status, (await underFile.json()).error]).toEqual([409, 'a parent of path "dir/inside.txt/deeper" is a file']);
+    expect([underFile.status, (await underFile.json()).error]).toEqual([
+      409,
+      'a parent of path "dir/inside.txt/deeper" is a file',
+    ]);
     const missing = await get("nope.txt");
     expect([missing.status, (await missing.json()).code]).toEqual([404, "not_found"]);
     expect((await get("dir")).status).toBe(400);
@@ -193,7 +274,16 @@ describe("moving", () => {
     await put("d/src/sub/b.txt", "b");
     await sh("mkdir -p mnt/v/d/archive");
     expect((await move("/d/src", "/d/archive/moved")).status).toBe(204);
-    expect(await sh("cd mnt/v/d && find . | sort")).toBe([".", "./archive", "./archive/moved", "./archive/moved/a.txt", "./archive/moved/sub", "./archive/moved/sub/b.txt"].join("\n") + "\n");
+    expect(await sh("cd mnt/v/d && find . | sort")).toBe(
+      [
+        ".",
+        "./archive",
+        "./archive/moved",
+        "./archive/moved/a.txt",
+        "./archive/moved/sub",
+        "./archive/moved/sub/b.txt",
+      ].join("\n") + "\n",
+    );
     expect(await (await get("d/archive/moved/sub/b.txt")).text()).toBe("b");
   });
 
@@ -205,12 +295,20 @@ describe("moving", () => {
       const res = await move("e/src", to);
       expect([res.status, (await res.json()).code]).toEqual([409, "conflict"]);
     }
-    expect(await sh("cd mnt/v/e && find . | sort")).toBe([".", "./empty", "./file.txt", "./src", "./src/keep.txt"].join("\n") + "\n");
+    expect(await sh("cd mnt/v/e && find . | sort")).toBe(
+      [".", "./empty", "./file.txt", "./src", "./src/keep.txt"].join("\n") + "\n",
+    );
     const root = await move("/", "e/root");
-    expect([root.status, (await root.json()).error]).toEqual([400, "invalid request: from: the volume root cannot be moved"]);
+    expect([root.status, (await root.json()).error]).toEqual([
+      400,
+      "invalid request: from: the volume root cannot be moved",
+    ]);
     expect((await move("e/src", "/")).status).toBe(400);
     const into = await move("e/src", "e/src/inner");
-    expect([into.status, (await into.json()).error]).toEqual([400, 'invalid request: to "e/src/inner" is inside from "e/src"; a directory cannot be moved into itself']);
+    expect([into.status, (await into.json()).error]).toEqual([
+      400,
+      'invalid request: to "e/src/inner" is inside from "e/src"; a directory cannot be moved into itself',
+    ]);
     expect((await get("e/src/keep.txt")).status).toBe(200);
   });
 });
@@ -239,7 +337,12 @@ describe("path confinement", () => {
   it("refuses to follow a symlink that leads out of the volume, and lists only links that stay inside", async () => {
     const outside = (await sh("cd .. && pwd")).trim();
     await sh(`ln -s /etc mnt/v/etc-link && ln -s ${outside} mnt/v/up && ln -s digits.txt mnt/v/inner-link`);
-    const planted = await h.http(content("up/planted.txt"), { method: "PUT", body: "x", headers: octets, redirect: "manual" });
+    const planted = await h.http(content("up/planted.txt"), {
+      method: "PUT",
+      body: "x",
+      headers: octets,
+      redirect: "manual",
+    });
     for (const res of [await get("etc-link/passwd"), planted, await h.http(files("?path=etc-link"))]) {
       expect(res.status).toBe(400);
       expect((await res.json()).error).toContain("resolves outside the volume");

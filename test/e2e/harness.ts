@@ -59,13 +59,20 @@ export async function post<T = any>(h: Harness, path: string, body: unknown, exp
 /** Creates a sandbox (202) and waits until it runs; returns its id. */
 export async function runningSandbox(h: Harness, spec: Record<string, unknown>): Promise<string> {
   const { id } = await post<{ id: string }>(h, "/v1/sandbox/run", spec, 202);
-  await eventually(async () => ((await (await h.http(`/v1/sandbox/${id}`)).json()).phase === "running" ? true : undefined));
+  await eventually(async () =>
+    (await (await h.http(`/v1/sandbox/${id}`)).json()).phase === "running" ? true : undefined,
+  );
   return id;
 }
 
 /** Runs a command in a sandbox; returns its stdout, failing the test unless it exits 0. */
 export async function sh(h: Harness, id: string, script: string): Promise<string> {
-  const result = await post<{ stdout: string; stderr: string; exit_code: number }>(h, `/v1/sandbox/${id}/exec`, { command: ["sh", "-c", script] }, 200);
+  const result = await post<{ stdout: string; stderr: string; exit_code: number }>(
+    h,
+    `/v1/sandbox/${id}/exec`,
+    { command: ["sh", "-c", script] },
+    200,
+  );
   if (result.exit_code !== 0) throw new Error(`${script} exited ${result.exit_code}: ${result.stderr}`);
   return result.stdout;
 }

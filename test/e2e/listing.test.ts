@@ -18,13 +18,25 @@ beforeAll(async () => {
       between = new Date().toISOString();
       await new Promise((r) => setTimeout(r, 5));
     }
-    created.push(await h.porter.sandboxes.create({
-      image: i < 2 ? "python:3.12" : "alpine:3.20", name: `${i < 4 ? "web" : "batch"}-${run}-${i}`,
-      tags: { run, kind: i < 4 ? "web" : "batch" },
-    }));
+    created.push(
+      await h.porter.sandboxes.create({
+        image: i < 2 ? "python:3.12" : "alpine:3.20",
+        name: `${i < 4 ? "web" : "batch"}-${run}-${i}`,
+        tags: { run, kind: i < 4 ? "web" : "batch" },
+      }),
+    );
   }
-  const done = await h.porter.sandboxes.create({ image: "alpine:3.20", name: `done-${run}`, command: ["true"], tags: { run, kind: "batch" } });
-  const gone = await h.porter.sandboxes.create({ image: "alpine:3.20", name: `gone-${run}`, tags: { run, kind: "web" } });
+  const done = await h.porter.sandboxes.create({
+    image: "alpine:3.20",
+    name: `done-${run}`,
+    command: ["true"],
+    tags: { run, kind: "batch" },
+  });
+  const gone = await h.porter.sandboxes.create({
+    image: "alpine:3.20",
+    name: `gone-${run}`,
+    tags: { run, kind: "web" },
+  });
   await gone.terminate();
   await eventually(async () => ((await h.porter.sandboxes.get(done.id)).phase === "succeeded" ? true : undefined));
   created = created.reverse(); // newest first, as listed
@@ -49,9 +61,15 @@ describe("listing sandboxes", () => {
 
   it("answers a page past the last one with an empty page", async () => {
     const res = await h.http(`/v1/sandbox?tag=run=${run}&page=9`);
-    expect(await res.json()).toEqual({ sandboxes: [], pagination: { current_page: 9, total_pages: 3, has_next_page: false } });
+    expect(await res.json()).toEqual({
+      sandboxes: [],
+      pagination: { current_page: 9, total_pages: 3, has_next_page: false },
+    });
     const none = await h.http("/v1/sandbox?tag=run=nothing");
-    expect(await none.json()).toEqual({ sandboxes: [], pagination: { current_page: 1, total_pages: 0, has_next_page: false } });
+    expect(await none.json()).toEqual({
+      sandboxes: [],
+      pagination: { current_page: 1, total_pages: 0, has_next_page: false },
+    });
   });
 
   it("filters by every tag given, phase, image, name prefix and creation time", async () => {
@@ -67,7 +85,9 @@ describe("listing sandboxes", () => {
     expect(await names({ tags: { run }, image: "python:3.12" })).toEqual([`web-${run}-0`, `web-${run}-1`]);
     expect(await names({ search: `batch-${run}` })).toEqual([4, 5, 6].map((i) => `batch-${run}-${i}`));
     expect(await names({ tags: { run }, start_time: between })).toEqual([4, 5, 6].map((i) => `batch-${run}-${i}`));
-    expect(await names({ tags: { run }, start_time: before, end_time: between })).toEqual([0, 1, 2, 3].map((i) => `web-${run}-${i}`));
+    expect(await names({ tags: { run }, start_time: before, end_time: between })).toEqual(
+      [0, 1, 2, 3].map((i) => `web-${run}-${i}`),
+    );
   });
 
   it("includes filter values when asked, as Porter gives them: every phase, distinct images, key=value tags", async () => {
@@ -94,11 +114,19 @@ describe("listing sandboxes", () => {
     expect(counts.granularity_ms).toBe(60_000);
     expect(counts.points.reduce((n, p) => n + p.count, 0)).toBe(9);
     for (const p of counts.points) expect(Date.parse(p.timestamp) % counts.granularity_ms).toBe(0);
-    expect((await h.porter.sandboxes.counts({ tags: { run }, phase: "running" })).points.reduce((n, p) => n + p.count, 0)).toBe(7);
-    const week = await h.porter.sandboxes.counts({ tags: { run }, start_time: new Date(Date.now() - 7 * 86_400_000).toISOString() });
+    expect(
+      (await h.porter.sandboxes.counts({ tags: { run }, phase: "running" })).points.reduce((n, p) => n + p.count, 0),
+    ).toBe(7);
+    const week = await h.porter.sandboxes.counts({
+      tags: { run },
+      start_time: new Date(Date.now() - 7 * 86_400_000).toISOString(),
+    });
     expect(week.granularity_ms).toBe(86_400_000);
     expect(week.points.length).toBeGreaterThanOrEqual(7);
     expect(week.points.at(-1)!.count).toBe(9);
-    expect(await h.porter.sandboxes.counts({ tags: { run: "nothing" } })).toEqual({ points: [], granularity_ms: 60_000 });
+    expect(await h.porter.sandboxes.counts({ tags: { run: "nothing" } })).toEqual({
+      points: [],
+      granularity_ms: 60_000,
+    });
   });
 });

@@ -13,19 +13,39 @@ const summary = async (id: string, query = "") => {
   expect(res.status).toBe(200);
   return res.json();
 };
-const metric = async (id: string, name: string, from = new Date(Date.now() - 60_000), to = new Date(Date.now() + 1000)) => {
-  const res = await h.http(`/v1/sandbox/${id}/metrics?metric=${name}&start_time_utc=${from.toISOString()}&end_time_utc=${to.toISOString()}`);
+const metric = async (
+  id: string,
+  name: string,
+  from = new Date(Date.now() - 60_000),
+  to = new Date(Date.now() + 1000),
+) => {
+  const res = await h.http(
+    `/v1/sandbox/${id}/metrics?metric=${name}&start_time_utc=${from.toISOString()}&end_time_utc=${to.toISOString()}`,
+  );
   expect(res.status).toBe(200);
   return res.json();
 };
 const NO_DATA = {
-  has_data: false, cpu_cores_p50: 0, cpu_cores_p90: 0, cpu_limit_cores: 0, cpu_util_p50_pct: 0, cpu_util_p90_pct: 0,
-  mem_bytes_p50: 0, mem_bytes_p90: 0, mem_limit_bytes: 0, mem_util_p50_pct: 0, mem_util_p90_pct: 0,
+  has_data: false,
+  cpu_cores_p50: 0,
+  cpu_cores_p90: 0,
+  cpu_limit_cores: 0,
+  cpu_util_p50_pct: 0,
+  cpu_util_p90_pct: 0,
+  mem_bytes_p50: 0,
+  mem_bytes_p90: 0,
+  mem_limit_bytes: 0,
+  mem_util_p50_pct: 0,
+  mem_util_p90_pct: 0,
 };
 
 beforeAll(async () => {
   // A shell spinning in a loop uses CPU and memory; `sleep` holds memory and next to no CPU.
-  busy = await runningSandbox(h, { image: "alpine", command: ["sh", "-c", "while :; do :; done"], resources: { cpu: "500m", memory: "256Mi" } });
+  busy = await runningSandbox(h, {
+    image: "alpine",
+    command: ["sh", "-c", "while :; do :; done"],
+    resources: { cpu: "500m", memory: "256Mi" },
+  });
   idle = await runningSandbox(h, { image: "alpine", command: ["sleep", "120"] });
 });
 afterAll(async () => {
@@ -74,7 +94,9 @@ describe("metrics of running sandboxes", () => {
     expect((await metric(busy, "network_rx")).results).toEqual([{ series: [] }]);
     expect((await metric(idle, "cpu_reserved")).results).toEqual([{ series: [] }]);
     // A range without samples.
-    expect((await metric(busy, "cpu_usage", new Date("2000-01-01T00:00:00Z"), new Date("2000-01-02T00:00:00Z"))).results).toEqual([{ series: [] }]);
+    expect(
+      (await metric(busy, "cpu_usage", new Date("2000-01-01T00:00:00Z"), new Date("2000-01-02T00:00:00Z"))).results,
+    ).toEqual([{ series: [] }]);
   });
 
   it("reports nothing for a sandbox that does not run, and 404 for an unknown one", async () => {

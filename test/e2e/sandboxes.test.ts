@@ -33,7 +33,10 @@ const ended = async (porter: Porter, id: string) => {
 describe("sandbox lifecycle", () => {
   it("creates in phase creating, with the status record embedded so the SDK sends no extra GET, then runs", async () => {
     const methods: string[] = [];
-    const porter = new Porter({ baseUrl: h.server.url, fetch: (input, init) => (methods.push(init?.method ?? "GET"), fetch(input, init)) });
+    const porter = new Porter({
+      baseUrl: h.server.url,
+      fetch: (input, init) => (methods.push(init?.method ?? "GET"), fetch(input, init)),
+    });
     const sandbox = await porter.sandboxes.create({ image: "alpine:3.20", command: ["sleep", "30"] });
     expect(methods).toEqual(["POST"]);
     expect(sandbox.phase).toBe("creating");
@@ -43,7 +46,11 @@ describe("sandbox lifecycle", () => {
     await sandbox.waitUntilRunning({ pollIntervalMs: 10 });
     expect(sandbox.phase).toBe("running");
     expect(Date.parse(sandbox.started_at!)).toBeGreaterThanOrEqual(Date.parse(sandbox.created_at));
-    expect(sandbox.exec_target).toEqual({ namespace: "local", pod_name: sandbox.id.replace("_", "-"), container_name: "sandbox" });
+    expect(sandbox.exec_target).toEqual({
+      namespace: "local",
+      pod_name: sandbox.id.replace("_", "-"),
+      container_name: "sandbox",
+    });
     await sandbox.terminate();
     porter.close();
   });
@@ -61,14 +68,29 @@ describe("sandbox lifecycle", () => {
     const volume = await h.porter.volumes.create();
     const name = uniqueName("full");
     const sandbox = await h.porter.sandboxes.create({
-      image: "python:3.12-slim", name, command: ["sleep", "30"], args: [], env: { A: "1" }, env_groups: ["base"],
-      tags: { team: "ml", run: "7" }, volume_mounts: { "/mnt/data": volume.id }, networking: [{ port: 8080 }],
-      egress: { allowed_destinations: [] }, resources: { cpu: "2", memory: "4Gi" }, ttl_seconds: 600,
+      image: "python:3.12-slim",
+      name,
+      command: ["sleep", "30"],
+      args: [],
+      env: { A: "1" },
+      env_groups: ["base"],
+      tags: { team: "ml", run: "7" },
+      volume_mounts: { "/mnt/data": volume.id },
+      networking: [{ port: 8080 }],
+      egress: { allowed_destinations: [] },
+      resources: { cpu: "2", memory: "4Gi" },
+      ttl_seconds: 600,
     });
     const live = await record(sandbox.id);
     expect(live).toMatchObject({
-      id: sandbox.id, name, image: "python:3.12-slim", tags: { team: "ml", run: "7" },
-      volume_mounts: { "/mnt/data": volume.id }, host: "localhost", exit_code: null, finished_at: null,
+      id: sandbox.id,
+      name,
+      image: "python:3.12-slim",
+      tags: { team: "ml", run: "7" },
+      volume_mounts: { "/mnt/data": volume.id },
+      host: "localhost",
+      exit_code: null,
+      finished_at: null,
     });
     // Porter's StatusResponse has neither: the TTL is not echoed, and the end is `finished_at`.
     expect(live).not.toHaveProperty("ttl_seconds");
@@ -90,7 +112,9 @@ describe("sandbox lifecycle", () => {
   it("ends when the main process exits, even if something it started still holds its output", async () => {
     const v = await h.porter.volumes.create();
     const s = await h.porter.sandboxes.create({
-      image: "alpine", volume_mounts: { "/v": v.id }, command: ["sh", "-c", "sleep 300 & echo $! > v/bg.pid; echo bye; exit 4"],
+      image: "alpine",
+      volume_mounts: { "/v": v.id },
+      command: ["sh", "-c", "sleep 300 & echo $! > v/bg.pid; echo bye; exit 4"],
     });
     const done = await eventually(() => ended(h.porter, s.id), 3000);
     expect(done).toMatchObject({ phase: "failed", exit_code: 4 });
@@ -105,7 +129,13 @@ describe("sandbox lifecycle", () => {
     const s = await h.porter.sandboxes.create({ image: "alpine", command: ["no-such-program-here"] });
     expect(await eventually(() => ended(h.porter, s.id))).toMatchObject({ phase: "failed", exit_code: 127 });
     const logs = await s.logs();
-    expect(logs).toEqual([expect.objectContaining({ level: "error", exec_id: "", line: 'exec: "no-such-program-here": executable file not found in $PATH' })]);
+    expect(logs).toEqual([
+      expect.objectContaining({
+        level: "error",
+        exec_id: "",
+        line: 'exec: "no-such-program-here": executable file not found in $PATH',
+      }),
+    ]);
   });
 
   it("without a command the sandbox stays running until terminated", async () => {
@@ -129,9 +159,12 @@ describe("sandbox lifecycle", () => {
   });
 
   it("terminate kills every process it started, background ones included, discards the working dir, and is idempotent", async () => {
-    const s = await h.porter.sandboxes.create({ image: "alpine", command: ["sh", "-c", "sleep 300 & echo $! > child.pid; wait"] });
+    const s = await h.porter.sandboxes.create({
+      image: "alpine",
+      command: ["sh", "-c", "sleep 300 & echo $! > child.pid; wait"],
+    });
     await s.waitUntilRunning({ pollIntervalMs: 10 });
-    const pid = Number((await eventually(async () => (await s.exec(["cat", "child.pid"])).stdout.trim() || undefined)));
+    const pid = Number(await eventually(async () => (await s.exec(["cat", "child.pid"])).stdout.trim() || undefined));
     // A process an exec left running in the background is the sandbox's too.
     const background = Number((await s.exec(["sh", "-c", "sleep 300 > /dev/null 2>&1 & echo $!"])).stdout.trim());
     const workdir = (await s.exec(["pwd"])).stdout.trim();
@@ -155,7 +188,10 @@ describe("sandbox lifecycle", () => {
   it("names are unique forever, even after termination, and resolve through lookup", async () => {
     const name = uniqueName("once");
     const first = await h.porter.sandboxes.create({ image: "alpine", name });
-    await expect(h.porter.sandboxes.create({ image: "alpine", name })).rejects.toMatchObject({ statusCode: 409, code: "conflict" });
+    await expect(h.porter.sandboxes.create({ image: "alpine", name })).rejects.toMatchObject({
+      statusCode: 409,
+      code: "conflict",
+    });
     await first.terminate();
     const err = await h.porter.sandboxes.create({ image: "alpine", name }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConflictError);
@@ -169,9 +205,18 @@ describe("sandbox lifecycle", () => {
 
   it("runs commands with a minimal environment: PATH, HOME, the env groups in order, then env", async () => {
     process.env.PORTER_LOCAL_TEST_SECRET = "must-not-leak";
-    const s = await h.porter.sandboxes.create({ image: "alpine", env_groups: ["base", "more"], env: { A: "from-env", FROM_GROUP: "env-wins" } });
+    const s = await h.porter.sandboxes.create({
+      image: "alpine",
+      env_groups: ["base", "more"],
+      env: { A: "from-env", FROM_GROUP: "env-wins" },
+    });
     await s.waitUntilRunning({ pollIntervalMs: 10 });
-    const env = Object.fromEntries((await s.exec(["env"])).stdout.trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+    const env = Object.fromEntries(
+      (await s.exec(["env"])).stdout
+        .trim()
+        .split("\n")
+        .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
     const workdir = (await s.exec(["pwd"])).stdout.trim();
     expect(env).toMatchObject({ A: "from-env", FROM_GROUP: "env-wins", SHARED: "more", HOME: workdir });
     expect(env.PATH).toBeTruthy();

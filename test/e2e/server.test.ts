@@ -27,7 +27,10 @@ describe("the local server", () => {
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(server.env).toEqual({ PORTER_SANDBOX_BASE_URL: server.url });
     const porter = new Porter({ baseUrl: server.url });
-    const s = await porter.sandboxes.create({ image: "alpine", command: ["sh", "-c", "sleep 300 & echo $! > pid; wait"] });
+    const s = await porter.sandboxes.create({
+      image: "alpine",
+      command: ["sh", "-c", "sleep 300 & echo $! > pid; wait"],
+    });
     await s.waitUntilRunning({ pollIntervalMs: 10 });
     const pid = Number(await eventually(async () => (await s.exec(["cat", "pid"])).stdout.trim() || undefined));
     const volume = await porter.volumes.create();
@@ -55,7 +58,14 @@ describe("the local server", () => {
         const { stdout } = await post("/v1/sandbox/" + id + "/exec", { command: ["sh", "-c", "sleep 300 > /dev/null 2>&1 & echo $!"] });
         console.log(JSON.stringify({ stateDir: server.stateDir, pid: Number(stdout.trim()) }));
         process.exit(0);`;
-      await build({ stdin: { contents, resolveDir: root, loader: "ts" }, bundle: true, platform: "node", format: "esm", outfile: script, logLevel: "silent" });
+      await build({
+        stdin: { contents, resolveDir: root, loader: "ts" },
+        bundle: true,
+        platform: "node",
+        format: "esm",
+        outfile: script,
+        logLevel: "silent",
+      });
       const child = spawn(process.execPath, [script], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
       let text = "";
       child.stdout.on("data", (d) => (text += d));
@@ -80,7 +90,9 @@ describe("the local server", () => {
       const full = path.join(base, "full");
       mkdirSync(full);
       writeFileSync(path.join(full, "keep.txt"), "mine");
-      await expect(startLocalServer({ quiet: true, stateDir: full })).rejects.toThrow(/must not exist or be an empty directory/);
+      await expect(startLocalServer({ quiet: true, stateDir: full })).rejects.toThrow(
+        /must not exist or be an empty directory/,
+      );
       expect(readFileSync(path.join(full, "keep.txt"), "utf8")).toBe("mine");
     } finally {
       rmSync(base, { recursive: true, force: true });
@@ -116,17 +128,30 @@ describe("the local server", () => {
     const out = mkdtempSync(path.join(tmpdir(), "porter-local-cli-"));
     try {
       const cli = path.join(out, "cli.mjs");
-      await build({ entryPoints: [path.join(root, "src/local/cli.ts")], bundle: true, platform: "node", format: "esm", outfile: cli, logLevel: "silent", absWorkingDir: root });
+      await build({
+        entryPoints: [path.join(root, "src/local/cli.ts")],
+        bundle: true,
+        platform: "node",
+        format: "esm",
+        outfile: cli,
+        logLevel: "silent",
+        absWorkingDir: root,
+      });
       const child = spawn(process.execPath, [cli, "--token", "t0k"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
       let text = "";
       let errors = "";
       child.stdout.on("data", (d) => (text += d));
       child.stderr.on("data", (d) => (errors += d));
       // The last line printed: everything before it has arrived, whatever the pipe's chunking.
-      const url = await eventually(async () => (text.includes("Ctrl-C to stop.") ? /PORTER_SANDBOX_BASE_URL=(\S+)/.exec(text)?.[1] : undefined), 15_000).catch((e: Error) => {
+      const url = await eventually(
+        async () => (text.includes("Ctrl-C to stop.") ? /PORTER_SANDBOX_BASE_URL=(\S+)/.exec(text)?.[1] : undefined),
+        15_000,
+      ).catch((e: Error) => {
         throw new Error(`${e.message}; CLI said: ${text}${errors}`);
       });
-      expect(text).toContain("WARNING: sandbox commands run directly on this host, as your user, without any isolation.");
+      expect(text).toContain(
+        "WARNING: sandbox commands run directly on this host, as your user, without any isolation.",
+      );
       expect(text).toContain("export PORTER_SANDBOX_API_KEY=t0k");
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const stateDir = /State: (\S+)/.exec(text)![1]!;

@@ -29,13 +29,23 @@ describe("taking snapshots", () => {
   it("copies the working directory for real: pending, then ready with t_ready_unix_ms and size_bytes", async () => {
     const volume = (await post(h, "/v1/volume", {}, 201)).id;
     const source = await runningSandbox(h, { image: "python:3.12", volume_mounts: { "/mnt/v": volume } });
-    await sh(h, source, "printf 'state\\n' > state.txt && mkdir -p sub && head -c 1000 /dev/zero > sub/data.bin && printf volume-only > mnt/v/big.txt");
+    await sh(
+      h,
+      source,
+      "printf 'state\\n' > state.txt && mkdir -p sub && head -c 1000 /dev/zero > sub/data.bin && printf volume-only > mnt/v/big.txt",
+    );
     const before = Date.now();
     const res = await h.http(`/v1/sandbox/${source}/snapshot`, json({}));
     expect(res.status).toBe(201);
     expect(res.headers.get("x-request-id")).toMatch(/^req_/);
     const snap: Snapshot = await res.json();
-    expect(snap).toEqual({ id: expect.stringMatching(/^snap_[0-9a-z]{26}$/), sandbox_id: source, mode: "filesystem", status: "pending", t_created_unix_ms: expect.any(Number) });
+    expect(snap).toEqual({
+      id: expect.stringMatching(/^snap_[0-9a-z]{26}$/),
+      sandbox_id: source,
+      mode: "filesystem",
+      status: "pending",
+      t_created_unix_ms: expect.any(Number),
+    });
     expect(snap.t_created_unix_ms).toBeGreaterThanOrEqual(before);
 
     const ready = await settled(source, snap.id);
@@ -56,7 +66,11 @@ describe("taking snapshots", () => {
     expect(explicit.mode).toBe("filesystem");
     const memory = await h.http(`/v1/sandbox/${source}/snapshot`, json({ mode: "memory" }));
     expect([memory.status, await memory.json()]).toEqual([
-      400, { error: 'invalid request: mode: the local server can only capture files ("filesystem"), not "memory"', code: "invalid_request" },
+      400,
+      {
+        error: 'invalid request: mode: the local server can only capture files ("filesystem"), not "memory"',
+        code: "invalid_request",
+      },
     ]);
     expect((await listed(source)).map((x) => x.id)).toEqual([explicit.id]);
     await terminate(h, source);
@@ -73,7 +87,10 @@ describe("taking snapshots", () => {
     expect(failed).not.toHaveProperty("size_bytes");
     // Nothing can start from it.
     const start = await h.http("/v1/sandbox/run", json({ image: "", snapshot_id: snap.id }));
-    expect([start.status, (await start.json()).error]).toEqual([409, `snapshot ${snap.id} is not ready (status failed)`]);
+    expect([start.status, (await start.json()).error]).toEqual([
+      409,
+      `snapshot ${snap.id} is not ready (status failed)`,
+    ]);
     await terminate(h, source);
   });
 
@@ -99,7 +116,10 @@ describe("taking snapshots", () => {
     // Records outlive the sandbox, but an ended sandbox cannot be snapshotted.
     expect((await listed(one)).map((x) => x.id)).toEqual([b.id]);
     const ended = await h.http(`/v1/sandbox/${one}/snapshot`, json({}));
-    expect([ended.status, (await ended.json()).error]).toEqual([409, `sandbox ${one} is not running (phase terminated)`]);
+    expect([ended.status, (await ended.json()).error]).toEqual([
+      409,
+      `sandbox ${one} is not running (phase terminated)`,
+    ]);
     expect((await h.http("/v1/sandbox/sbx_nope/snapshot", json({}))).status).toBe(404);
     await terminate(h, other);
   });
@@ -114,9 +134,16 @@ describe("starting from a snapshot", () => {
     await settled(source, snap.id);
     await terminate(h, source);
 
-    const created = await post(h, "/v1/sandbox/run", { image: "", snapshot_id: snap.id, command: ["sleep", "60"] }, 202);
+    const created = await post(
+      h,
+      "/v1/sandbox/run",
+      { image: "", snapshot_id: snap.id, command: ["sleep", "60"] },
+      202,
+    );
     expect(created.status).toMatchObject({ image: "python:3.12" });
-    await eventually(async () => ((await (await h.http(`/v1/sandbox/${created.id}`)).json()).phase === "running" ? true : undefined));
+    await eventually(async () =>
+      (await (await h.http(`/v1/sandbox/${created.id}`)).json()).phase === "running" ? true : undefined,
+    );
     expect((await (await h.http(`/v1/sandbox/${created.id}`)).json()).image).toBe("python:3.12");
     expect(await sh(h, created.id, "cat app/main.py")).toBe("print(1)");
     // The snapshot carries no volumes: only those of the new request are mounted.
@@ -128,14 +155,20 @@ describe("starting from a snapshot", () => {
     const third = await runningSandbox(h, { image: "", snapshot_id: snap.id });
     expect(await sh(h, third, "cat app/main.py")).toBe("print(1)");
     const sameImage = await (await h.http(`/v1/sandbox?image=python:3.12`)).json();
-    expect(sameImage.sandboxes.map((s: { id: string }) => s.id)).toEqual(expect.arrayContaining([created.id, second, third]));
+    expect(sameImage.sandboxes.map((s: { id: string }) => s.id)).toEqual(
+      expect.arrayContaining([created.id, second, third]),
+    );
     for (const id of [created.id, second, third]) await terminate(h, id);
   });
 
   it("refuses a create with neither image nor snapshot_id, or both (400), an unknown snapshot (404)", async () => {
     const cases: [unknown, number, string][] = [
       [{ image: "" }, 400, "invalid request: image: is required (non-empty) unless snapshot_id is set"],
-      [{ image: "alpine", snapshot_id: "snap_x" }, 400, "invalid request: image: must be empty when snapshot_id is set (the snapshot supplies the filesystem)"],
+      [
+        { image: "alpine", snapshot_id: "snap_x" },
+        400,
+        "invalid request: image: must be empty when snapshot_id is set (the snapshot supplies the filesystem)",
+      ],
       [{ image: "", snapshot_id: "snap_missing" }, 404, "snapshot snap_missing not found"],
     ];
     for (const [spec, status, error] of cases) {

@@ -9,15 +9,40 @@ describe("request validation", () => {
 
   const bad: [string, string, RequestInit | undefined, string][] = [
     ["bad name", "/v1/sandbox/run", json({ image: "alpine", name: "Not_A_Label" }), "name: must be a DNS label"],
-    ["unknown field", "/v1/sandbox/run", json({ image: "alpine", volumeMounts: {} }), "volumeMounts: is not a known field"],
+    [
+      "unknown field",
+      "/v1/sandbox/run",
+      json({ image: "alpine", volumeMounts: {} }),
+      "volumeMounts: is not a known field",
+    ],
     ["missing image", "/v1/sandbox/run", json({ name: "x" }), "image: is required"],
-    ["too many tags", "/v1/sandbox/run", json({ image: "a", tags: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, "v"])) }), "tags"],
-    ["tags over 4096 bytes", "/v1/sandbox/run", json({ image: "a", tags: Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`k${i}`, "é".repeat(250)])) }), "must total at most 4096 bytes"],
-    ["relative mount path", "/v1/sandbox/run", json({ image: "a", volume_mounts: { "mnt/x": "vol_1" } }), "must be an absolute path"],
+    [
+      "too many tags",
+      "/v1/sandbox/run",
+      json({ image: "a", tags: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, "v"])) }),
+      "tags",
+    ],
+    [
+      "tags over 4096 bytes",
+      "/v1/sandbox/run",
+      json({ image: "a", tags: Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`k${i}`, "é".repeat(250)])) }),
+      "must total at most 4096 bytes",
+    ],
+    [
+      "relative mount path",
+      "/v1/sandbox/run",
+      json({ image: "a", volume_mounts: { "mnt/x": "vol_1" } }),
+      "must be an absolute path",
+    ],
     ["ttl fraction", "/v1/sandbox/run", json({ image: "a", ttl_seconds: 1.5 }), "ttl_seconds"],
     ["two ports", "/v1/sandbox/run", json({ image: "a", networking: [{ port: 8080 }, { port: 8081 }] }), "networking"],
     ["low port", "/v1/sandbox/run", json({ image: "a", networking: [{ port: 80 }] }), "networking[0].port"],
-    ["not JSON", "/v1/sandbox/run", { method: "POST", body: "{nope", headers: { "content-type": "application/json" } }, "not valid JSON"],
+    [
+      "not JSON",
+      "/v1/sandbox/run",
+      { method: "POST", body: "{nope", headers: { "content-type": "application/json" } },
+      "not valid JSON",
+    ],
     ["no body", "/v1/sandbox/run", { method: "POST" }, "a JSON request body is required"],
     ["JSON array", "/v1/sandbox/run", json([]), "expected object"],
     ["empty idempotency key", "/v1/volume", json({}, { "idempotency-key": "" }), "Idempotency-Key"],
@@ -25,7 +50,12 @@ describe("request validation", () => {
     ["empty exec", "/v1/sandbox/sbx_x/exec", json({ command: [] }), "command: must name the program to run"],
     ["exec string", "/v1/sandbox/sbx_x/exec", json({ command: "ls -la" }), "command"],
     ["snapshot field", "/v1/sandbox/sbx_x/snapshot", json({ label: "x" }), "label: is not a known field"],
-    ["move ..", "/v1/volume/vol_x/files/move", json({ from: "a", to: "../b" }), 'to: must be a path on the volume without ".." segments'],
+    [
+      "move ..",
+      "/v1/volume/vol_x/files/move",
+      json({ from: "a", to: "../b" }),
+      'to: must be a path on the volume without ".." segments',
+    ],
     ["page zero", "/v1/sandbox?page=0", undefined, "page"],
     ["page text", "/v1/sandbox?page=two", undefined, "page"],
     ["phase", "/v1/sandbox?phase=sleeping", undefined, "phase[0]"],
@@ -39,10 +69,30 @@ describe("request validation", () => {
     ["snapshot mode", "/v1/sandbox/sbx_x/snapshot", json({ mode: 3 }), "mode"],
     ["volume type", "/v1/volume", json({ type: "tape" }), "type"],
     ["object access", "/v1/volume", json({ type: "object", object: { bucket: "b", access: "all" } }), "object.access"],
-    ["metrics since", "/v1/sandbox/sbx_x/metrics-summary?since=soon", undefined, 'since: must be a duration such as "1h"'],
-    ["metric name", "/v1/sandbox/sbx_x/metrics?metric=disk&start_time_utc=2025-01-01T00:00:00Z&end_time_utc=2025-01-01T01:00:00Z", undefined, "metric"],
-    ["metrics time", "/v1/sandbox/sbx_x/metrics?metric=cpu_usage&start_time_utc=today&end_time_utc=2025-01-01T01:00:00Z", undefined, "start_time_utc: must be an RFC 3339 timestamp"],
-    ["metrics range", "/v1/sandbox/sbx_x/metrics?metric=cpu_usage&start_time_utc=2025-01-01T02:00:00Z&end_time_utc=2025-01-01T01:00:00Z", undefined, "end_time_utc: must not be before start_time_utc"],
+    [
+      "metrics since",
+      "/v1/sandbox/sbx_x/metrics-summary?since=soon",
+      undefined,
+      'since: must be a duration such as "1h"',
+    ],
+    [
+      "metric name",
+      "/v1/sandbox/sbx_x/metrics?metric=disk&start_time_utc=2025-01-01T00:00:00Z&end_time_utc=2025-01-01T01:00:00Z",
+      undefined,
+      "metric",
+    ],
+    [
+      "metrics time",
+      "/v1/sandbox/sbx_x/metrics?metric=cpu_usage&start_time_utc=today&end_time_utc=2025-01-01T01:00:00Z",
+      undefined,
+      "start_time_utc: must be an RFC 3339 timestamp",
+    ],
+    [
+      "metrics range",
+      "/v1/sandbox/sbx_x/metrics?metric=cpu_usage&start_time_utc=2025-01-01T02:00:00Z&end_time_utc=2025-01-01T01:00:00Z",
+      undefined,
+      "end_time_utc: must not be before start_time_utc",
+    ],
     ["id pattern", "/v1/sandbox/-x", undefined, "id: must be an id"],
     ["id with a leading dot", "/v1/volume/.hidden", undefined, "id: must be an id"],
     ["snapshot filter", "/v1/snapshot?sandbox_id=a%2Fb", undefined, "sandbox_id"],
@@ -71,13 +121,18 @@ describe("request validation", () => {
     const ok = await h.http("/v1/sandbox/run", json({ image: "alpine", tags: { e: "😀".repeat(512) } }));
     expect(ok.status).toBe(202);
     const over = await h.http("/v1/sandbox/run", json({ image: "alpine", tags: { e: "😀".repeat(513) } }));
-    expect([over.status, (await over.json()).error]).toEqual([400, 'invalid request: tags.e: must be at most 512 characters']);
+    expect([over.status, (await over.json()).error]).toEqual([
+      400,
+      "invalid request: tags.e: must be at most 512 characters",
+    ]);
     const emptyKey = await h.http("/v1/sandbox/run", json({ image: "alpine", tags: { "": "v" } }));
     expect((await emptyKey.json()).error).toBe('invalid request: tags[""]: key: must be at least 1 character');
   });
 
   it("accepts a body at the limits: 16 tags of 4096 bytes in all", async () => {
-    const tags = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`k${String(i).padStart(2, "0")}`, "v".repeat(253)]));
+    const tags = Object.fromEntries(
+      Array.from({ length: 16 }, (_, i) => [`k${String(i).padStart(2, "0")}`, "v".repeat(253)]),
+    );
     const res = await h.http("/v1/sandbox/run", json({ image: "alpine", tags }));
     expect(res.status).toBe(202);
   });

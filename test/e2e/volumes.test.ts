@@ -17,7 +17,7 @@ describe("volumes", () => {
     expect(v.id).toMatch(/^vol_[0-9a-z]{26}$/);
     expect(Date.parse(v.created_at)).not.toBeNaN();
     expect((await h.porter.volumes.get(name)).id).toBe(v.id);
-    expect((await (await h.http(`/v1/volume/lookup?name=${name}`)).json())).toEqual({ id: v.id });
+    expect(await (await h.http(`/v1/volume/lookup?name=${name}`)).json()).toEqual({ id: v.id });
     expect((await h.porter.volumes.list()).map((x) => x.id)).toContain(v.id);
     const unnamed = await h.porter.volumes.create();
     expect(unnamed.name).toBe(unnamed.id);
@@ -46,7 +46,11 @@ describe("volumes", () => {
   it("mounts into sandboxes, records attached_to, refuses delete while attached, detaches when they end", async () => {
     const v = await h.porter.volumes.create();
     const a = await h.porter.sandboxes.create({ image: "alpine", volume_mounts: { "/mnt/data": v.id } });
-    const b = await h.porter.sandboxes.create({ image: "alpine", volume_mounts: { "/data/shared/": v.id }, command: ["sleep", "60"] });
+    const b = await h.porter.sandboxes.create({
+      image: "alpine",
+      volume_mounts: { "/data/shared/": v.id },
+      command: ["sleep", "60"],
+    });
     expect(a.volume_mounts).toEqual({ "/mnt/data": v.id });
     expect((await v.refresh()).attached_to.sort()).toEqual([a.id, b.id].sort());
     const refused = await h.http(`/v1/volume/${v.id}`, { method: "DELETE" });
@@ -76,7 +80,10 @@ describe("volumes", () => {
   });
 
   it("refuses mounts of unknown volumes (404) and at the root or overlapping paths (400)", async () => {
-    const missing = await h.http("/v1/sandbox/run", json({ image: "alpine", volume_mounts: { "/mnt": "vol_missing" } }));
+    const missing = await h.http(
+      "/v1/sandbox/run",
+      json({ image: "alpine", volume_mounts: { "/mnt": "vol_missing" } }),
+    );
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ error: "volume vol_missing not found", code: "not_found" });
     const v = await h.porter.volumes.create();
@@ -97,7 +104,15 @@ describe("volume records and object volumes (raw HTTP)", () => {
     const res = await volume({});
     expect(res.status).toBe(201);
     const v = await res.json();
-    expect(v).toEqual({ id: v.id, name: v.id, type: "disk", path: `volumes/${v.id}`, phase: "ready", attached_to: [], created_at: expect.any(String) });
+    expect(v).toEqual({
+      id: v.id,
+      name: v.id,
+      type: "disk",
+      path: `volumes/${v.id}`,
+      phase: "ready",
+      attached_to: [],
+      created_at: expect.any(String),
+    });
     expect(existsSync(path.join(h.server.stateDir, v.path))).toBe(true);
     expect((await volume({ type: "disk" })).status).toBe(201);
   });
@@ -106,7 +121,9 @@ describe("volume records and object volumes (raw HTTP)", () => {
     const bucket = uniqueName("bucket");
     const scoped = await (await volume({ type: "object", object: { bucket, prefix: "team/a" } })).json();
     expect(scoped).toMatchObject({ type: "object", path: "", object: { bucket, prefix: "team/a" }, phase: "ready" });
-    const whole = await (await volume({ name: uniqueName("whole"), type: "object", object: { bucket, access: "read_write" } })).json();
+    const whole = await (
+      await volume({ name: uniqueName("whole"), type: "object", object: { bucket, access: "read_write" } })
+    ).json();
     expect(whole.object).toEqual({ bucket, access: "read_write" });
     const writer = await runningSandbox(h, { image: "alpine", volume_mounts: { "/data": scoped.id } });
     await sh(h, writer, "printf hello > data/greeting.txt");
@@ -141,7 +158,10 @@ describe("volume records and object volumes (raw HTTP)", () => {
     const cases: [unknown, string][] = [
       [{ type: "object" }, 'invalid request: object: is required when type is "object"'],
       [{ object: { bucket: "b" } }, 'invalid request: object: is only allowed when type is "object"'],
-      [{ type: "object", object: { bucket: "b", access: "read_only" } }, 'invalid request: object.access: the local server emulates buckets as directories and cannot enforce "read_only"; only "read_write" is supported'],
+      [
+        { type: "object", object: { bucket: "b", access: "read_only" } },
+        'invalid request: object.access: the local server emulates buckets as directories and cannot enforce "read_only"; only "read_write" is supported',
+      ],
       [{ type: "object", object: { bucket: "b", access: "write_only_new_files" } }, "object.access"],
       [{ type: "object", object: { bucket: ".." } }, 'invalid request: object.bucket: ".." is not a bucket name'],
       [{ type: "object", object: { bucket: "b", prefix: "/lead" } }, "object.prefix"],

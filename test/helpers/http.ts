@@ -31,7 +31,9 @@ export function json(res: ServerResponse, status: number, body: unknown, headers
   res.end(text);
 }
 
-export async function startServer(handler: Handler = (_req, res) => json(res, 404, { error: "no handler" })): Promise<TestServer> {
+export async function startServer(
+  handler: Handler = (_req, res) => json(res, 404, { error: "no handler" }),
+): Promise<TestServer> {
   let current = handler;
   const requests: Recorded[] = [];
   const server = createServer(async (raw, res) => {
@@ -45,7 +47,15 @@ export async function startServer(handler: Handler = (_req, res) => json(res, 40
     } catch {
       parsed = undefined;
     }
-    const rec: Recorded = { method: raw.method ?? "", url: raw.url ?? "", path: u.pathname, query: u.searchParams, headers: raw.headers, body, json: parsed };
+    const rec: Recorded = {
+      method: raw.method ?? "",
+      url: raw.url ?? "",
+      path: u.pathname,
+      query: u.searchParams,
+      headers: raw.headers,
+      body,
+      json: parsed,
+    };
     requests.push(rec);
     try {
       await current(rec, res, raw);

@@ -10,7 +10,13 @@
 // answered late (so a client timeout fires after the commit), and optionally a slow commit (so a client
 // timeout fires before it). Draws come from a seeded PRNG, one per
 // decision, so a run with the same seed and the same number of requests draws the same faults.
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import { setMaxListeners } from "node:events";
 import type { AddressInfo } from "node:net";
 import { afterEach } from "vitest";
@@ -146,7 +152,10 @@ export interface RecordedRequest {
 
 /** A failure answered as Porter does: the status and `{"error": message}`, nothing else. */
 class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -304,7 +313,10 @@ function prune(entries: FileEntry[], needle: string): FileEntry[] {
 
 /** A single `Range: bytes=...` against a file of `size` bytes: the inclusive span, "unsatisfiable", or
  * undefined when the header is absent or not understood (the whole file is sent, as RFC 9110 allows). */
-function parseRange(header: string | undefined, size: number): { start: number; end: number } | "unsatisfiable" | undefined {
+function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | "unsatisfiable" | undefined {
   const m = /^bytes=(\d*)-(\d*)$/.exec(header?.trim() ?? "");
   if (!m || (m[1] === "" && m[2] === "")) return undefined;
   if (m[1] === "") {
@@ -336,7 +348,13 @@ export function runCommand(argv: string[]): { stdout: string; stderr: string; ex
   return { stdout: `${words.join(" ")}\n`, stderr: "", exit_code: 0 };
 }
 
-function addLog(sandbox: SandboxState, line: string, execId: string, now: number, level: LogLine["level"] = "info"): void {
+function addLog(
+  sandbox: SandboxState,
+  line: string,
+  execId: string,
+  now: number,
+  level: LogLine["level"] = "info",
+): void {
   sandbox.logs.push({ timestamp: iso(now), line, level, exec_id: execId });
 }
 
@@ -368,11 +386,20 @@ function advanceSnapshot(snap: SnapshotState, now: number): void {
 
 function sandboxRecord(s: SandboxState): Record<string, unknown> {
   const record: Record<string, unknown> = {
-    id: s.id, name: s.name, image: s.image, tags: { ...s.tags }, phase: s.phase, exit_code: s.exit_code,
-    created_at: s.created_at, started_at: s.started_at, finished_at: s.finished_at, host: "",
+    id: s.id,
+    name: s.name,
+    image: s.image,
+    tags: { ...s.tags },
+    phase: s.phase,
+    exit_code: s.exit_code,
+    created_at: s.created_at,
+    started_at: s.started_at,
+    finished_at: s.finished_at,
+    host: "",
   };
   if (s.volume_mounts) record.volume_mounts = { ...s.volume_mounts };
-  if (s.started_at) record.exec_target = { namespace: "porter-sandboxes", pod_name: `pod-${s.id}`, container_name: "workload" };
+  if (s.started_at)
+    record.exec_target = { namespace: "porter-sandboxes", pod_name: `pod-${s.id}`, container_name: "workload" };
   return record;
 }
 
@@ -413,10 +440,16 @@ function parseFilter(query: URLSearchParams): SandboxFilter {
     const at = tag.indexOf("=");
     return at > 0 ? [tag.slice(0, at), tag.slice(at + 1)] : fail(400, `tag ${JSON.stringify(tag)} must be key=value`);
   });
-  const phases = query.getAll("phase").map((p) => (PHASES.includes(p as Phase) ? (p as Phase) : fail(400, `unknown phase ${JSON.stringify(p)}`)));
+  const phases = query
+    .getAll("phase")
+    .map((p) => (PHASES.includes(p as Phase) ? (p as Phase) : fail(400, `unknown phase ${JSON.stringify(p)}`)));
   return {
-    tags, phases, image: query.get("image") ?? undefined, search: query.get("search") ?? undefined,
-    startMs: timeParam(query, "start_time"), endMs: timeParam(query, "end_time"),
+    tags,
+    phases,
+    image: query.get("image") ?? undefined,
+    search: query.get("search") ?? undefined,
+    startMs: timeParam(query, "start_time"),
+    endMs: timeParam(query, "end_time"),
   };
 }
 
@@ -435,7 +468,8 @@ function matchesFilter(s: SandboxState, f: SandboxFilter): boolean {
 function sinceCutoff(since: string | null, now: number): number | undefined {
   if (!since) return undefined;
   const go = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(since);
-  if (go && since !== "") return now - ((Number(go[1] ?? 0) * 60 + Number(go[2] ?? 0)) * 60 + Number(go[3] ?? 0)) * 1000;
+  if (go && since !== "")
+    return now - ((Number(go[1] ?? 0) * 60 + Number(go[2] ?? 0)) * 60 + Number(go[3] ?? 0)) * 1000;
   const ms = Date.parse(since);
   return Number.isNaN(ms) ? fail(400, "since must be a duration such as 30m or a timestamp") : ms;
 }
@@ -484,7 +518,9 @@ class PorterStore {
 
   /** Ids of the sandboxes that have not ended and mount the volume. */
   attachedTo(volumeId: string): string[] {
-    const holders = [...this.sandboxes.values()].filter((s) => !ENDED.includes(s.phase) && Object.values(s.volume_mounts ?? {}).includes(volumeId));
+    const holders = [...this.sandboxes.values()].filter(
+      (s) => !ENDED.includes(s.phase) && Object.values(s.volume_mounts ?? {}).includes(volumeId),
+    );
     return holders.map((s) => s.id);
   }
 
@@ -500,9 +536,20 @@ class PorterStore {
     }
     const id = this.nextId("sbx");
     const sandbox: SandboxState = {
-      id, name: spec.name ?? id, image: spec.image, tags: { ...spec.tags }, phase: "queued", exit_code: null,
-      created_at: iso(now), started_at: null, finished_at: null, volume_mounts: spec.volume_mounts, command: spec.command,
-      createdMs: now, startsAtMs: now + this.settings.startDelayMs, logs: [],
+      id,
+      name: spec.name ?? id,
+      image: spec.image,
+      tags: { ...spec.tags },
+      phase: "queued",
+      exit_code: null,
+      created_at: iso(now),
+      started_at: null,
+      finished_at: null,
+      volume_mounts: spec.volume_mounts,
+      command: spec.command,
+      createdMs: now,
+      startsAtMs: now + this.settings.startDelayMs,
+      logs: [],
     };
     this.sandboxes.set(id, sandbox);
     advanceSandbox(sandbox, now);
@@ -528,12 +575,20 @@ class PorterStore {
 
   createVolume(body: unknown, now: number): VolumeState {
     const spec = checkVolumeSpec(body);
-    if (spec.name !== undefined && [...this.volumes.values()].some((v) => v.name === spec.name)) fail(409, `a volume named ${spec.name} already exists`);
+    if (spec.name !== undefined && [...this.volumes.values()].some((v) => v.name === spec.name))
+      fail(409, `a volume named ${spec.name} already exists`);
     const id = this.nextId("vol");
     const type = spec.type ?? "disk";
     const volume: VolumeState = {
-      id, name: spec.name ?? id, type, object: spec.object, path: type === "disk" ? `volumes/${id}` : "",
-      phase: "pending", created_at: iso(now), readyAtMs: now + this.settings.volumeReadyMs, tree: new VolumeTree(),
+      id,
+      name: spec.name ?? id,
+      type,
+      object: spec.object,
+      path: type === "disk" ? `volumes/${id}` : "",
+      phase: "pending",
+      created_at: iso(now),
+      readyAtMs: now + this.settings.volumeReadyMs,
+      tree: new VolumeTree(),
     };
     this.volumes.set(id, volume);
     advanceVolume(volume, now);
@@ -550,7 +605,9 @@ class PorterStore {
   /** The file tree of a disk volume (object volumes have no file API). */
   files(id: string): VolumeTree {
     const volume = this.volume(id);
-    return volume.type === "disk" ? volume.tree : fail(400, `volume ${id} is an object volume: the files API serves disk volumes only`);
+    return volume.type === "disk"
+      ? volume.tree
+      : fail(400, `volume ${id} is an object volume: the files API serves disk volumes only`);
   }
 
   createSnapshot(sandboxId: string, body: unknown, now: number): SnapshotState {
@@ -559,8 +616,12 @@ class PorterStore {
     const sandbox = this.sandbox(sandboxId);
     if (sandbox.phase !== "running") fail(409, `sandbox ${sandboxId} is ${sandbox.phase}, not running`);
     const snap: SnapshotState = {
-      id: this.nextId("snap"), sandbox_id: sandboxId, mode: mode ?? "filesystem", status: "pending",
-      t_created_unix_ms: now, readyAtMs: now + this.settings.snapshotReadyMs,
+      id: this.nextId("snap"),
+      sandbox_id: sandboxId,
+      mode: mode ?? "filesystem",
+      status: "pending",
+      t_created_unix_ms: now,
+      readyAtMs: now + this.settings.snapshotReadyMs,
     };
     this.snapshots.set(snap.id, snap);
     advanceSnapshot(snap, now);
@@ -579,24 +640,29 @@ interface CheckedSandboxSpec {
 
 /** The few rules Porter's material states for a SandboxSpec; anything else is accepted as sent. */
 function checkSandboxSpec(body: unknown): CheckedSandboxSpec {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) fail(400, "the body must be a SandboxSpec object");
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    fail(400, "the body must be a SandboxSpec object");
   const spec = body as Record<string, unknown>;
   if (spec.snapshot_id !== undefined && typeof spec.snapshot_id !== "string") fail(400, "snapshot_id must be a string");
   const fromSnapshot = typeof spec.snapshot_id === "string";
   if (typeof spec.image !== "string" && !(fromSnapshot && spec.image === undefined)) fail(400, "image is required");
   if (spec.image === "" && !fromSnapshot) fail(400, "image is required");
-  if (spec.name !== undefined && (typeof spec.name !== "string" || !DNS_LABEL.test(spec.name))) fail(400, "name must be a DNS label");
+  if (spec.name !== undefined && (typeof spec.name !== "string" || !DNS_LABEL.test(spec.name)))
+    fail(400, "name must be a DNS label");
   if (spec.tags !== undefined && !isStringMap(spec.tags)) fail(400, "tags must map strings to strings");
   if (spec.command !== undefined && !isStringList(spec.command)) fail(400, "command must be an array of strings");
-  if (spec.volume_mounts !== undefined && !isStringMap(spec.volume_mounts)) fail(400, "volume_mounts must map paths to volume ids");
+  if (spec.volume_mounts !== undefined && !isStringMap(spec.volume_mounts))
+    fail(400, "volume_mounts must map paths to volume ids");
   return { ...(spec as unknown as CheckedSandboxSpec), image: (spec.image as string | undefined) ?? "" };
 }
 
 function checkVolumeSpec(body: unknown): { name?: string; type?: "disk" | "object"; object?: VolumeState["object"] } {
   const spec = (body ?? {}) as Record<string, unknown>;
   if (typeof spec !== "object" || Array.isArray(spec)) fail(400, "the body must be a VolumeSpec object");
-  if (spec.name !== undefined && (typeof spec.name !== "string" || !DNS_LABEL.test(spec.name))) fail(400, "name must be a DNS label");
-  if (spec.type !== undefined && spec.type !== "disk" && spec.type !== "object") fail(400, "type must be disk or object");
+  if (spec.name !== undefined && (typeof spec.name !== "string" || !DNS_LABEL.test(spec.name)))
+    fail(400, "name must be a DNS label");
+  if (spec.type !== undefined && spec.type !== "disk" && spec.type !== "object")
+    fail(400, "type must be disk or object");
   const object = spec.object as Record<string, unknown> | undefined;
   if (spec.type === "object" && typeof object?.bucket !== "string") fail(400, "an object volume needs object.bucket");
   return spec as { name?: string; type?: "disk" | "object"; object?: VolumeState["object"] };
@@ -662,9 +728,15 @@ function countSandboxes(x: Exchange): void {
   const filter = parseFilter(x.req.query);
   const end = filter.endMs ?? x.now;
   const start = filter.startMs ?? end - 3_600_000;
-  const matching = [...x.store.sandboxes.values()].filter((s) => matchesFilter(s, { ...filter, startMs: start, endMs: end + 1 }));
+  const matching = [...x.store.sandboxes.values()].filter((s) =>
+    matchesFilter(s, { ...filter, startMs: start, endMs: end + 1 }),
+  );
   const points: { timestamp: string; count: number }[] = [];
-  for (let bucket = Math.floor(start / COUNT_GRANULARITY_MS) * COUNT_GRANULARITY_MS; bucket <= end; bucket += COUNT_GRANULARITY_MS) {
+  for (
+    let bucket = Math.floor(start / COUNT_GRANULARITY_MS) * COUNT_GRANULARITY_MS;
+    bucket <= end;
+    bucket += COUNT_GRANULARITY_MS
+  ) {
     const count = matching.filter((s) => s.createdMs >= bucket && s.createdMs < bucket + COUNT_GRANULARITY_MS).length;
     points.push({ timestamp: iso(bucket), count });
   }
@@ -689,8 +761,17 @@ function getLogs(x: Exchange): void {
 }
 
 const ZERO_SUMMARY = {
-  has_data: false, cpu_cores_p50: 0, cpu_cores_p90: 0, cpu_limit_cores: 0, cpu_util_p50_pct: 0, cpu_util_p90_pct: 0,
-  mem_bytes_p50: 0, mem_bytes_p90: 0, mem_limit_bytes: 0, mem_util_p50_pct: 0, mem_util_p90_pct: 0,
+  has_data: false,
+  cpu_cores_p50: 0,
+  cpu_cores_p90: 0,
+  cpu_limit_cores: 0,
+  cpu_util_p50_pct: 0,
+  cpu_util_p90_pct: 0,
+  mem_bytes_p50: 0,
+  mem_bytes_p90: 0,
+  mem_limit_bytes: 0,
+  mem_util_p50_pct: 0,
+  mem_util_p90_pct: 0,
 };
 
 function metricsSummary(x: Exchange): void {
@@ -701,7 +782,12 @@ function metricsSummary(x: Exchange): void {
 }
 
 const METRIC_UNITS: Record<string, string> = {
-  cpu_usage: "cores", cpu_reserved: "cores", memory_usage: "bytes", memory_reserved: "bytes", network_rx: "bytes/sec", network_tx: "bytes/sec",
+  cpu_usage: "cores",
+  cpu_reserved: "cores",
+  memory_usage: "bytes",
+  memory_reserved: "bytes",
+  network_rx: "bytes/sec",
+  network_tx: "bytes/sec",
 };
 
 /** One result with one series of three points spread over the asked-for window. */
@@ -711,9 +797,12 @@ function metrics(x: Exchange): void {
   const unit = METRIC_UNITS[metric] ?? fail(400, `unknown metric ${metric}`);
   const start = Date.parse(required(x.req.query, "start_time_utc"));
   const end = Date.parse(required(x.req.query, "end_time_utc"));
-  if (Number.isNaN(start) || Number.isNaN(end) || end < start) fail(400, "start_time_utc and end_time_utc must be timestamps, start first");
+  if (Number.isNaN(start) || Number.isNaN(end) || end < start)
+    fail(400, "start_time_utc and end_time_utc must be timestamps, start first");
   const time_series = [0, 1, 2].map((i) => ({ timestamp_utc: iso(start + ((end - start) * i) / 2), value: i * 0.25 }));
-  sendJson(x.res, 200, { results: [{ series: [{ labels: { pod: `pod-${sandbox.id}`, metric }, unit, time_series }] }] });
+  sendJson(x.res, 200, {
+    results: [{ series: [{ labels: { pod: `pod-${sandbox.id}`, metric }, unit, time_series }] }],
+  });
 }
 
 function listFiles(x: Exchange): void {
@@ -732,7 +821,10 @@ function readContent(x: Exchange): void {
   const node = x.store.files(x.id).get(path) ?? fail(404, `${path} not found`);
   if (node.type !== "file") fail(400, `${path} is a directory`);
   const size = node.data.length;
-  const headers = { "content-type": "application/octet-stream", "last-modified": new Date(node.modifiedMs).toUTCString() };
+  const headers = {
+    "content-type": "application/octet-stream",
+    "last-modified": new Date(node.modifiedMs).toUTCString(),
+  };
   // Porter: a ranged read of an empty file comes back whole, with no Content-Range.
   const range = size === 0 ? undefined : parseRange(x.raw.headers.range, size);
   if (range === "unsatisfiable") {
@@ -799,25 +891,56 @@ type Handler = (x: Exchange) => void | Promise<void>;
 // Literal segments win over `{id}`: routes are tried in order and `counts` and `lookup` come first.
 const ROUTES: [method: string, route: string, handler: Handler][] = [
   ["GET", "/healthz", (x) => sendJson(x.res, 200, { status: "ok" })],
-  ["GET", "/readyz", (x) => sendJson(x.res, 200, { status: "ok", active_sandboxes: [...x.store.sandboxes.values()].filter((s) => !ENDED.includes(s.phase)).length })],
+  [
+    "GET",
+    "/readyz",
+    (x) =>
+      sendJson(x.res, 200, {
+        status: "ok",
+        active_sandboxes: [...x.store.sandboxes.values()].filter((s) => !ENDED.includes(s.phase)).length,
+      }),
+  ],
   ["POST", "/v1/sandbox/run", createSandbox],
   ["GET", "/v1/sandbox", listSandboxes],
   ["GET", "/v1/sandbox/counts", countSandboxes],
   ["GET", "/v1/sandbox/lookup", (x) => lookup(x, x.store.sandboxes.values(), "sandbox")],
   ["GET", "/v1/sandbox/{id}", (x) => sendJson(x.res, 200, sandboxRecord(x.store.sandbox(x.id)))],
-  ["DELETE", "/v1/sandbox/{id}", (x) => (x.store.terminate(x.id, x.now), sendEmpty(x.res, x.store.settings.terminateStatus))],
+  [
+    "DELETE",
+    "/v1/sandbox/{id}",
+    (x) => (x.store.terminate(x.id, x.now), sendEmpty(x.res, x.store.settings.terminateStatus)),
+  ],
   ["GET", "/v1/sandbox/{id}/logs", getLogs],
   ["POST", "/v1/sandbox/{id}/exec", (x) => sendJson(x.res, 200, x.store.exec(x.id, x.req.json, x.now))],
   ["GET", "/v1/sandbox/{id}/metrics-summary", metricsSummary],
   ["GET", "/v1/sandbox/{id}/metrics", metrics],
-  ["POST", "/v1/sandbox/{id}/snapshot", (x) => sendJson(x.res, 202, snapshotRecord(x.store.createSnapshot(x.id, x.req.json, x.now)))],
+  [
+    "POST",
+    "/v1/sandbox/{id}/snapshot",
+    (x) => sendJson(x.res, 202, snapshotRecord(x.store.createSnapshot(x.id, x.req.json, x.now))),
+  ],
   ["GET", "/v1/snapshot", listSnapshots],
-  ["DELETE", "/v1/snapshot/{id}", (x) => (x.store.snapshots.delete(x.id) ? sendEmpty(x.res, 204) : fail(404, `snapshot ${x.id} not found`))],
-  ["GET", "/v1/volume", (x) => sendJson(x.res, 200, { volumes: [...x.store.volumes.values()].map((v) => volumeRecord(v, x.store.attachedTo(v.id))) })],
-  ["POST", "/v1/volume", (x) => {
-    const volume = x.store.createVolume(x.req.json, x.now);
-    sendJson(x.res, 201, volumeRecord(volume, []));
-  }],
+  [
+    "DELETE",
+    "/v1/snapshot/{id}",
+    (x) => (x.store.snapshots.delete(x.id) ? sendEmpty(x.res, 204) : fail(404, `snapshot ${x.id} not found`)),
+  ],
+  [
+    "GET",
+    "/v1/volume",
+    (x) =>
+      sendJson(x.res, 200, {
+        volumes: [...x.store.volumes.values()].map((v) => volumeRecord(v, x.store.attachedTo(v.id))),
+      }),
+  ],
+  [
+    "POST",
+    "/v1/volume",
+    (x) => {
+      const volume = x.store.createVolume(x.req.json, x.now);
+      sendJson(x.res, 201, volumeRecord(volume, []));
+    },
+  ],
   ["GET", "/v1/volume/lookup", (x) => lookup(x, x.store.volumes.values(), "volume")],
   ["GET", "/v1/volume/{id}", (x) => sendJson(x.res, 200, volumeRecord(x.store.volume(x.id), x.store.attachedTo(x.id)))],
   ["DELETE", "/v1/volume/{id}", (x) => (x.store.deleteVolume(x.id), sendEmpty(x.res, 204))],
@@ -832,7 +955,9 @@ function listSnapshots(x: Exchange): void {
   const sandboxId = x.req.query.get("sandbox_id");
   const all = [...x.store.snapshots.values()].filter((s) => !sandboxId || s.sandbox_id === sandboxId);
   // Newest first; creation order breaks ties within one millisecond.
-  const newestFirst = all.map((s, i) => [s, i] as const).sort(([a, i], [b, j]) => b.t_created_unix_ms - a.t_created_unix_ms || j - i);
+  const newestFirst = all
+    .map((s, i) => [s, i] as const)
+    .sort(([a, i], [b, j]) => b.t_created_unix_ms - a.t_created_unix_ms || j - i);
   sendJson(x.res, 200, { snapshots: newestFirst.map(([s]) => snapshotRecord(s)) });
 }
 
@@ -843,7 +968,9 @@ function route(method: string, path: string): { handler: Handler; id: string } |
     const parts = pattern.split("/");
     if (m !== method || parts.length !== segments.length) continue;
     let id = "";
-    const fits = parts.every((part, i) => (part === "{id}" ? ((id = decodeURIComponent(segments[i]!)), id !== "") : part === segments[i]));
+    const fits = parts.every((part, i) =>
+      part === "{id}" ? ((id = decodeURIComponent(segments[i]!)), id !== "") : part === segments[i],
+    );
     if (fits) return { handler, id };
   }
   return undefined;
@@ -866,7 +993,17 @@ async function readRequest(raw: IncomingMessage, basePath: string): Promise<Reco
   }
   // A path outside the base path is marked so that it matches no route (and is answered 404).
   const path = u.pathname.startsWith(basePath) ? u.pathname.slice(basePath.length) || "/" : `\0${u.pathname}`;
-  return { method: raw.method ?? "", url: raw.url ?? "", path, query: u.searchParams, headers: raw.headers, body, json, arrivedMs, readMs: Date.now() };
+  return {
+    method: raw.method ?? "",
+    url: raw.url ?? "",
+    path,
+    query: u.searchParams,
+    headers: raw.headers,
+    body,
+    json,
+    arrivedMs,
+    readMs: Date.now(),
+  };
 }
 
 export class PorterServer {
@@ -884,7 +1021,8 @@ export class PorterServer {
     const { faults = {}, ...settings } = options;
     for (const name of ["failBeforeCommit", "dropCreateResponses", "stallCreates"] as const) {
       const fraction = faults[name];
-      if (fraction !== undefined && !(fraction >= 0 && fraction <= 1)) throw new Error(`faults.${name} must be a fraction between 0 and 1`);
+      if (fraction !== undefined && !(fraction >= 0 && fraction <= 1))
+        throw new Error(`faults.${name} must be a fraction between 0 and 1`);
     }
     this.store = new PorterStore({ ...DEFAULT_SETTINGS, ...settings });
     this.faults = faults;

@@ -32,10 +32,14 @@ async function freePort(): Promise<number> {
 export async function startPrism(mode: "mock" | "proxy", upstream?: string): Promise<Prism> {
   const port = await freePort();
   const args = mode === "mock" ? ["mock", spec] : ["proxy", spec, upstream!];
-  const child: ChildProcess = spawn(process.execPath, [cli, ...args, "--port", String(port), "--host", "127.0.0.1", "--errors"], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [cli, ...args, "--port", String(port), "--host", "127.0.0.1", "--errors"],
+    {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let output = "";
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));
@@ -46,7 +50,10 @@ export async function startPrism(mode: "mock" | "proxy", upstream?: string): Pro
   const deadline = Date.now() + 30_000;
   for (;;) {
     const up = await Promise.race([
-      fetch(`${url}/healthz`).then(() => true, () => false),
+      fetch(`${url}/healthz`).then(
+        () => true,
+        () => false,
+      ),
       exited,
     ]);
     if (up) break;

@@ -4,7 +4,10 @@ import path from "node:path";
 
 export const root = path.resolve(import.meta.dirname, "../..");
 
-export function runNode(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): { status: number; output: string } {
+export function runNode(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): { status: number; output: string } {
   const r = spawnSync(process.execPath, args, {
     cwd: options.cwd ?? root,
     env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...options.env },

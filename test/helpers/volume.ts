@@ -12,12 +12,24 @@ export interface VolumeFixture {
 
 /** A disk volume's record in Porter's shape; `over` replaces fields (`undefined` removes one). */
 export function volumeRecord(over: Record<string, unknown> = {}): Record<string, unknown> {
-  const record: Record<string, unknown> = { id: "vol_1", name: "data", type: "disk", path: "vol_1", phase: "ready", attached_to: [], created_at: "2025-11-20T10:00:00Z", ...over };
+  const record: Record<string, unknown> = {
+    id: "vol_1",
+    name: "data",
+    type: "disk",
+    path: "vol_1",
+    phase: "ready",
+    attached_to: [],
+    created_at: "2025-11-20T10:00:00Z",
+    ...over,
+  };
   for (const key of Object.keys(record)) if (record[key] === undefined) delete record[key];
   return record;
 }
 
-export async function openVolume(over: Record<string, unknown> = {}, client: ClientOptions = {}): Promise<VolumeFixture> {
+export async function openVolume(
+  over: Record<string, unknown> = {},
+  client: ClientOptions = {},
+): Promise<VolumeFixture> {
   const server = await startServer((_req, res) => json(res, 200, volumeRecord(over)));
   const porter = new Porter({ baseUrl: server.url, retryDelayMs: 1, maxRetries: 2, ...client });
   const volume = await porter.volumes.get("vol_1");
@@ -53,7 +65,9 @@ function children(dir: Tree): [string, Tree | number][] {
 }
 
 const entryOf = (name: string, child: Tree | number): Entry =>
-  typeof child === "number" ? { name, type: "file", size_bytes: child, modified_at: MODIFIED } : { name, type: "directory", size_bytes: 0 };
+  typeof child === "number"
+    ? { name, type: "file", size_bytes: child, modified_at: MODIFIED }
+    : { name, type: "directory", size_bytes: 0 };
 
 /**
  * Porter's listing walk: breadth-first from `dir`, reading at most `budget` entries. Every directory read
@@ -101,7 +115,10 @@ export function prune(entries: Entry[], term: string): Entry[] {
 
 /** Every path in a tree, "/"-rooted, in any order. */
 export function allPaths(dir: Tree, at = ""): string[] {
-  return Object.entries(dir).flatMap(([name, child]) => [`${at}/${name}`, ...(typeof child === "number" ? [] : allPaths(child, `${at}/${name}`))]);
+  return Object.entries(dir).flatMap(([name, child]) => [
+    `${at}/${name}`,
+    ...(typeof child === "number" ? [] : allPaths(child, `${at}/${name}`)),
+  ]);
 }
 
 /** Answers `GET /v1/volume/vol_1/files` as Porter's API does, over `tree`, with an entry budget per answer. */
@@ -114,6 +131,10 @@ export function serveTree(server: TestServer, tree: Tree, budget: number): void 
     if (typeof node !== "object") return json(res, 404, { error: `no directory ${path}` });
     const walked = walkTree(node, budget);
     const search = req.query.get("search");
-    json(res, 200, { path, entries: search === null ? walked.entries : prune(walked.entries, search), truncated: walked.truncated });
+    json(res, 200, {
+      path,
+      entries: search === null ? walked.entries : prune(walked.entries, search),
+      truncated: walked.truncated,
+    });
   });
 }

@@ -13,14 +13,26 @@ describe("idempotency keys", () => {
     const print = fingerprint("createVolume", { name: "a" });
     expect(await keys.run("k", print, produce)).toEqual({ status: 201, json: { n: 1 } });
     now = KEY_LIFETIME_MS - 1;
-    expect(await keys.run("k", print, produce)).toEqual({ status: 201, json: { n: 1 }, headers: { "idempotent-replayed": "true" } });
-    await expect(keys.run("k", fingerprint("createVolume", { name: "b" }), produce)).rejects.toMatchObject({ status: 409, code: "idempotency_key_reused" });
+    expect(await keys.run("k", print, produce)).toEqual({
+      status: 201,
+      json: { n: 1 },
+      headers: { "idempotent-replayed": "true" },
+    });
+    await expect(keys.run("k", fingerprint("createVolume", { name: "b" }), produce)).rejects.toMatchObject({
+      status: 409,
+      code: "idempotency_key_reused",
+    });
     now = KEY_LIFETIME_MS + 1;
-    expect(await keys.run("k", fingerprint("createVolume", { name: "b" }), produce)).toEqual({ status: 201, json: { n: 2 } });
+    expect(await keys.run("k", fingerprint("createVolume", { name: "b" }), produce)).toEqual({
+      status: 201,
+      json: { n: 2 },
+    });
   });
 
   it("fingerprints bodies by content, not key order or spacing", () => {
-    expect(fingerprint("op", { a: 1, b: { c: [1, 2], d: null } })).toBe(fingerprint("op", { b: { d: null, c: [1, 2] }, a: 1 }));
+    expect(fingerprint("op", { a: 1, b: { c: [1, 2], d: null } })).toBe(
+      fingerprint("op", { b: { d: null, c: [1, 2] }, a: 1 }),
+    );
     expect(fingerprint("op", { a: [1, 2] })).not.toBe(fingerprint("op", { a: [2, 1] }));
     expect(fingerprint("createSandbox", {})).not.toBe(fingerprint("createVolume", {}));
   });

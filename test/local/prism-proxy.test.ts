@@ -31,7 +31,13 @@ beforeAll(async () => {
     const res = await fetch(input, init);
     const url = new URL(typeof input === "string" ? input : input instanceof URL ? input.href : input.url);
     const method = init?.method ?? "GET";
-    seen.push({ operation: route(method, url.pathname).op, method, path: url.pathname + url.search, status: res.status, violations: res.headers.get("sl-violations") });
+    seen.push({
+      operation: route(method, url.pathname).op,
+      method,
+      path: url.pathname + url.search,
+      status: res.status,
+      violations: res.headers.get("sl-violations"),
+    });
     return res;
   };
   porter = new Porter({ baseUrl: prism.url, fetch: recording, maxRetries: 0 });
@@ -78,22 +84,36 @@ describe("Prism proxy in front of the local server", () => {
     expect((await sandbox.logs({ since: "1h", limit: 10 })).map((l) => l.line)).toEqual(["hello", "warn"]);
     const page = await porter.sandboxes.list({ tags: { suite: "prism" }, include_filter_values: true });
     expect(page.map((s) => s.id)).toEqual([sandbox.id]);
-    expect((await porter.sandboxes.counts({ tags: { suite: "prism" } })).points.reduce((n, p) => n + p.count, 0)).toBe(1);
+    expect((await porter.sandboxes.counts({ tags: { suite: "prism" } })).points.reduce((n, p) => n + p.count, 0)).toBe(
+      1,
+    );
 
-    const summary = await raw.GET("/v1/sandbox/{id}/metrics-summary", { params: { path: { id: sandbox.id }, query: { since: "1h" } } });
+    const summary = await raw.GET("/v1/sandbox/{id}/metrics-summary", {
+      params: { path: { id: sandbox.id }, query: { since: "1h" } },
+    });
     expect(summary.data).toMatchObject({ window_seconds: 3600, cpu_limit_cores: 0.5, mem_limit_bytes: 512 * 2 ** 20 });
     const end = new Date();
     const start = new Date(end.getTime() - 600_000);
     const metrics = await raw.GET("/v1/sandbox/{id}/metrics", {
-      params: { path: { id: sandbox.id }, query: { metric: "memory_usage", start_time_utc: start.toISOString(), end_time_utc: end.toISOString() } },
+      params: {
+        path: { id: sandbox.id },
+        query: { metric: "memory_usage", start_time_utc: start.toISOString(), end_time_utc: end.toISOString() },
+      },
     });
     expect(metrics.data?.results).toHaveLength(1);
 
-    const snap = await raw.POST("/v1/sandbox/{id}/snapshot", { params: { path: { id: sandbox.id } }, body: { mode: "filesystem" } });
+    const snap = await raw.POST("/v1/sandbox/{id}/snapshot", {
+      params: { path: { id: sandbox.id } },
+      body: { mode: "filesystem" },
+    });
     expect(snap.response.status).toBe(201);
     const snaps = await raw.GET("/v1/snapshot", { params: { query: { sandbox_id: sandbox.id } } });
-    expect(snaps.data?.snapshots.map((s) => [s.id, s.sandbox_id, s.mode])).toEqual([[snap.data!.id, sandbox.id, "filesystem"]]);
-    expect((await raw.DELETE("/v1/snapshot/{id}", { params: { path: { id: snap.data!.id } } })).response.status).toBe(204);
+    expect(snaps.data?.snapshots.map((s) => [s.id, s.sandbox_id, s.mode])).toEqual([
+      [snap.data!.id, sandbox.id, "filesystem"],
+    ]);
+    expect((await raw.DELETE("/v1/snapshot/{id}", { params: { path: { id: snap.data!.id } } })).response.status).toBe(
+      204,
+    );
 
     const write = await raw.PUT("/v1/volume/{id}/files/content", {
       params: { path: { id: volume.id }, query: { path: "dir/a.txt" } },
@@ -104,14 +124,19 @@ describe("Prism proxy in front of the local server", () => {
     expect(write.response.status).toBe(204);
     const tree = await raw.GET("/v1/volume/{id}/files", { params: { path: { id: volume.id } } });
     expect(tree.data?.entries.map((e) => [e.name, e.entries?.map((c) => c.name)])).toEqual([["dir", ["a.txt"]]]);
-    const listing = await raw.GET("/v1/volume/{id}/files", { params: { path: { id: volume.id }, query: { path: "dir", search: "A." } } });
+    const listing = await raw.GET("/v1/volume/{id}/files", {
+      params: { path: { id: volume.id }, query: { path: "dir", search: "A." } },
+    });
     expect(listing.data?.entries.map((e) => e.name)).toEqual(["a.txt"]);
     const part = await raw.GET("/v1/volume/{id}/files/content", {
       params: { path: { id: volume.id }, query: { path: "dir/a.txt" }, header: { Range: "bytes=2-4" } },
       parseAs: "text",
     });
     expect([part.response.status, part.data]).toEqual([206, "234"]);
-    const whole = await raw.GET("/v1/volume/{id}/files/content", { params: { path: { id: volume.id }, query: { path: "dir/a.txt" } }, parseAs: "text" });
+    const whole = await raw.GET("/v1/volume/{id}/files/content", {
+      params: { path: { id: volume.id }, query: { path: "dir/a.txt" } },
+      parseAs: "text",
+    });
     expect(whole.data).toBe("0123456789");
     const past = await raw.GET("/v1/volume/{id}/files/content", {
       params: { path: { id: volume.id }, query: { path: "dir/a.txt" }, header: { Range: "bytes=99-" } },
@@ -130,10 +155,20 @@ describe("Prism proxy in front of the local server", () => {
       parseAs: "text",
     });
     // (No `data`: porter.raw, like openapi-fetch, gives none for an empty body.)
-    expect([empty.response.status, empty.response.headers.get("content-range"), empty.data]).toEqual([200, null, undefined]);
-    const move = await raw.POST("/v1/volume/{id}/files/move", { params: { path: { id: volume.id } }, body: { from: "dir/a.txt", to: "b.txt" } });
+    expect([empty.response.status, empty.response.headers.get("content-range"), empty.data]).toEqual([
+      200,
+      null,
+      undefined,
+    ]);
+    const move = await raw.POST("/v1/volume/{id}/files/move", {
+      params: { path: { id: volume.id } },
+      body: { from: "dir/a.txt", to: "b.txt" },
+    });
     expect(move.response.status).toBe(204);
-    const again = await raw.POST("/v1/volume/{id}/files/move", { params: { path: { id: volume.id } }, body: { from: "b.txt", to: "b.txt" } });
+    const again = await raw.POST("/v1/volume/{id}/files/move", {
+      params: { path: { id: volume.id } },
+      body: { from: "b.txt", to: "b.txt" },
+    });
     expect(again.response.status).toBe(409);
     await raw.PUT("/v1/volume/{id}/files/content", {
       params: { path: { id: volume.id }, query: { path: "dir/c.txt" } },
@@ -141,13 +176,18 @@ describe("Prism proxy in front of the local server", () => {
       bodySerializer: (b: unknown) => b as BodyInit,
       headers: { "content-type": "application/octet-stream" },
     });
-    const moveDir = await raw.POST("/v1/volume/{id}/files/move", { params: { path: { id: volume.id } }, body: { from: "dir", to: "moved" } });
+    const moveDir = await raw.POST("/v1/volume/{id}/files/move", {
+      params: { path: { id: volume.id } },
+      body: { from: "dir", to: "moved" },
+    });
     expect(moveDir.response.status).toBe(204);
     expect((await sandbox.exec(["cat", "mnt/data/moved/c.txt"])).stdout).toBe("c");
     expect((await sandbox.exec(["cat", "mnt/data/b.txt"])).stdout).toBe("0123456789");
 
     await expect(porter.volumes.delete(volume.id)).rejects.toBeInstanceOf(ConflictError);
-    await expect(porter.sandboxes.create({ image: "alpine:3.20", name: "prism-flow" })).rejects.toBeInstanceOf(ConflictError);
+    await expect(porter.sandboxes.create({ image: "alpine:3.20", name: "prism-flow" })).rejects.toBeInstanceOf(
+      ConflictError,
+    );
     await expect(porter.sandboxes.get("sbx_missing")).rejects.toBeInstanceOf(NotFoundError);
     await sandbox.terminate();
     await expect(sandbox.exec(["true"])).rejects.toBeInstanceOf(ConflictError);
@@ -178,7 +218,13 @@ describe("Prism proxy in front of the local server", () => {
       const body = init?.body ? await new Response(init.body).text() : "";
       const res = await fetch(input, init);
       const url = new URL(input instanceof Request ? input.url : input);
-      hops.push({ method: init?.method ?? "GET", url, body, status: res.status, location: res.headers.get("location") });
+      hops.push({
+        method: init?.method ?? "GET",
+        url,
+        body,
+        status: res.status,
+        location: res.headers.get("location"),
+      });
       return res;
     };
     await using local = new Porter({ baseUrl: server.url, fetch: direct, maxRetries: 0 });
@@ -186,7 +232,10 @@ describe("Prism proxy in front of the local server", () => {
     await volume.writeText("notes/a.txt", "redirected\n");
     const [first, second, ...more] = hops.filter((h) => h.method === "PUT");
     expect(first).toMatchObject({ status: 307, body: "redirected\n" });
-    expect([first!.url.pathname, first!.url.searchParams.get("path")]).toEqual([`/v1/volume/${volume.id}/files/content`, "notes/a.txt"]);
+    expect([first!.url.pathname, first!.url.searchParams.get("path")]).toEqual([
+      `/v1/volume/${volume.id}/files/content`,
+      "notes/a.txt",
+    ]);
     expect(second).toMatchObject({ url: new URL(first!.location!, first!.url), status: 204, body: "redirected\n" });
     expect(more).toEqual([]);
     // Written where the API said: read back through Prism, checked against the spec.

@@ -19,7 +19,12 @@ const RETRYING: ClientOptions = { maxRetries: 5, retryDelayMs: 1, maxRetryDelayM
 type Settled = PromiseSettledResult<Sandbox>;
 
 /** Runs `count` creates, at most `CONCURRENCY` at a time, each with its own spec; keeps every outcome. */
-async function createAll(server: PorterServer, count: number, specFor: (i: number) => SandboxSpec, options: ClientOptions = {}): Promise<Settled[]> {
+async function createAll(
+  server: PorterServer,
+  count: number,
+  specFor: (i: number) => SandboxSpec,
+  options: ClientOptions = {},
+): Promise<Settled[]> {
   const porter = new Porter({ baseUrl: server.url, ...RETRYING, ...options });
   const settled: Settled[] = new Array(count);
   let next = 0;
@@ -41,16 +46,30 @@ async function createAll(server: PorterServer, count: number, specFor: (i: numbe
 }
 
 const unnamed = (batch: string) => (): SandboxSpec => ({ image: "alpine:3.20", tags: { ...TAGS, batch } });
-const named = (batch: string) => (i: number): SandboxSpec => ({ image: "alpine:3.20", name: `${batch}-${String(i).padStart(3, "0")}`, tags: { ...TAGS, batch } });
+const named =
+  (batch: string) =>
+  (i: number): SandboxSpec => ({
+    image: "alpine:3.20",
+    name: `${batch}-${String(i).padStart(3, "0")}`,
+    tags: { ...TAGS, batch },
+  });
 
 /**
  * Every call resolved, the server made exactly one sandbox per call (counted by the batch's tag), and
  * each call's sandbox is its own: distinct ids, each on the server, and for named creates the name
  * asked for.
  */
-function expectOnePerCall(server: PorterServer, batch: string, settled: Settled[], specFor: (i: number) => SandboxSpec): void {
+function expectOnePerCall(
+  server: PorterServer,
+  batch: string,
+  settled: Settled[],
+  specFor: (i: number) => SandboxSpec,
+): void {
   const failures = settled.flatMap((r, i) => (r.status === "rejected" ? [`call ${i}: ${String(r.reason)}`] : []));
-  expect({ created: server.sandboxesTagged("batch", batch), failures }).toEqual({ created: settled.length, failures: [] });
+  expect({ created: server.sandboxesTagged("batch", batch), failures }).toEqual({
+    created: settled.length,
+    failures: [],
+  });
   const sandboxes = settled.map((r) => (r as PromiseFulfilledResult<Sandbox>).value);
   expect(new Set(sandboxes.map((s) => s.id)).size).toBe(settled.length);
   sandboxes.forEach((sandbox, i) => {
@@ -100,7 +119,10 @@ describe("exactly one sandbox per create, against a server that ignores Idempote
 
   it("503s before the commit mixed with lost answers after it: one sandbox per call", async () => {
     const server = await start({ faults: { seed: 4, failBeforeCommit: 0.15, dropCreateResponses: 0.2 } });
-    const [a, b] = await Promise.all([createAll(server, 30, unnamed("mixed-unnamed")), createAll(server, 30, named("mixed-named"))]);
+    const [a, b] = await Promise.all([
+      createAll(server, 30, unnamed("mixed-unnamed")),
+      createAll(server, 30, named("mixed-named")),
+    ]);
     expect(server.faultCounts.failedBeforeCommit).toBeGreaterThan(2);
     expect(server.faultCounts.droppedAfterCommit).toBeGreaterThan(2);
     expectOnePerCall(server, "mixed-unnamed", a, unnamed("mixed-unnamed"));
@@ -113,22 +135,28 @@ describe("how a lost answer is recovered: the idempotency tag", () => {
   it.each([
     ["unnamed", { image: "alpine:3.20", tags: { team: "ml" } }],
     ["named", { image: "alpine:3.20", name: "lost-answer", tags: { team: "ml" } }],
-  ] as const)("a create (%s) whose every answer is lost finds its sandbox by its tag instead of creating again", async (_kind, spec) => {
-    const server = await start({ faults: { dropCreateResponses: 1 } });
-    const porter = new Porter({ baseUrl: server.url, ...RETRYING });
-    try {
-      const sandbox = await porter.sandboxes.create(spec);
-      const posts = server.requestsTo("POST", "/v1/sandbox/run");
-      const key = (posts[0]!.json as SandboxSpec).tags?.[IDEMPOTENCY_TAG];
-      expect(key, `the create carries a ${IDEMPOTENCY_TAG} tag`).toEqual(expect.any(String));
-      // Every attempt of the call carries the same key; the list asks for exactly that tag.
-      expect(posts.map((p) => (p.json as SandboxSpec).tags?.[IDEMPOTENCY_TAG])).toEqual(posts.map(() => key));
-      const lists = server.requestsTo("GET", "/v1/sandbox");
-      expect(lists.some((r) => r.query.getAll("tag").includes(`${IDEMPOTENCY_TAG}=${key}`))).toBe(true);
-      expect(server.sandboxCount).toBe(1);
-      expect(server.sandbox(sandbox.id)).toMatchObject({ image: "alpine:3.20", tags: { team: "ml", [IDEMPOTENCY_TAG]: key } });
-    } finally {
-      porter.close();
-    }
-  });
+  ] as const)(
+    "a create (%s) whose every answer is lost finds its sandbox by its tag instead of creating again",
+    async (_kind, spec) => {
+      const server = await start({ faults: { dropCreateResponses: 1 } });
+      const porter = new Porter({ baseUrl: server.url, ...RETRYING });
+      try {
+        const sandbox = await porter.sandboxes.create(spec);
+        const posts = server.requestsTo("POST", "/v1/sandbox/run");
+        const key = (posts[0]!.json as SandboxSpec).tags?.[IDEMPOTENCY_TAG];
+        expect(key, `the create carries a ${IDEMPOTENCY_TAG} tag`).toEqual(expect.any(String));
+        // Every attempt of the call carries the same key; the list asks for exactly that tag.
+        expect(posts.map((p) => (p.json as SandboxSpec).tags?.[IDEMPOTENCY_TAG])).toEqual(posts.map(() => key));
+        const lists = server.requestsTo("GET", "/v1/sandbox");
+        expect(lists.some((r) => r.query.getAll("tag").includes(`${IDEMPOTENCY_TAG}=${key}`))).toBe(true);
+        expect(server.sandboxCount).toBe(1);
+        expect(server.sandbox(sandbox.id)).toMatchObject({
+          image: "alpine:3.20",
+          tags: { team: "ml", [IDEMPOTENCY_TAG]: key },
+        });
+      } finally {
+        porter.close();
+      }
+    },
+  );
 });

@@ -5,7 +5,13 @@ import { PHASES, usePorterServers, type PorterServer } from "../helpers/porter-s
 
 const start = usePorterServers();
 
-async function call(server: PorterServer, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+async function call(
+  server: PorterServer,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   const init: RequestInit = { method, headers: { ...headers }, redirect: "manual" };
   if (body !== undefined) {
     init.body = typeof body === "string" ? body : JSON.stringify(body);
@@ -66,7 +72,9 @@ describe("no extensions", () => {
     const server = await start({ basePath: "/api/v2/alpha/projects/1/clusters/2", apiKey: "sk-test" });
     expect(server.url).toMatch(/\/api\/v2\/alpha\/projects\/1\/clusters\/2$/);
     expect((await call(server, "GET", "/healthz")).status).toBe(401);
-    expect((await call(server, "GET", "/healthz", undefined, { authorization: "Bearer sk-test" })).json).toEqual({ status: "ok" });
+    expect((await call(server, "GET", "/healthz", undefined, { authorization: "Bearer sk-test" })).json).toEqual({
+      status: "ok",
+    });
     expect(server.requests.map((r) => r.path)).toEqual(["/healthz", "/healthz"]);
   });
 });
@@ -76,15 +84,25 @@ describe("sandboxes", () => {
     const server = await start({ startDelayMs: 60_000 });
     const { json: created } = await call(server, "POST", "/v1/sandbox/run", { image: "alpine" });
     expect((await call(server, "GET", `/v1/sandbox/${created.id}`)).json.phase).toBe("queued");
-    expect((await call(server, "POST", `/v1/sandbox/${created.id}/exec`, { command: ["echo", "hi"] })).status).toBe(409);
+    expect((await call(server, "POST", `/v1/sandbox/${created.id}/exec`, { command: ["echo", "hi"] })).status).toBe(
+      409,
+    );
     server.skipAhead(60_000);
     const record = (await call(server, "GET", `/v1/sandbox/${created.id}`)).json;
     expect(record).toMatchObject({ phase: "running", host: "", exit_code: null, finished_at: null });
     expect(record.started_at).toEqual(expect.any(String));
-    expect((await call(server, "POST", `/v1/sandbox/${created.id}/exec`, { command: ["echo", "hi", "there"] })).json).toEqual({ stdout: "hi there\n", stderr: "", exit_code: 0 });
-    expect((await call(server, "POST", `/v1/sandbox/${created.id}/exec`, { command: ["sh", "-c", "exit 3"] })).json.exit_code).toBe(3);
+    expect(
+      (await call(server, "POST", `/v1/sandbox/${created.id}/exec`, { command: ["echo", "hi", "there"] })).json,
+    ).toEqual({ stdout: "hi there\n", stderr: "", exit_code: 0 });
+    expect(
+      (await call(server, "POST", `/v1/sandbox/${created.id}/exec`, { command: ["sh", "-c", "exit 3"] })).json
+        .exit_code,
+    ).toBe(3);
     const logs = (await call(server, "GET", `/v1/sandbox/${created.id}/logs?limit=10`)).json;
-    expect(logs.logs.map((l: any) => [l.line, l.exec_id === ""])).toEqual([[`sandbox ${created.id} started`, true], ["hi there", false]]);
+    expect(logs.logs.map((l: any) => [l.line, l.exec_id === ""])).toEqual([
+      [`sandbox ${created.id} started`, true],
+      ["hi there", false],
+    ]);
   });
 
   it("lists with every given tag matching, phases, image and name prefix; filter_values are cluster-wide", async () => {
@@ -93,14 +111,19 @@ describe("sandboxes", () => {
     await make({ image: "alpine", name: "job-a", tags: { team: "ml", key: "a=b" } });
     await make({ image: "alpine", name: "job-b", tags: { team: "ml" } });
     await make({ image: "python", name: "other", tags: { team: "web" } });
-    const names = async (query: string) => (await call(server, "GET", `/v1/sandbox?${query}`)).json.sandboxes.map((s: any) => s.name);
+    const names = async (query: string) =>
+      (await call(server, "GET", `/v1/sandbox?${query}`)).json.sandboxes.map((s: any) => s.name);
     expect(await names("tag=team%3Dml&tag=key%3Da%3Db")).toEqual(["job-a"]);
     expect(await names("tag=team%3Dml&page=1")).toEqual(["job-a", "job-b"]);
     expect(await names("search=job-&image=alpine&phase=running&phase=queued")).toEqual(["job-a", "job-b"]);
     expect(await names("phase=terminated")).toEqual([]);
     const page2 = (await call(server, "GET", "/v1/sandbox?page=2&include_filter_values=true")).json;
     expect(page2.pagination).toEqual({ current_page: 2, total_pages: 2, has_next_page: false });
-    expect(page2.filter_values).toEqual({ tags: ["key=a=b", "team=ml", "team=web"], images: ["alpine", "python"], phases: [...PHASES] });
+    expect(page2.filter_values).toEqual({
+      tags: ["key=a=b", "team=ml", "team=web"],
+      images: ["alpine", "python"],
+      phases: [...PHASES],
+    });
   });
 
   it("terminates with 204, or 200 and an empty body when configured; counts are gap-free per minute", async () => {
@@ -123,12 +146,21 @@ describe("snapshots and metrics", () => {
     const { json: box } = await call(server, "POST", "/v1/sandbox/run", { image: "alpine" });
     const first = await call(server, "POST", `/v1/sandbox/${box.id}/snapshot`, {});
     expect(first.status).toBe(202);
-    expect(first.json).toEqual({ id: expect.any(String), sandbox_id: box.id, mode: "filesystem", status: "pending", t_created_unix_ms: expect.any(Number) });
+    expect(first.json).toEqual({
+      id: expect.any(String),
+      sandbox_id: box.id,
+      mode: "filesystem",
+      status: "pending",
+      t_created_unix_ms: expect.any(Number),
+    });
     server.skipAhead(1);
     const second = (await call(server, "POST", `/v1/sandbox/${box.id}/snapshot`, { mode: "filesystem" })).json;
     server.skipAhead(60_000);
     const list = (await call(server, "GET", `/v1/snapshot?sandbox_id=${box.id}`)).json.snapshots;
-    expect(list.map((s: any) => [s.id, s.status])).toEqual([[second.id, "ready"], [first.json.id, "ready"]]);
+    expect(list.map((s: any) => [s.id, s.status])).toEqual([
+      [second.id, "ready"],
+      [first.json.id, "ready"],
+    ]);
     expect(list[0]).toMatchObject({ t_ready_unix_ms: expect.any(Number), size_bytes: expect.any(Number) });
     expect((await call(server, "DELETE", `/v1/snapshot/${first.json.id}`)).status).toBe(204);
   });
@@ -142,7 +174,11 @@ describe("snapshots and metrics", () => {
     const m = (await call(server, "GET", `/v1/sandbox/${box.id}/metrics?metric=cpu_usage&${range}`)).json;
     expect(m.results).toHaveLength(1);
     expect(m.results[0].series).toHaveLength(1);
-    expect(m.results[0].series[0].time_series.map((p: any) => p.timestamp_utc)).toEqual(["2026-01-01T00:00:00.000Z", "2026-01-01T00:30:00.000Z", "2026-01-01T01:00:00.000Z"]);
+    expect(m.results[0].series[0].time_series.map((p: any) => p.timestamp_utc)).toEqual([
+      "2026-01-01T00:00:00.000Z",
+      "2026-01-01T00:30:00.000Z",
+      "2026-01-01T01:00:00.000Z",
+    ]);
     expect((await call(server, "GET", `/v1/sandbox/${box.id}/metrics?metric=cpu_usage`)).status).toBe(400);
   });
 });
@@ -153,7 +189,8 @@ describe("volume files", () => {
     for (const path of files) server.putFile(volume.id, path, path);
     return volume.id;
   }
-  const names = (entries: any[]): unknown => entries.map((e) => (e.entries ? { [e.name]: names(e.entries) } : e.truncated ? `${e.name}/…` : e.name));
+  const names = (entries: any[]): unknown =>
+    entries.map((e) => (e.entries ? { [e.name]: names(e.entries) } : e.truncated ? `${e.name}/…` : e.name));
 
   it("walks breadth-first, nested, directories first; the budget leaves directories truncated", async () => {
     const server = await start({ fileEntryBudget: 4 });
@@ -175,11 +212,16 @@ describe("volume files", () => {
     const server = await start();
     const id = await volumeWith(server, ["f.txt"]);
     server.putFile(id, "empty", "");
-    const read = (path: string, range: string) => fetch(`${server.url}/v1/volume/${id}/files/content?path=${path}`, { headers: { range } });
+    const read = (path: string, range: string) =>
+      fetch(`${server.url}/v1/volume/${id}/files/content?path=${path}`, { headers: { range } });
     const part = await read("f.txt", "bytes=1-2");
     expect([part.status, part.headers.get("content-range"), await part.text()]).toEqual([206, "bytes 1-2/5", ".t"]);
     const suffix = await read("f.txt", "bytes=-3");
-    expect([suffix.status, suffix.headers.get("content-range"), await suffix.text()]).toEqual([206, "bytes 2-4/5", "txt"]);
+    expect([suffix.status, suffix.headers.get("content-range"), await suffix.text()]).toEqual([
+      206,
+      "bytes 2-4/5",
+      "txt",
+    ]);
     const empty = await read("empty", "bytes=0-1023");
     expect([empty.status, empty.headers.get("content-range"), await empty.text()]).toEqual([200, null, ""]);
     expect((await read("f.txt", "bytes=9-")).status).toBe(416);
@@ -192,18 +234,31 @@ describe("volume files", () => {
     expect(first.status).toBe(307);
     expect(first.headers.get("location")).toBe(`/upload/v1/volume/${id}/files/content?path=new%2Ffile.txt`);
     expect(server.store.volumes.get(id)!.tree.get("new/file.txt")).toBeUndefined();
-    const followed = await fetch(new URL(first.headers.get("location")!, server.url), { method: "PUT", body: "payload" });
+    const followed = await fetch(new URL(first.headers.get("location")!, server.url), {
+      method: "PUT",
+      body: "payload",
+    });
     expect(followed.status).toBe(204);
-    expect((await call(server, "POST", `/v1/volume/${id}/files/move`, { from: "/dir", to: "new/dir" })).status).toBe(204);
+    expect((await call(server, "POST", `/v1/volume/${id}/files/move`, { from: "/dir", to: "new/dir" })).status).toBe(
+      204,
+    );
     expect((await call(server, "GET", `/v1/volume/${id}/files/content?path=new/dir/one.txt`)).text).toBe("dir/one.txt");
-    expect((await call(server, "POST", `/v1/volume/${id}/files/move`, { from: "new/file.txt", to: "taken.txt" })).status).toBe(409);
-    expect((await call(server, "POST", `/v1/volume/${id}/files/move`, { from: "taken.txt", to: "missing/t.txt" })).status).toBe(404);
+    expect(
+      (await call(server, "POST", `/v1/volume/${id}/files/move`, { from: "new/file.txt", to: "taken.txt" })).status,
+    ).toBe(409);
+    expect(
+      (await call(server, "POST", `/v1/volume/${id}/files/move`, { from: "taken.txt", to: "missing/t.txt" })).status,
+    ).toBe(404);
     expect((await call(server, "POST", `/v1/volume/${id}/files/move`, { from: "/", to: "x" })).status).toBe(400);
   });
 });
 
 describe("create faults", () => {
-  const create = (server: PorterServer) => call(server, "POST", "/v1/sandbox/run", { image: "alpine" }).then((r) => r.status, () => "lost");
+  const create = (server: PorterServer) =>
+    call(server, "POST", "/v1/sandbox/run", { image: "alpine" }).then(
+      (r) => r.status,
+      () => "lost",
+    );
 
   it("drops answers after committing, fails before committing, and draws the same faults for the same seed", async () => {
     const outcomes: unknown[][] = [];
@@ -227,7 +282,11 @@ describe("create faults", () => {
     const server = await start({ faults: { stallCreateMs: 60_000 } });
     const controller = new AbortController();
     let settled = false;
-    const pending = fetch(`${server.url}/v1/sandbox/run`, { method: "POST", body: JSON.stringify({ image: "alpine" }), signal: controller.signal }).finally(() => (settled = true));
+    const pending = fetch(`${server.url}/v1/sandbox/run`, {
+      method: "POST",
+      body: JSON.stringify({ image: "alpine" }),
+      signal: controller.signal,
+    }).finally(() => (settled = true));
     await until(() => server.sandboxCount === 1);
     // Committed, and still unanswered: a client giving up now gives up after the commit.
     expect([settled, server.faultCounts.stalled]).toEqual([false, 1]);
@@ -238,7 +297,11 @@ describe("create faults", () => {
   it("a slow commit makes the sandbox after a client that timed out has gone", async () => {
     const server = await start({ faults: { commitDelayMs: 200 } });
     const sentMs = Date.now();
-    const aborted = await fetch(`${server.url}/v1/sandbox/run`, { method: "POST", body: JSON.stringify({ image: "alpine" }), signal: AbortSignal.timeout(30) }).catch((e: Error) => e.name);
+    const aborted = await fetch(`${server.url}/v1/sandbox/run`, {
+      method: "POST",
+      body: JSON.stringify({ image: "alpine" }),
+      signal: AbortSignal.timeout(30),
+    }).catch((e: Error) => e.name);
     expect(aborted).toBe("TimeoutError");
     await until(() => server.sandboxCount === 1);
     // The commit came at least 200 ms after the request arrived, so well after the client's 30 ms timeout.

@@ -14,7 +14,13 @@ import {
   type SandboxError,
   type VolumeSpec,
 } from "../../src/index.js";
-import { PHASES, usePorterServers, type PorterServer, type PorterServerOptions, type RecordedRequest } from "../helpers/porter-server.js";
+import {
+  PHASES,
+  usePorterServers,
+  type PorterServer,
+  type PorterServerOptions,
+  type RecordedRequest,
+} from "../helpers/porter-server.js";
 
 const start = usePorterServers();
 const clients: Porter[] = [];
@@ -42,7 +48,8 @@ function client(server: PorterServer): Porter {
 }
 
 /** "METHOD path?query" of each request, below the base path (which `keepsBasePath` checks). */
-const wire = (server: PorterServer, from = 0) => server.requests.slice(from).map((r) => `${r.method} ${r.url.slice(BASE_PATH.length)}`);
+const wire = (server: PorterServer, from = 0) =>
+  server.requests.slice(from).map((r) => `${r.method} ${r.url.slice(BASE_PATH.length)}`);
 const keepsBasePath = (server: PorterServer) => server.requests.every((r) => r.url.startsWith(`${BASE_PATH}/`));
 const last = (server: PorterServer): RecordedRequest => server.requests.at(-1)!;
 
@@ -66,13 +73,23 @@ function expectStatusError(error: SandboxError, status: number, code: string): v
 describe("create", () => {
   it("answers 202 {id, name} with no status: the SDK GETs the status and returns a running handle", async () => {
     const { server, porter } = await setup();
-    const spec = { image: "python:3.12-slim", name: "web-1", command: ["sleep", "infinity"], env: { A: "1" }, tags: { team: "ml" } };
+    const spec = {
+      image: "python:3.12-slim",
+      name: "web-1",
+      command: ["sleep", "infinity"],
+      env: { A: "1" },
+      tags: { team: "ml" },
+    };
     const sandbox = await porter.sandboxes.create(spec);
     expect(wire(server)).toEqual(["POST /v1/sandbox/run", `GET /v1/sandbox/${sandbox.id}`]);
     expect(keepsBasePath(server)).toBe(true);
     const post = server.requests[0]!;
     expect(post.json).toMatchObject({ ...spec, tags: expect.objectContaining(spec.tags) });
-    expect(post.headers).toMatchObject({ "content-type": "application/json", accept: "application/json", authorization: `Bearer ${API_KEY}` });
+    expect(post.headers).toMatchObject({
+      "content-type": "application/json",
+      accept: "application/json",
+      authorization: `Bearer ${API_KEY}`,
+    });
     expect(post.headers["user-agent"]).toMatch(/^porter-sandbox-typescript\//);
     expect(server.sandbox(sandbox.id)).toMatchObject({ name: "web-1", image: "python:3.12-slim" });
     expect(sandbox).toMatchObject({ name: "web-1", image: "python:3.12-slim", phase: "running", host: "" });
@@ -89,7 +106,11 @@ describe("create", () => {
     setTimeout(() => server.skipAhead(60_000), 50);
     await running;
     expect(sandbox.phase).toBe("running");
-    expect(wire(server).slice(2).every((line) => line === `GET /v1/sandbox/${sandbox.id}`)).toBe(true);
+    expect(
+      wire(server)
+        .slice(2)
+        .every((line) => line === `GET /v1/sandbox/${sandbox.id}`),
+    ).toBe(true);
   });
 
   it("a taken name is a 409 {error}: ConflictError, code conflict from the status, sent once", async () => {
@@ -122,7 +143,11 @@ describe("get, and errors derived from the status", () => {
     const before = server.requests.length;
     const byName = await fresh.sandboxes.get("by-name");
     const byId = await fresh.sandboxes.get(created.id);
-    expect(wire(server, before)).toEqual(["GET /v1/sandbox/lookup?name=by-name", `GET /v1/sandbox/${created.id}`, `GET /v1/sandbox/${created.id}`]);
+    expect(wire(server, before)).toEqual([
+      "GET /v1/sandbox/lookup?name=by-name",
+      `GET /v1/sandbox/${created.id}`,
+      `GET /v1/sandbox/${created.id}`,
+    ]);
     expect([byName.id, byId.name]).toEqual([created.id, "by-name"]);
   });
 
@@ -149,7 +174,12 @@ describe("get, and errors derived from the status", () => {
 describe("list and counts", () => {
   async function fiveTagged(options: PorterServerOptions = {}): Promise<Setup> {
     const s = await setup(options);
-    for (const n of [1, 2, 3, 4, 5]) await s.porter.sandboxes.create({ image: "alpine:3.20", name: `batch-${n}`, tags: { batch: "p", team: n % 2 ? "ml" : "web" } });
+    for (const n of [1, 2, 3, 4, 5])
+      await s.porter.sandboxes.create({
+        image: "alpine:3.20",
+        name: `batch-${n}`,
+        tags: { batch: "p", team: n % 2 ? "ml" : "web" },
+      });
     await s.porter.sandboxes.create({ image: "python:3.12", name: "loner", tags: { batch: "q" } });
     return s;
   }
@@ -167,14 +197,18 @@ describe("list and counts", () => {
     expect(all).toEqual(["batch-1", "batch-2", "batch-3", "batch-4", "batch-5"]);
     const pages = server.requests.slice(before).map((r) => [r.path, r.query.getAll("tag"), r.query.get("page") ?? "1"]);
     expect(pages).toEqual([
-      ["/v1/sandbox", ["batch=p"], "1"], ["/v1/sandbox", ["batch=p"], "2"],
-      ["/v1/sandbox", ["batch=p"], "1"], ["/v1/sandbox", ["batch=p"], "2"], ["/v1/sandbox", ["batch=p"], "3"],
+      ["/v1/sandbox", ["batch=p"], "1"],
+      ["/v1/sandbox", ["batch=p"], "2"],
+      ["/v1/sandbox", ["batch=p"], "1"],
+      ["/v1/sandbox", ["batch=p"], "2"],
+      ["/v1/sandbox", ["batch=p"], "3"],
     ]);
   });
 
   it("filters: every tag must match (repeated tag=key=value), phases repeated, image, name prefix", async () => {
     const { server, porter } = await fiveTagged();
-    const names = async (params: Parameters<Porter["sandboxes"]["list"]>[0]) => (await porter.sandboxes.list(params)).map((s) => s.name);
+    const names = async (params: Parameters<Porter["sandboxes"]["list"]>[0]) =>
+      (await porter.sandboxes.list(params)).map((s) => s.name);
     expect(await names({ tags: { batch: "p", team: "ml" } })).toEqual(["batch-1", "batch-3", "batch-5"]);
     expect(last(server).url).toContain("tag=batch%3Dp&tag=team%3Dml");
     expect(await names({ phase: ["running", "queued"], image: "python:3.12" })).toEqual(["loner"]);
@@ -183,7 +217,7 @@ describe("list and counts", () => {
     expect(last(server).query.get("search")).toBe("batch-");
   });
 
-  it("filter_values: tags as \"key=value\" strings, every image, all six phases", async () => {
+  it('filter_values: tags as "key=value" strings, every image, all six phases', async () => {
     const { server, porter } = await fiveTagged();
     const page = await porter.sandboxes.list({ include_filter_values: true, tags: { batch: "q" } });
     expect(last(server).query.get("include_filter_values")).toBe("true");
@@ -199,7 +233,12 @@ describe("list and counts", () => {
     const { server, porter } = await fiveTagged();
     const counts = await porter.sandboxes.counts({ tags: { team: "ml" }, image: "alpine:3.20" });
     const sent = last(server);
-    expect([sent.path, sent.query.getAll("tag"), sent.query.get("image"), sent.query.has("page")]).toEqual(["/v1/sandbox/counts", ["team=ml"], "alpine:3.20", false]);
+    expect([sent.path, sent.query.getAll("tag"), sent.query.get("image"), sent.query.has("page")]).toEqual([
+      "/v1/sandbox/counts",
+      ["team=ml"],
+      "alpine:3.20",
+      false,
+    ]);
     expect(counts.points.reduce((n, p) => n + p.count, 0)).toBe(3);
     const starts = counts.points.map((p) => Date.parse(p.timestamp));
     expect(starts.slice(1).every((t, i) => t - starts[i]! === counts.granularity_ms)).toBe(true);
@@ -211,9 +250,16 @@ describe("exec, logs, terminate", () => {
     const { server, porter } = await setup();
     const sandbox = await porter.sandboxes.create({ image: "alpine:3.20" });
     const before = server.requests.length;
-    expect(await sandbox.exec(["echo", "hello", "world"])).toMatchObject({ stdout: "hello world\n", stderr: "", exit_code: 0 });
+    expect(await sandbox.exec(["echo", "hello", "world"])).toMatchObject({
+      stdout: "hello world\n",
+      stderr: "",
+      exit_code: 0,
+    });
     expect((await sandbox.exec(["sh", "-c", "exit 3"])).exit_code).toBe(3);
-    expect(wire(server, before)).toEqual([`POST /v1/sandbox/${sandbox.id}/exec`, `POST /v1/sandbox/${sandbox.id}/exec`]);
+    expect(wire(server, before)).toEqual([
+      `POST /v1/sandbox/${sandbox.id}/exec`,
+      `POST /v1/sandbox/${sandbox.id}/exec`,
+    ]);
     expect(server.requests[before]!.json).toEqual({ command: ["echo", "hello", "world"] });
   });
 
@@ -232,19 +278,28 @@ describe("exec, logs, terminate", () => {
     await sandbox.exec(["echo", "from exec"]);
     const lines = await sandbox.logs({ limit: 50, since: "30m" });
     expect(last(server).url).toBe(`${BASE_PATH}/v1/sandbox/${sandbox.id}/logs?limit=50&since=30m`);
-    expect(lines.map((l) => [l.line, l.level, l.exec_id === ""])).toEqual([["sandbox talker started", "info", true], ["from exec", "info", false]]);
+    expect(lines.map((l) => [l.line, l.level, l.exec_id === ""])).toEqual([
+      ["sandbox talker started", "info", true],
+      ["from exec", "info", false],
+    ]);
   });
 
-  it.each([204, 200] as const)("terminate answered %i with an empty body: the handle reports the ended record", async (status) => {
-    const { server, porter } = await setup({ terminateStatus: status });
-    const sandbox = await porter.sandboxes.create({ image: "alpine:3.20", name: `end-${status}` });
-    const before = server.requests.length;
-    const ended = await porter.sandboxes.terminate(`end-${status}`);
-    expect(wire(server, before).slice(0, 2)).toEqual([`DELETE /v1/sandbox/${sandbox.id}`, `GET /v1/sandbox/${sandbox.id}`]);
-    expect(server.requests[before]!.body).toHaveLength(0);
-    expect(ended).toMatchObject({ id: sandbox.id, phase: "terminated", finished_at: expect.any(String) });
-    expect(server.sandbox(sandbox.id)!.phase).toBe("terminated");
-  });
+  it.each([204, 200] as const)(
+    "terminate answered %i with an empty body: the handle reports the ended record",
+    async (status) => {
+      const { server, porter } = await setup({ terminateStatus: status });
+      const sandbox = await porter.sandboxes.create({ image: "alpine:3.20", name: `end-${status}` });
+      const before = server.requests.length;
+      const ended = await porter.sandboxes.terminate(`end-${status}`);
+      expect(wire(server, before).slice(0, 2)).toEqual([
+        `DELETE /v1/sandbox/${sandbox.id}`,
+        `GET /v1/sandbox/${sandbox.id}`,
+      ]);
+      expect(server.requests[before]!.body).toHaveLength(0);
+      expect(ended).toMatchObject({ id: sandbox.id, phase: "terminated", finished_at: expect.any(String) });
+      expect(server.sandbox(sandbox.id)!.phase).toBe("terminated");
+    },
+  );
 });
 
 describe("volumes", () => {
@@ -252,14 +307,22 @@ describe("volumes", () => {
     const { server, porter } = await setup();
     const volume = await porter.volumes.create({ name: "data" });
     expect(server.requests[0]!.json).toEqual({ name: "data" });
-    const expected = { id: volume.id, name: "data", type: "disk", path: `volumes/${volume.id}`, phase: "ready", attached_to: [], created_at: expect.any(String) };
+    const expected = {
+      id: volume.id,
+      name: "data",
+      type: "disk",
+      path: `volumes/${volume.id}`,
+      phase: "ready",
+      attached_to: [],
+      created_at: expect.any(String),
+    };
     expect(volume.toJSON()).toEqual(expected);
     expect((await porter.volumes.get("data")).toJSON()).toEqual(expected);
     expect(wire(server).slice(1)).toEqual(["GET /v1/volume/lookup?name=data", `GET /v1/volume/${volume.id}`]);
     expect((await porter.volumes.list()).map((v) => v.toJSON())).toEqual([expected]);
   });
 
-  it("an object volume: the spec's type and object are sent; its record has path \"\" and echoes object", async () => {
+  it('an object volume: the spec\'s type and object are sent; its record has path "" and echoes object', async () => {
     const { server, porter } = await setup();
     const object = { bucket: "ml-datasets", prefix: "train", access: "read_only" };
     const volume = await porter.volumes.create({ name: "bucket", type: "object", object } as VolumeSpec);
@@ -302,14 +365,19 @@ describe("volume files", () => {
     ]);
     for (const r of server.requests) {
       expect(r.body.toString()).toBe("hi there");
-      expect(r.headers).toMatchObject({ "content-type": "application/octet-stream", authorization: `Bearer ${API_KEY}` });
+      expect(r.headers).toMatchObject({
+        "content-type": "application/octet-stream",
+        authorization: `Bearer ${API_KEY}`,
+      });
     }
     expect(await volume.readText("notes/hello.txt")).toBe("hi there");
   });
 
   it("a ReadableStream write cannot follow the 307 (it can be sent once): StreamRedirectError, nothing written; as a Blob it goes through", async () => {
     const { server, volume } = await withVolume();
-    const error = await volume.writeFile("big/stream.bin", new Blob(["streamed ", "bytes"]).stream()).catch((e: unknown) => e);
+    const error = await volume
+      .writeFile("big/stream.bin", new Blob(["streamed ", "bytes"]).stream())
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StreamRedirectError);
     expect((error as SandboxError).code).toBe("stream_redirected");
     expect(server.requestsTo("PUT", `/upload/v1/volume/${volume.id}/files/content`)).toHaveLength(0);
@@ -324,8 +392,18 @@ describe("volume files", () => {
     for (const path of ["b.txt", "a/deep/y.txt", "a/x.txt"]) server.putFile(volume.id, path, "12345");
     const listing = await volume.listdir();
     const file = (name: string) => ({ name, type: "file", size_bytes: 5, modified_at: expect.any(String) });
-    const dir = (name: string, entries: unknown[]) => ({ name, type: "directory", size_bytes: 0, modified_at: expect.any(String), entries });
-    expect(listing).toEqual({ path: "/", truncated: false, entries: [dir("a", [dir("deep", [file("y.txt")]), file("x.txt")]), file("b.txt")] });
+    const dir = (name: string, entries: unknown[]) => ({
+      name,
+      type: "directory",
+      size_bytes: 0,
+      modified_at: expect.any(String),
+      entries,
+    });
+    expect(listing).toEqual({
+      path: "/",
+      truncated: false,
+      entries: [dir("a", [dir("deep", [file("y.txt")]), file("x.txt")]), file("b.txt")],
+    });
     expect(wire(server)).toEqual([`GET /v1/volume/${volume.id}/files`]);
   });
 
@@ -341,7 +419,8 @@ describe("volume files", () => {
 
   it("search finds matches anywhere in the walked tree and leaves other files out", async () => {
     const { server, volume } = await withVolume();
-    for (const path of ["top.txt", "a/b/Deep-Needle.txt", "a/other.txt", "needle-dir/inner.txt"]) server.putFile(volume.id, path, "x");
+    for (const path of ["top.txt", "a/b/Deep-Needle.txt", "a/other.txt", "needle-dir/inner.txt"])
+      server.putFile(volume.id, path, "x");
     const found = await volume.search("needle");
     expect(last(server).query.get("search")).toBe("needle");
     const names = namesIn(found);
@@ -375,7 +454,8 @@ describe("volume files", () => {
 
   it("moves a file and a whole directory; an occupied target is ConflictError and nothing moves", async () => {
     const { server, volume } = await withVolume();
-    for (const path of ["one.txt", "dir/a.txt", "dir/sub/b.txt", "archive/keep.txt"]) server.putFile(volume.id, path, path);
+    for (const path of ["one.txt", "dir/a.txt", "dir/sub/b.txt", "archive/keep.txt"])
+      server.putFile(volume.id, path, path);
     await volume.moveFile("one.txt", "archive/one.txt");
     await volume.moveFile("dir", "archive/dir");
     expect(server.requestsTo("POST", `/v1/volume/${volume.id}/files/move`).map((r) => r.json)).toEqual([
@@ -394,20 +474,37 @@ describe("volume files", () => {
 
 // Endpoints with no ergonomic method yet, through `porter.raw`. Typed loosely: until the spec has
 // Porter's metrics endpoints and snapshot shapes, their routes and bodies are not in `paths`.
-type LooseCall = (route: string, init?: { params?: Record<string, Record<string, unknown>>; body?: unknown }) => Promise<{ data?: any; error?: unknown; response: Response }>;
+type LooseCall = (
+  route: string,
+  init?: { params?: Record<string, Record<string, unknown>>; body?: unknown },
+) => Promise<{ data?: any; error?: unknown; response: Response }>;
 const raw = (porter: Porter) => porter.raw as unknown as Record<"GET" | "POST" | "DELETE", LooseCall>;
 
 describe("snapshots and metrics (porter.raw), and creating from a snapshot", () => {
   it("a snapshot is created with {mode} and answered pending; the list shows it ready; delete is 204", async () => {
     const { server, porter } = await setup({ snapshotReadyMs: 60_000 });
     const sandbox = await porter.sandboxes.create({ image: "alpine:3.20" });
-    const created = await raw(porter).POST("/v1/sandbox/{id}/snapshot", { params: { path: { id: sandbox.id } }, body: { mode: "filesystem" } });
+    const created = await raw(porter).POST("/v1/sandbox/{id}/snapshot", {
+      params: { path: { id: sandbox.id } },
+      body: { mode: "filesystem" },
+    });
     expect(last(server).json).toEqual({ mode: "filesystem" });
-    expect([created.response.status, created.data]).toEqual([202, { id: expect.any(String), sandbox_id: sandbox.id, mode: "filesystem", status: "pending", t_created_unix_ms: expect.any(Number) }]);
+    expect([created.response.status, created.data]).toEqual([
+      202,
+      {
+        id: expect.any(String),
+        sandbox_id: sandbox.id,
+        mode: "filesystem",
+        status: "pending",
+        t_created_unix_ms: expect.any(Number),
+      },
+    ]);
     server.skipAhead(60_000);
     const { data: list } = await raw(porter).GET("/v1/snapshot", { params: { query: { sandbox_id: sandbox.id } } });
     expect(last(server).url).toBe(`${BASE_PATH}/v1/snapshot?sandbox_id=${sandbox.id}`);
-    expect(list.snapshots).toEqual([expect.objectContaining({ id: created.data.id, status: "ready", t_ready_unix_ms: expect.any(Number) })]);
+    expect(list.snapshots).toEqual([
+      expect.objectContaining({ id: created.data.id, status: "ready", t_ready_unix_ms: expect.any(Number) }),
+    ]);
     const deleted = await raw(porter).DELETE("/v1/snapshot/{id}", { params: { path: { id: created.data.id } } });
     expect(deleted.response.status).toBe(204);
   });
@@ -415,21 +512,40 @@ describe("snapshots and metrics (porter.raw), and creating from a snapshot", () 
   it("a sandbox starts from a ready snapshot with snapshot_id and an empty image", async () => {
     const { server, porter } = await setup();
     const source = await porter.sandboxes.create({ image: "alpine:3.20" });
-    const { data: snap } = await raw(porter).POST("/v1/sandbox/{id}/snapshot", { params: { path: { id: source.id } }, body: {} });
-    const restored = await porter.sandboxes.create({ image: "", snapshot_id: snap.id } as Parameters<Porter["sandboxes"]["create"]>[0]);
-    expect(server.requestsTo("POST", "/v1/sandbox/run").at(-1)!.json).toMatchObject({ image: "", snapshot_id: snap.id });
+    const { data: snap } = await raw(porter).POST("/v1/sandbox/{id}/snapshot", {
+      params: { path: { id: source.id } },
+      body: {},
+    });
+    const restored = await porter.sandboxes.create({ image: "", snapshot_id: snap.id } as Parameters<
+      Porter["sandboxes"]["create"]
+    >[0]);
+    expect(server.requestsTo("POST", "/v1/sandbox/run").at(-1)!.json).toMatchObject({
+      image: "",
+      snapshot_id: snap.id,
+    });
     expect(restored.phase).toBe("running");
   });
 
   it("metrics-summary (has_data false) and metrics (one result, one series) are read with their query", async () => {
     const { server, porter } = await setup();
     const sandbox = await porter.sandboxes.create({ image: "alpine:3.20" });
-    const { data: summary } = await raw(porter).GET("/v1/sandbox/{id}/metrics-summary", { params: { path: { id: sandbox.id }, query: { since: "1h" } } });
+    const { data: summary } = await raw(porter).GET("/v1/sandbox/{id}/metrics-summary", {
+      params: { path: { id: sandbox.id }, query: { since: "1h" } },
+    });
     expect(summary).toMatchObject({ window_seconds: 3600, has_data: false, cpu_util_p90_pct: 0 });
-    const query = { metric: "memory_usage", start_time_utc: "2026-01-01T00:00:00Z", end_time_utc: "2026-01-01T00:10:00Z" };
-    const { data: metrics } = await raw(porter).GET("/v1/sandbox/{id}/metrics", { params: { path: { id: sandbox.id }, query } });
+    const query = {
+      metric: "memory_usage",
+      start_time_utc: "2026-01-01T00:00:00Z",
+      end_time_utc: "2026-01-01T00:10:00Z",
+    };
+    const { data: metrics } = await raw(porter).GET("/v1/sandbox/{id}/metrics", {
+      params: { path: { id: sandbox.id }, query },
+    });
     expect(Object.fromEntries(last(server).query)).toEqual(query);
-    expect(metrics.results[0].series[0]).toMatchObject({ unit: "bytes", time_series: expect.arrayContaining([{ timestamp_utc: "2026-01-01T00:05:00.000Z", value: 0.25 }]) });
+    expect(metrics.results[0].series[0]).toMatchObject({
+      unit: "bytes",
+      time_series: expect.arrayContaining([{ timestamp_utc: "2026-01-01T00:05:00.000Z", value: 0.25 }]),
+    });
   });
 });
 
@@ -444,7 +560,10 @@ describe("snapshots, metrics and object volumes through the SDK's own methods", 
     const listed = await porter.snapshots.list({ sandbox_id: "source" });
     expect(listed.map((s) => s.id)).toEqual([snapshot.id]);
     const copy = await porter.sandboxes.create({ snapshot_id: snapshot.id });
-    expect(server.requestsTo("POST", "/v1/sandbox/run").at(-1)!.json).toMatchObject({ image: "", snapshot_id: snapshot.id });
+    expect(server.requestsTo("POST", "/v1/sandbox/run").at(-1)!.json).toMatchObject({
+      image: "",
+      snapshot_id: snapshot.id,
+    });
     expect(copy.phase).toBe("running");
     await snapshot.delete();
     expect(wire(server).at(-1)).toBe(`DELETE /v1/snapshot/${snapshot.id}`);
@@ -457,8 +576,16 @@ describe("snapshots, metrics and object volumes through the SDK's own methods", 
     const sandbox = await porter.sandboxes.create({ image: "alpine:3.20" });
     const summary = await sandbox.metricsSummary({ since: "1h" });
     expect(summary).toMatchObject({ window_seconds: 3600, has_data: false });
-    const metrics = await sandbox.metrics({ metric: "memory_usage", start: new Date("2026-01-01T00:00:00Z"), end: "2026-01-01T00:10:00Z" });
-    expect(Object.fromEntries(last(server).query)).toEqual({ metric: "memory_usage", start_time_utc: "2026-01-01T00:00:00.000Z", end_time_utc: "2026-01-01T00:10:00Z" });
+    const metrics = await sandbox.metrics({
+      metric: "memory_usage",
+      start: new Date("2026-01-01T00:00:00Z"),
+      end: "2026-01-01T00:10:00Z",
+    });
+    expect(Object.fromEntries(last(server).query)).toEqual({
+      metric: "memory_usage",
+      start_time_utc: "2026-01-01T00:00:00.000Z",
+      end_time_utc: "2026-01-01T00:10:00Z",
+    });
     expect(metrics.results[0]!.series[0]!.unit).toBe("bytes");
   });
 

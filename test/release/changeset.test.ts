@@ -2,7 +2,18 @@
 // (.changeset/check.mjs), proven on throwaway git repositories, then run on this repository; and the
 // version flow (.changeset/version.mjs) run on a copy of this package and its pending changesets.
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
@@ -46,7 +57,8 @@ function commitAll(dir: string, message: string): void {
   git(dir, "commit", "-q", "--no-gpg-sign", "-m", message);
 }
 
-const changeset = (bump: string, summary: string, name = "porter-sandbox") => `---\n"${name}": ${bump}\n---\n\n${summary}\n`;
+const changeset = (bump: string, summary: string, name = "porter-sandbox") =>
+  `---\n"${name}": ${bump}\n---\n\n${summary}\n`;
 
 /** A package repository on `main` with one released commit, carrying this repository's check script. */
 function fixtureRepo(options: { branch?: string; withChangeset?: boolean } = {}): string {
@@ -68,7 +80,11 @@ function fixtureRepo(options: { branch?: string; withChangeset?: boolean } = {})
 }
 
 function check(dir: string, ...args: string[]): { status: number; output: string } {
-  const r = spawnSync(process.execPath, [path.join(dir, ".changeset/check.mjs"), ...args], { cwd: dir, env: gitEnv, encoding: "utf8" });
+  const r = spawnSync(process.execPath, [path.join(dir, ".changeset/check.mjs"), ...args], {
+    cwd: dir,
+    env: gitEnv,
+    encoding: "utf8",
+  });
   return { status: r.status ?? 1, output: `${r.stdout}${r.stderr}` };
 }
 
@@ -209,12 +225,23 @@ describe("this repository", () => {
 
   test("config: base branch main, public access, the default changelog", () => {
     const config = JSON.parse(readFileSync(path.join(root, ".changeset/config.json"), "utf8"));
-    expect(config).toMatchObject({ baseBranch: "main", access: "public", changelog: "@changesets/cli/changelog", commit: false });
+    expect(config).toMatchObject({
+      baseBranch: "main",
+      access: "public",
+      changelog: "@changesets/cli/changelog",
+      commit: false,
+    });
   });
 
   test("the version flow on a copy: package.json, package-lock.json, src/version.ts and CHANGELOG.md move together", () => {
     const dir = tempDir("changeset-version-");
-    for (const file of ["package.json", "package-lock.json", "src/version.ts", ".changeset/config.json", ".changeset/version.mjs"]) {
+    for (const file of [
+      "package.json",
+      "package-lock.json",
+      "src/version.ts",
+      ".changeset/config.json",
+      ".changeset/version.mjs",
+    ]) {
       cpSync(path.join(root, file), path.join(dir, file));
     }
     const pending = readdirSync(path.join(root, ".changeset")).filter((f) => f.endsWith(".md") && f !== "README.md");
@@ -224,12 +251,20 @@ describe("this repository", () => {
     symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
 
     const bumps = [...pending.map((f) => readFileSync(path.join(root, ".changeset", f), "utf8")), "patch"]
-      .map((text) => (/"porter-sandbox":\s*(major|minor|patch)/.exec(text)?.[1] ?? "none"))
+      .map((text) => /"porter-sandbox":\s*(major|minor|patch)/.exec(text)?.[1] ?? "none")
       .filter((b) => b !== "none");
     const [major, minor, patch] = pkg.version.split(".").map(Number) as [number, number, number];
-    const expected = bumps.includes("major") ? `${major + 1}.0.0` : bumps.includes("minor") ? `${major}.${minor + 1}.0` : `${major}.${minor}.${patch + 1}`;
+    const expected = bumps.includes("major")
+      ? `${major + 1}.0.0`
+      : bumps.includes("minor")
+        ? `${major}.${minor + 1}.0`
+        : `${major}.${minor}.${patch + 1}`;
 
-    const r = spawnSync(process.execPath, [".changeset/version.mjs"], { cwd: dir, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    const r = spawnSync(process.execPath, [".changeset/version.mjs"], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, NO_COLOR: "1" },
+    });
     expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
     const versionOf = (file: string) => JSON.parse(readFileSync(path.join(dir, file), "utf8")).version;
     expect(versionOf("package.json")).toBe(expected);
@@ -244,7 +279,10 @@ describe("this repository", () => {
       // An empty changeset (no package in its front matter) marks a change users cannot see: it is
       // consumed by the release but, by design, says nothing in the changelog.
       const empty = !/"porter-sandbox":/.test(text);
-      const summary = text.slice(text.indexOf("---", 3) + 3).trim().split("\n")[0]!;
+      const summary = text
+        .slice(text.indexOf("---", 3) + 3)
+        .trim()
+        .split("\n")[0]!;
       if (!empty) expect(changelog).toContain(summary);
       else expect(changelog).not.toContain(summary);
       expect(existsSync(path.join(dir, ".changeset", file))).toBe(false);

@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { builtPackage, pkg, root, run, runTool, type RunResult } from "./helpers.js";
 
 const fixtures = path.join(root, "test/fixtures/consumers");
-const devDependencies = (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { devDependencies: Record<string, string> }).devDependencies;
+const devDependencies = (
+  JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { devDependencies: Record<string, string> }
+).devDependencies;
 
 /** Each consumer project and the declaration files its settings must resolve the two entries to. */
 const projects = [
@@ -54,7 +56,9 @@ export function asModule(block: Block, index: number, valueExports: readonly str
   const lines = block.code.split("\n");
   const imports = lines.filter((l) => /^import\s/.test(l));
   const body = lines.filter((l) => !/^import\s/.test(l));
-  const imported = new Set(imports.flatMap((l) => (/\{([^}]*)\}/.exec(l)?.[1] ?? "").split(",").map((n) => n.trim().replace(/^type\s+/, ""))));
+  const imported = new Set(
+    imports.flatMap((l) => (/\{([^}]*)\}/.exec(l)?.[1] ?? "").split(",").map((n) => n.trim().replace(/^type\s+/, ""))),
+  );
   const used = valueExports.filter((name) => !imported.has(name) && new RegExp(`\\b${name}\\b`).test(body.join("\n")));
   return [
     `// README.md, section "${block.section}", TypeScript block ${index + 1}: extracted by test/release/consumers.test.ts.`,
@@ -78,7 +82,10 @@ let blocks: Block[];
 const compiles = new Map<string, Promise<RunResult>>();
 
 /** A block that misuses the API: a negative control, proving a README mistake fails the test. */
-const broken: Block = { section: "Broken", code: 'await porter.sandboxes.create({ image: "alpine", ttl_seconds: "ten minutes" });' };
+const broken: Block = {
+  section: "Broken",
+  code: 'await porter.sandboxes.create({ image: "alpine", ttl_seconds: "ten minutes" });',
+};
 
 /** Copies a consumer project into the install directory (as `as`), with the usage file unless only
  * `onlyBlocks` are wanted, and README blocks as modules under readme/. */
@@ -90,29 +97,53 @@ function setUpProject(name: string, as = name, onlyBlocks?: Block[]): string {
   if (!onlyBlocks) cpSync(path.join(fixtures, "shared/usage.ts"), path.join(project, "src/usage.ts"));
   mkdirSync(path.join(project, "readme"), { recursive: true });
   (onlyBlocks ?? blocks).forEach((block, i) => {
-    const slug = block.section.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
-    writeFileSync(path.join(project, "readme", `block-${String(i + 1).padStart(2, "0")}-${slug}.ts`), asModule(block, i, valueExports));
+    const slug = block.section
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "");
+    writeFileSync(
+      path.join(project, "readme", `block-${String(i + 1).padStart(2, "0")}-${slug}.ts`),
+      asModule(block, i, valueExports),
+    );
   });
   return project;
 }
 
 const tsc = (project: string): Promise<RunResult> =>
-  runTool("typescript/bin/tsc", ["-p", project, "--pretty", "false", "--listFiles"], { cwd: project, timeoutMs: 120_000 });
+  runTool("typescript/bin/tsc", ["-p", project, "--pretty", "false", "--listFiles"], {
+    cwd: project,
+    timeoutMs: 120_000,
+  });
 
 /** tsc's diagnostics: its output without the --listFiles lines. */
-const diagnostics = (r: RunResult) => r.stdout.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("/")).join("\n");
+const diagnostics = (r: RunResult) =>
+  r.stdout
+    .split("\n")
+    .filter((l) => l.trim() !== "" && !l.startsWith("/"))
+    .join("\n");
 
 beforeAll(async () => {
   await builtPackage();
   dir = mkdtempSync(path.join(tmpdir(), "porter-consumers-"));
-  const packed = await run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", dir], { timeoutMs: 120_000 });
+  const packed = await run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", dir], {
+    timeoutMs: 120_000,
+  });
   expect(packed.status, packed.output).toBe(0);
   const tarball = (JSON.parse(packed.stdout.slice(packed.stdout.indexOf("["))) as { filename: string }[])[0]!.filename;
   writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "consumers", private: true }));
   // One install for every project: they sit in subdirectories and resolve this node_modules.
   const installed = await run(
     "npm",
-    ["install", "--no-save", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", path.join(dir, path.basename(tarball)), `@types/node@${devDependencies["@types/node"]}`],
+    [
+      "install",
+      "--no-save",
+      "--prefer-offline",
+      "--no-audit",
+      "--no-fund",
+      "--ignore-scripts",
+      path.join(dir, path.basename(tarball)),
+      `@types/node@${devDependencies["@types/node"]}`,
+    ],
     { cwd: dir, timeoutMs: 180_000 },
   );
   expect(installed.status, installed.output).toBe(0);
@@ -126,7 +157,10 @@ beforeAll(async () => {
   queue.forEach((job, i) => {
     const project = setUpProject(job.project, job.key, job.only);
     const compile = slots[i % 2]!.then(() => tsc(project));
-    slots[i % 2] = compile.then(() => undefined, () => undefined);
+    slots[i % 2] = compile.then(
+      () => undefined,
+      () => undefined,
+    );
     compiles.set(job.key, compile);
   });
 }, 300_000);
@@ -137,7 +171,9 @@ afterAll(() => {
 
 describe("consumer projects compile the README and the usage file against the packed tarball", () => {
   test("the installed package is the tarball, not a link to this repository", () => {
-    const installed = JSON.parse(readFileSync(path.join(dir, "node_modules/porter-sandbox/package.json"), "utf8")) as { version: string };
+    const installed = JSON.parse(readFileSync(path.join(dir, "node_modules/porter-sandbox/package.json"), "utf8")) as {
+      version: string;
+    };
     expect(installed.version).toBe(pkg.version);
     expect(readdirSync(path.join(dir, "node_modules/porter-sandbox")).sort()).not.toContain("src");
   });
@@ -152,7 +188,10 @@ describe("consumer projects compile the README and the usage file against the pa
       const r = await compiles.get(project.name)!;
       expect(diagnostics(r)).toBe("");
       expect(r.status, r.output).toBe(0);
-      const loaded = r.stdout.split("\n").filter((l) => l.includes("/node_modules/porter-sandbox/")).map((l) => l.slice(l.indexOf("/node_modules/porter-sandbox/") + "/node_modules/porter-sandbox/".length));
+      const loaded = r.stdout
+        .split("\n")
+        .filter((l) => l.includes("/node_modules/porter-sandbox/"))
+        .map((l) => l.slice(l.indexOf("/node_modules/porter-sandbox/") + "/node_modules/porter-sandbox/".length));
       expect(loaded.sort()).toEqual([project.main, project.local].sort());
     }, 120_000);
   }

@@ -76,7 +76,11 @@ describe("examples", () => {
   test("fan-out.mjs: 8 jobs through Promise.all, never more than 3 sandboxes at once, all terminated", async () => {
     const lines = succeeded(await example("fan-out.mjs"));
     const jobs = lines.filter((l) => l.startsWith("job "));
-    expect(jobs).toEqual(Array.from({ length: 8 }, (_, n) => expect.stringMatching(new RegExp(`^job ${n}: ${n}\\^2 = ${n * n} \\(sandbox sbx_\\w+\\)$`))));
+    expect(jobs).toEqual(
+      Array.from({ length: 8 }, (_, n) =>
+        expect.stringMatching(new RegExp(`^job ${n}: ${n}\\^2 = ${n * n} \\(sandbox sbx_\\w+\\)$`)),
+      ),
+    );
     const summary = /^8 jobs, at most (\d) sandboxes at once \(limit 3\), \d+ ms$/.exec(lines.at(-2) ?? "");
     expect(summary, lines.join("\n")).not.toBeNull();
     // The limit held, and the work really overlapped.
@@ -118,7 +122,8 @@ describe("examples", () => {
     // The sandbox whose job threw is among those terminated at scope exit.
     const failed = /sbx_\w+/.exec(lines[1]!)![0];
     expect(lines.slice(2).some((l) => l.startsWith(failed))).toBe(true);
-    for (const line of lines.slice(2)) expect((await porter.sandboxes.get(line.split(":")[0]!)).phase).toBe("terminated");
+    for (const line of lines.slice(2))
+      expect((await porter.sandboxes.get(line.split(":")[0]!)).phase).toBe("terminated");
     await nothingLeftRunning();
   };
 
@@ -135,7 +140,12 @@ describe("examples", () => {
     const native = await run(process.execPath, ["--input-type=module", "-e", "await using x = null;"]);
     expect(native.status).not.toBe(0);
     expect(native.stderr).toMatch(/SyntaxError/);
-    const { code } = await transform(source, { loader: "ts", format: "esm", target: "node20", sourcefile: "cleanup-await-using.ts" });
+    const { code } = await transform(source, {
+      loader: "ts",
+      format: "esm",
+      target: "node20",
+      sourcefile: "cleanup-await-using.ts",
+    });
     expect(code).not.toMatch(/\bawait using\b/);
     const compiled = path.join(compiledDir, "cleanup-await-using.mjs");
     writeFileSync(compiled, code);

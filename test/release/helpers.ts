@@ -31,7 +31,9 @@ export function run(
   return new Promise((resolve, reject) => {
     // A variable given as undefined is removed from the child's environment.
     const env = Object.fromEntries(
-      Object.entries({ ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...options.env }).filter((e): e is [string, string] => e[1] !== undefined),
+      Object.entries({ ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...options.env }).filter(
+        (e): e is [string, string] => e[1] !== undefined,
+      ),
     );
     const child = spawn(cmd, args, {
       cwd: options.cwd ?? root,
@@ -71,7 +73,14 @@ export function lastJsonLine<T = Record<string, unknown>>(result: RunResult): T 
   }
 }
 
-const BUILT = ["dist/index.js", "dist/index.cjs", "dist/index.d.ts", "dist/index.d.cts", "dist/local/index.js", "dist/local/index.d.ts"];
+const BUILT = [
+  "dist/index.js",
+  "dist/index.cjs",
+  "dist/index.d.ts",
+  "dist/index.d.cts",
+  "dist/local/index.js",
+  "dist/local/index.d.ts",
+];
 
 /**
  * Waits until the built package is complete. `npm test` builds before vitest; when these tests run on
@@ -82,7 +91,10 @@ export async function builtPackage(timeoutMs = 60_000): Promise<void> {
   for (;;) {
     const missing = BUILT.filter((f) => !existsSync(path.join(root, f)));
     if (missing.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`the package is not built (missing ${missing.join(", ")}): run \`npm run build\` (npm test builds first)`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `the package is not built (missing ${missing.join(", ")}): run \`npm run build\` (npm test builds first)`,
+      );
     await new Promise((r) => setTimeout(r, 250));
   }
 }

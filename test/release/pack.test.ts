@@ -32,9 +32,19 @@ const ALLOWED = [
 
 /** Files the tarball must hold. */
 const REQUIRED = [
-  "package.json", "README.md", "LICENSE", "local/package.json",
-  "dist/index.js", "dist/index.cjs", "dist/index.d.ts", "dist/index.d.cts",
-  "dist/local/index.js", "dist/local/index.cjs", "dist/local/index.d.ts", "dist/local/index.d.cts", "dist/local/cli.js",
+  "package.json",
+  "README.md",
+  "LICENSE",
+  "local/package.json",
+  "dist/index.js",
+  "dist/index.cjs",
+  "dist/index.d.ts",
+  "dist/index.d.cts",
+  "dist/local/index.js",
+  "dist/local/index.cjs",
+  "dist/local/index.d.ts",
+  "dist/local/index.d.cts",
+  "dist/local/cli.js",
 ];
 
 let packed: PackResult;
@@ -52,7 +62,10 @@ const kB = (bytes: number) => `${(bytes / 1024).toFixed(1)} kB`;
 
 describe("npm pack", () => {
   test("holds only the files users need, and reports the tarball size", () => {
-    const largest = [...packed.files].sort((a, b) => b.size - a.size).slice(0, 5).map((f) => `${f.path} ${kB(f.size)}`);
+    const largest = [...packed.files]
+      .sort((a, b) => b.size - a.size)
+      .slice(0, 5)
+      .map((f) => `${f.path} ${kB(f.size)}`);
     console.log(
       `${packed.name}@${packed.version}: ${packed.entryCount} files, tarball ${kB(packed.size)}, unpacked ${kB(packed.unpackedSize)}; largest: ${largest.join(", ")}`,
     );
@@ -64,7 +77,8 @@ describe("npm pack", () => {
   });
 
   test("no tests, sources, spec, generated code, fixtures, examples or configuration", () => {
-    const unwanted = /^(src|test|openapi|generated|examples|scripts|bench|docs|\.changeset|\.ci|\.tmp|node_modules)\/|tsconfig|vitest|tsup|redocly|typedoc|\.tgz$/;
+    const unwanted =
+      /^(src|test|openapi|generated|examples|scripts|bench|docs|\.changeset|\.ci|\.tmp|node_modules)\/|tsconfig|vitest|tsup|redocly|typedoc|\.tgz$/;
     expect(files.filter((f) => unwanted.test(f))).toEqual([]);
   });
 
@@ -85,7 +99,8 @@ describe("npm pack", () => {
   });
 
   test("the bin is an executable script: it starts with a shebang", () => {
-    const bin = (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { bin: Record<string, string> }).bin;
+    const bin = (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { bin: Record<string, string> })
+      .bin;
     for (const file of Object.values(bin)) {
       expect(readFileSync(path.join(root, file), "utf8").startsWith("#!/usr/bin/env node"), file).toBe(true);
     }
@@ -94,7 +109,10 @@ describe("npm pack", () => {
   test("source maps carry no absolute paths from the build machine", () => {
     for (const file of files.filter((f) => f.endsWith(".map"))) {
       const map = JSON.parse(readFileSync(path.join(root, file), "utf8")) as { sources: string[] };
-      expect(map.sources.filter((s) => s.startsWith("/") || s.includes(root)), file).toEqual([]);
+      expect(
+        map.sources.filter((s) => s.startsWith("/") || s.includes(root)),
+        file,
+      ).toEqual([]);
     }
   });
 });

@@ -57,7 +57,17 @@ const matrix: { label: Runtime; runtime: string; version: () => string; command:
     version: () => "2.9.6",
     // The permissions a Deno user would grant: the API's host, the variables the script reads, and
     // reading the package. No lock file is written into the repository.
-    command: () => [bins.deno!, ["run", "--no-lock", "--no-prompt", "--allow-net=127.0.0.1", "--allow-env=PORTER_SANDBOX_BASE_URL,SMOKE_TOKEN", `--allow-read=${root}`]],
+    command: () => [
+      bins.deno!,
+      [
+        "run",
+        "--no-lock",
+        "--no-prompt",
+        "--allow-net=127.0.0.1",
+        "--allow-env=PORTER_SANDBOX_BASE_URL,SMOKE_TOKEN",
+        `--allow-read=${root}`,
+      ],
+    ],
   },
 ];
 
@@ -80,7 +90,11 @@ describe("runtime matrix: the built package's smoke test", () => {
         expect(result.status, result.output).toBe(0);
         const out = lastJsonLine<SmokeResult>(result);
         // The runtime that ran it is the one this row names, at its pinned version.
-        expect({ module: out.module, runtime: out.runtime, version: out.runtimeVersion }).toEqual({ module, runtime: row.runtime, version: row.version() });
+        expect({ module: out.module, runtime: out.runtime, version: out.runtimeVersion }).toEqual({
+          module,
+          runtime: row.runtime,
+          version: row.version(),
+        });
         expect(out.VERSION).toBe(pkg.version);
         // The command really ran on the server, with its output, error stream and exit code.
         expect(out.exec).toEqual({ stdout: `hello ${token}\n`, stderr: "to-stderr\n", exit_code: 3 });
@@ -99,9 +113,33 @@ describe("edge: the main entry in a context with web globals only", () => {
   // What a browser or edge worker offers; deliberately no process, Buffer, require, global,
   // setImmediate, module or __dirname.
   const webGlobals = () => ({
-    Request, Response, Headers, URL, URLSearchParams, AbortController, AbortSignal, TextEncoder, TextDecoder,
-    crypto, setTimeout, clearTimeout, setInterval, clearInterval, queueMicrotask, structuredClone, atob, btoa,
-    ReadableStream, WritableStream, TransformStream, Blob, FormData, DOMException, Event, EventTarget, console,
+    Request,
+    Response,
+    Headers,
+    URL,
+    URLSearchParams,
+    AbortController,
+    AbortSignal,
+    TextEncoder,
+    TextDecoder,
+    crypto,
+    setTimeout,
+    clearTimeout,
+    setInterval,
+    clearInterval,
+    queueMicrotask,
+    structuredClone,
+    atob,
+    btoa,
+    ReadableStream,
+    WritableStream,
+    TransformStream,
+    Blob,
+    FormData,
+    DOMException,
+    Event,
+    EventTarget,
+    console,
   });
 
   async function bundle(): Promise<string> {
@@ -136,7 +174,9 @@ describe("edge: the main entry in a context with web globals only", () => {
       context,
     ) as string[];
     expect([...absent]).toEqual([]);
-    expect(vm.runInContext("Object.keys(PorterSandbox).includes('Porter') && PorterSandbox.VERSION", context)).toBe(pkg.version);
+    expect(vm.runInContext("Object.keys(PorterSandbox).includes('Porter') && PorterSandbox.VERSION", context)).toBe(
+      pkg.version,
+    );
 
     const out = JSON.parse(
       await vm.runInContext(
@@ -160,7 +200,13 @@ describe("edge: the main entry in a context with web globals only", () => {
     expect(out.phase).toBe("terminated");
     expect(out.missing).toEqual({ name: "NotFoundError", code: "not_found", typed: true });
     // Every request went through the context's fetch, none through anything of Node's.
-    expect(calls).toEqual(expect.arrayContaining(["POST /v1/sandbox/run", `POST /v1/sandbox/${out.id}/exec`, `DELETE /v1/sandbox/${out.id}`]));
+    expect(calls).toEqual(
+      expect.arrayContaining([
+        "POST /v1/sandbox/run",
+        `POST /v1/sandbox/${out.id}/exec`,
+        `DELETE /v1/sandbox/${out.id}`,
+      ]),
+    );
     expect((await porter.sandboxes.get(out.id)).phase).toBe("terminated");
   });
 

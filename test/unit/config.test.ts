@@ -5,7 +5,13 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { Porter, SandboxError, ServerError } from "../../src/index.js";
 import { json, startServer, type TestServer } from "../helpers/http.js";
 
-const VARS = ["PORTER_SANDBOX_API_KEY", "PORTER_CLUSTER_ID", "PORTER_SANDBOX_BASE_URL", "KUBERNETES_SERVICE_HOST", "PORTER_SANDBOX_LOG"];
+const VARS = [
+  "PORTER_SANDBOX_API_KEY",
+  "PORTER_CLUSTER_ID",
+  "PORTER_SANDBOX_BASE_URL",
+  "KUBERNETES_SERVICE_HOST",
+  "PORTER_SANDBOX_LOG",
+];
 const b64url = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
 const token = (claims: object) => `${b64url({ alg: "HS256", typ: "JWT" })}.${b64url(claims)}.c2lnbmF0dXJl`;
 
@@ -56,12 +62,36 @@ describe("base URL and key resolution", () => {
   });
 
   test.each([
-    [{}, {}, /cannot tell where the Sandbox API is: pass baseUrl or set PORTER_SANDBOX_BASE_URL, or set PORTER_CLUSTER_ID and PORTER_SANDBOX_API_KEY/],
-    [{ apiKey: "k" }, {}, /an API key is set but no cluster: set PORTER_CLUSTER_ID .* or pass baseUrl \/ set PORTER_SANDBOX_BASE_URL/],
-    [{}, { PORTER_CLUSTER_ID: "1" }, /PORTER_CLUSTER_ID is set but no API key: pass apiKey or set PORTER_SANDBOX_API_KEY/],
-    [{ apiKey: "not-a-jwt" }, { PORTER_CLUSTER_ID: "1" }, /not a Porter API token \(a JWT with a positive-integer project_id claim\)/],
-    [{ apiKey: token({ project_id: "7" }) }, { PORTER_CLUSTER_ID: "1" }, /not a Porter API token \(a JWT with a positive-integer project_id claim\)/],
-    [{ apiKey: token({ project_id: 0 }) }, { PORTER_CLUSTER_ID: "1" }, /not a Porter API token \(a JWT with a positive-integer project_id claim\)/],
+    [
+      {},
+      {},
+      /cannot tell where the Sandbox API is: pass baseUrl or set PORTER_SANDBOX_BASE_URL, or set PORTER_CLUSTER_ID and PORTER_SANDBOX_API_KEY/,
+    ],
+    [
+      { apiKey: "k" },
+      {},
+      /an API key is set but no cluster: set PORTER_CLUSTER_ID .* or pass baseUrl \/ set PORTER_SANDBOX_BASE_URL/,
+    ],
+    [
+      {},
+      { PORTER_CLUSTER_ID: "1" },
+      /PORTER_CLUSTER_ID is set but no API key: pass apiKey or set PORTER_SANDBOX_API_KEY/,
+    ],
+    [
+      { apiKey: "not-a-jwt" },
+      { PORTER_CLUSTER_ID: "1" },
+      /not a Porter API token \(a JWT with a positive-integer project_id claim\)/,
+    ],
+    [
+      { apiKey: token({ project_id: "7" }) },
+      { PORTER_CLUSTER_ID: "1" },
+      /not a Porter API token \(a JWT with a positive-integer project_id claim\)/,
+    ],
+    [
+      { apiKey: token({ project_id: 0 }) },
+      { PORTER_CLUSTER_ID: "1" },
+      /not a Porter API token \(a JWT with a positive-integer project_id claim\)/,
+    ],
     [{ apiKey: "a.bnVsbA.c" }, { PORTER_CLUSTER_ID: "1" }, /not a Porter API token/],
     [{ baseUrl: "localhost:8080" }, {}, /baseUrl must be an absolute http\(s\) URL/],
   ])("impossible setting %j %j fails at construction, naming what to set", (options, env, message) => {
@@ -85,14 +115,28 @@ describe("secrets", () => {
   const key = token({ project_id: 3, secret: "s3cr3t" });
   let s: TestServer;
   beforeEach(async () => {
-    s = await startServer((req, res) => (req.path === "/healthz" ? json(res, 200, { status: "ok" }) : json(res, 500, { error: "boom" })));
+    s = await startServer((req, res) =>
+      req.path === "/healthz" ? json(res, 200, { status: "ok" }) : json(res, 500, { error: "boom" }),
+    );
   });
   afterEach(() => s.close());
 
   test("the API key never appears in log lines, errors, inspection or JSON of the client and its errors", async () => {
     const lines: string[] = [];
-    const logger = { debug: (l: string) => lines.push(l), info: (l: string) => lines.push(l), warn: (l: string) => lines.push(l), error: (l: string) => lines.push(l) };
-    const porter = new Porter({ baseUrl: s.url, apiKey: key, logger, logLevel: "debug", maxRetries: 1, retryDelayMs: 1 });
+    const logger = {
+      debug: (l: string) => lines.push(l),
+      info: (l: string) => lines.push(l),
+      warn: (l: string) => lines.push(l),
+      error: (l: string) => lines.push(l),
+    };
+    const porter = new Porter({
+      baseUrl: s.url,
+      apiKey: key,
+      logger,
+      logLevel: "debug",
+      maxRetries: 1,
+      retryDelayMs: 1,
+    });
     await porter.healthz.healthCheck();
     const err = await porter.sandboxes.get("sbx_1").catch((e) => e);
     expect(err).toBeInstanceOf(ServerError);
@@ -101,8 +145,13 @@ describe("secrets", () => {
     const sandbox = await porter.sandboxes.create({ image: "a" }).catch((e) => e);
     const surfaces = [
       ...lines,
-      String(err), err.stack, inspect(err, { depth: 10, showHidden: true }), JSON.stringify(err),
-      inspect(porter, { depth: 10, showHidden: true }), JSON.stringify(porter), inspect(sandbox, { depth: 10 }),
+      String(err),
+      err.stack,
+      inspect(err, { depth: 10, showHidden: true }),
+      JSON.stringify(err),
+      inspect(porter, { depth: 10, showHidden: true }),
+      JSON.stringify(porter),
+      inspect(sandbox, { depth: 10 }),
       inspect(porter.raw, { depth: 4 }),
     ];
     for (const text of surfaces) {
@@ -114,7 +163,11 @@ describe("secrets", () => {
 
   test("debug logging shows method, path, status, attempt and duration", async () => {
     const lines: string[] = [];
-    const porter = new Porter({ baseUrl: s.url, logger: { debug: (l) => lines.push(l), info: (l) => lines.push(l), warn: () => {}, error: () => {} }, logLevel: "debug" });
+    const porter = new Porter({
+      baseUrl: s.url,
+      logger: { debug: (l) => lines.push(l), info: (l) => lines.push(l), warn: () => {}, error: () => {} },
+      logLevel: "debug",
+    });
     await porter.healthz.healthCheck();
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^porter-sandbox: GET \/healthz 200 \(attempt 1, \d+ ms\)$/);
@@ -123,7 +176,10 @@ describe("secrets", () => {
   test("PORTER_SANDBOX_LOG sets the level when the option does not", async () => {
     vi.stubEnv("PORTER_SANDBOX_LOG", "debug");
     const lines: string[] = [];
-    const porter = new Porter({ baseUrl: s.url, logger: { debug: (l) => lines.push(l), info: () => {}, warn: () => {}, error: () => {} } });
+    const porter = new Porter({
+      baseUrl: s.url,
+      logger: { debug: (l) => lines.push(l), info: () => {}, warn: () => {}, error: () => {} },
+    });
     await porter.healthz.healthCheck();
     expect(lines).toHaveLength(1);
   });

@@ -4,35 +4,54 @@ import { ConflictError, Porter, SandboxError, SandboxTimeoutError, ValidationErr
 import { json, useServers } from "../helpers/http.js";
 
 const serve = useServers();
-const record = (over: object = {}) => ({ id: "sbx_1", name: "box", image: "alpine", phase: "running", created_at: new Date().toISOString(), host: "", ...over });
+const record = (over: object = {}) => ({
+  id: "sbx_1",
+  name: "box",
+  image: "alpine",
+  phase: "running",
+  created_at: new Date().toISOString(),
+  host: "",
+  ...over,
+});
 
 describe("creates", () => {
   // The budget of the hanging case is generous so that a loaded machine cannot spend it on the POST.
   test.each([
     ["answers 500", { maxRetries: 0 }],
     ["hangs past the call's budget", { totalTimeoutMs: 1500 }],
-  ])("a create whose follow-up status request %s still returns the sandbox it made, never an error", async (how, options) => {
-    const s = await serve((req, res) => {
-      if (req.method === "POST") return json(res, 201, { id: "sbx_9", name: "job" });
-      if (how === "answers 500") json(res, 500, { error: "down" });
-    });
-    const box = await new Porter({ baseUrl: s.url }).sandboxes.create({ image: "alpine", name: "job" }, options);
-    expect([box.id, box.name, box.phase, box.image]).toEqual(["sbx_9", "job", "queued", "alpine"]);
-    expect(s.requests.map((r) => r.method)).toEqual(["POST", "GET"]);
-  });
+  ])(
+    "a create whose follow-up status request %s still returns the sandbox it made, never an error",
+    async (how, options) => {
+      const s = await serve((req, res) => {
+        if (req.method === "POST") return json(res, 201, { id: "sbx_9", name: "job" });
+        if (how === "answers 500") json(res, 500, { error: "down" });
+      });
+      const box = await new Porter({ baseUrl: s.url }).sandboxes.create({ image: "alpine", name: "job" }, options);
+      expect([box.id, box.name, box.phase, box.image]).toEqual(["sbx_9", "job", "queued", "alpine"]);
+      expect(s.requests.map((r) => r.method)).toEqual(["POST", "GET"]);
+    },
+  );
 
   test("after a 503 the SDK looks for the create's tag before sending again; a name conflict then is reported, not adopted", async () => {
     let posts = 0;
     const s = await serve((req, res) => {
-      if (req.method === "POST") return ++posts === 1 ? json(res, 503, { error: "busy" }) : json(res, 409, { error: "name taken" });
-      if (req.path === "/v1/sandbox") return json(res, 200, { sandboxes: [], pagination: { current_page: 1, total_pages: 0, has_next_page: false } });
+      if (req.method === "POST")
+        return ++posts === 1 ? json(res, 503, { error: "busy" }) : json(res, 409, { error: "name taken" });
+      if (req.path === "/v1/sandbox")
+        return json(res, 200, { sandboxes: [], pagination: { current_page: 1, total_pages: 0, has_next_page: false } });
       if (req.path === "/v1/sandbox/lookup") return json(res, 200, { id: "sbx_1" });
       json(res, 200, record({ name: "job" }));
     });
-    const err = await new Porter({ baseUrl: s.url, retryDelayMs: 1 }).sandboxes.create({ image: "alpine", name: "job" }).catch((e) => e);
+    const err = await new Porter({ baseUrl: s.url, retryDelayMs: 1 }).sandboxes
+      .create({ image: "alpine", name: "job" })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(ConflictError);
     expect([err.attempts, err.uncertainAttempts]).toEqual([2, 0]);
-    expect(s.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["POST /v1/sandbox/run", "GET /v1/sandbox", "POST /v1/sandbox/run"]);
+    expect(s.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "POST /v1/sandbox/run",
+      "GET /v1/sandbox",
+      "POST /v1/sandbox/run",
+    ]);
   });
 });
 
@@ -65,7 +84,9 @@ describe("options and timers", () => {
 
   test("waitUntilRunning asks afresh even when the handle already says running", async () => {
     let n = 0;
-    const s = await serve((_req, res) => json(res, 200, record({ phase: n++ === 0 ? "running" : "failed", exit_code: 1 })));
+    const s = await serve((_req, res) =>
+      json(res, 200, record({ phase: n++ === 0 ? "running" : "failed", exit_code: 1 })),
+    );
     const box = await new Porter({ baseUrl: s.url }).sandboxes.get("sbx_1");
     await expect(box.waitUntilRunning()).rejects.toThrow("sandbox box is failed with exit code 1");
   });
@@ -75,7 +96,11 @@ describe("options and timers", () => {
     const boom = () => {
       throw new Error("logger down");
     };
-    const porter = new Porter({ baseUrl: s.url, logLevel: "debug", logger: { debug: boom, info: boom, warn: boom, error: boom } });
+    const porter = new Porter({
+      baseUrl: s.url,
+      logLevel: "debug",
+      logger: { debug: boom, info: boom, warn: boom, error: boom },
+    });
     expect(await porter.healthz.healthCheck()).toEqual({ status: "ok" });
     expect(s.requests).toHaveLength(1);
   });
@@ -87,7 +112,9 @@ describe("options and timers", () => {
     const s = await serve((_req, res) => json(res, 200, record({ phase: "creating" })));
     const box = await new Porter({ baseUrl: s.url }).sandboxes.get("sbx_1");
     const ctl = new AbortController();
-    const waits = Array.from({ length: 15 }, () => box.waitUntilRunning({ signal: ctl.signal, pollIntervalMs: 50 }).catch((e) => e));
+    const waits = Array.from({ length: 15 }, () =>
+      box.waitUntilRunning({ signal: ctl.signal, pollIntervalMs: 50 }).catch((e) => e),
+    );
     await new Promise((r) => setTimeout(r, 120));
     ctl.abort();
     expect((await Promise.all(waits)).every((e) => e instanceof SandboxError && e.code === "aborted")).toBe(true);
@@ -100,7 +127,9 @@ describe("credentials and headers", () => {
   test("header names merge case-insensitively: one Idempotency-Key, and Authorization never crosses origins", async () => {
     const other = await serve((_req, res) => json(res, 200, { status: "ok" }));
     const s = await serve((req, res) =>
-      req.path === "/healthz" ? void res.writeHead(302, { location: `${other.url}/healthz` }).end() : json(res, 201, { id: "sbx_1", name: "box", status: record() }),
+      req.path === "/healthz"
+        ? void res.writeHead(302, { location: `${other.url}/healthz` }).end()
+        : json(res, 201, { id: "sbx_1", name: "box", status: record() }),
     );
     const porter = new Porter({ baseUrl: s.url, defaultHeaders: { Authorization: "Bearer from-default-headers" } });
     await porter.healthz.healthCheck();
@@ -114,16 +143,24 @@ describe("credentials and headers", () => {
     const other = await serve((_req, res) => json(res, 200, { status: "ok" }));
     const s = await serve((_req, res) => json(res, 200, { status: "ok" }));
     const porter = new Porter({ baseUrl: s.url, apiKey: "TOPSECRET" });
-    await expect(porter.raw.GET("/healthz", { baseUrl: other.url } as never)).rejects.toThrow(/option baseUrl is not supported/);
+    await expect(porter.raw.GET("/healthz", { baseUrl: other.url } as never)).rejects.toThrow(
+      /option baseUrl is not supported/,
+    );
     await porter.raw.GET("/healthz");
     expect(other.requests).toHaveLength(0);
     expect(s.requests[0]!.headers.authorization).toBe("Bearer TOPSECRET");
   });
 
   test("a key with a line break, or a base URL with credentials, is refused at construction without echoing it", () => {
-    expect(() => new Porter({ baseUrl: "http://127.0.0.1:1", apiKey: "abc.SECRETPART\ndef" })).toThrow(/only visible ASCII/);
-    expect(() => new Porter({ baseUrl: "http://127.0.0.1:1", apiKey: "abc.SECRETPART\ndef" })).not.toThrow(/SECRETPART/);
-    expect(() => new Porter({ baseUrl: "http://user:PASSWORD@127.0.0.1:1" })).toThrow(/must not hold a user name, password/);
+    expect(() => new Porter({ baseUrl: "http://127.0.0.1:1", apiKey: "abc.SECRETPART\ndef" })).toThrow(
+      /only visible ASCII/,
+    );
+    expect(() => new Porter({ baseUrl: "http://127.0.0.1:1", apiKey: "abc.SECRETPART\ndef" })).not.toThrow(
+      /SECRETPART/,
+    );
+    expect(() => new Porter({ baseUrl: "http://user:PASSWORD@127.0.0.1:1" })).toThrow(
+      /must not hold a user name, password/,
+    );
     expect(() => new Porter({ baseUrl: "http://user:PASSWORD@127.0.0.1:1" })).not.toThrow(/PASSWORD/);
   });
 });
@@ -135,7 +172,9 @@ describe("input", () => {
     const a = await porter.volumes.create({ name: "v", constructor: "x" } as never).catch((e) => e);
     expect(a).toBeInstanceOf(ValidationError);
     expect(a.issues).toEqual([{ path: "constructor", message: "is not a known field" }]);
-    const b = (await Promise.resolve(porter.sandboxes.list({ phases: ["failed"] } as never)).catch((e: unknown) => e)) as ValidationError;
+    const b = (await Promise.resolve(porter.sandboxes.list({ phases: ["failed"] } as never)).catch(
+      (e: unknown) => e,
+    )) as ValidationError;
     expect(b).toBeInstanceOf(ValidationError);
     expect(b.issues).toEqual([{ path: "phases", message: "is not a known field" }]);
     expect(s.requests).toHaveLength(0);
@@ -148,7 +187,9 @@ describe("input", () => {
   });
 
   test("a pager that does not advance is an error, not an endless loop", async () => {
-    const s = await serve((_req, res) => json(res, 200, { sandboxes: [record()], pagination: { current_page: 1, total_pages: 5, has_next_page: true } }));
+    const s = await serve((_req, res) =>
+      json(res, 200, { sandboxes: [record()], pagination: { current_page: 1, total_pages: 5, has_next_page: true } }),
+    );
     const seen: string[] = [];
     const err = await (async () => {
       for await (const box of new Porter({ baseUrl: s.url }).sandboxes.list()) seen.push(box.id);
@@ -159,7 +200,9 @@ describe("input", () => {
   });
 
   test("a stream under an already aborted signal sends nothing", async () => {
-    const s = await serve((_req, res) => json(res, 200, { id: "vol_1", name: "v", phase: "ready", attached_to: [], created_at: new Date().toISOString() }));
+    const s = await serve((_req, res) =>
+      json(res, 200, { id: "vol_1", name: "v", phase: "ready", attached_to: [], created_at: new Date().toISOString() }),
+    );
     const volume = await new Porter({ baseUrl: s.url }).volumes.get("vol_1");
     const reader = volume.stream("big.bin", { chunkBytes: 4 }, { signal: AbortSignal.abort() }).getReader();
     await expect(reader.read()).rejects.toBeDefined();

@@ -11,11 +11,18 @@ const APIKEY = "raw-test-key";
 
 describe("requests", () => {
   test("parameters, query arrays and headers from headers and params.header go on the wire", async () => {
-    const s = await serve((_req, res) => json(res, 200, { sandboxes: [], pagination: { current_page: 2, total_pages: 2, total_items: 0 } }));
+    const s = await serve((_req, res) =>
+      json(res, 200, { sandboxes: [], pagination: { current_page: 2, total_pages: 2, total_items: 0 } }),
+    );
     const porter = new Porter({ baseUrl: `${s.url}/`, apiKey: APIKEY });
-    await porter.raw.GET("/v1/sandbox", { params: { query: { page: 2, tag: ["team=ml", "a b=c&d"] } }, headers: { "X-Trace": "t-1" } });
+    await porter.raw.GET("/v1/sandbox", {
+      params: { query: { page: 2, tag: ["team=ml", "a b=c&d"] } },
+      headers: { "X-Trace": "t-1" },
+    });
     await porter.raw.GET("/v1/sandbox/{id}", { params: { path: { id: "sbx_01.a-b" } } });
-    await porter.raw.GET("/v1/volume/{id}/files/content", { params: { path: { id: "vol_1" }, query: { path: "a b.txt" }, header: { Range: "bytes=0-3" } } });
+    await porter.raw.GET("/v1/volume/{id}/files/content", {
+      params: { path: { id: "vol_1" }, query: { path: "a b.txt" }, header: { Range: "bytes=0-3" } },
+    });
     const [list, get, read] = s.requests;
     expect(list!.path).toBe("/v1/sandbox");
     expect(list!.query.getAll("tag")).toEqual(["team=ml", "a b=c&d"]);
@@ -32,7 +39,10 @@ describe("requests", () => {
   test("a body is sent as JSON with application/json unless the caller sets a content type or a bodySerializer", async () => {
     const s = await serve((_req, res) => json(res, 200, { path: "a.txt", size: 2 }));
     const porter = new Porter({ baseUrl: s.url });
-    await porter.raw.POST("/v1/volume/{id}/files/move", { params: { path: { id: "vol_1" } }, body: { from: "a", to: "b" } });
+    await porter.raw.POST("/v1/volume/{id}/files/move", {
+      params: { path: { id: "vol_1" } },
+      body: { from: "a", to: "b" },
+    });
     await porter.raw.PUT("/v1/volume/{id}/files/content", {
       params: { path: { id: "vol_1" }, query: { path: "a.txt" } },
       body: "hi",
@@ -47,7 +57,9 @@ describe("requests", () => {
 
   test("a create gets one Idempotency-Key, made before the first attempt and sent on every retry", async () => {
     let n = 0;
-    const s = await serve((_req, res) => (++n < 3 ? json(res, 503, { error: "busy" }) : json(res, 201, { id: "sbx_1", name: "box" })));
+    const s = await serve((_req, res) =>
+      ++n < 3 ? json(res, 503, { error: "busy" }) : json(res, 201, { id: "sbx_1", name: "box" }),
+    );
     const porter = new Porter({ baseUrl: s.url, ...fast });
     const { data, response } = await porter.raw.POST("/v1/sandbox/run", { body: { image: "alpine", name: "box" } });
     expect(data).toEqual({ id: "sbx_1", name: "box" });
@@ -60,7 +72,9 @@ describe("requests", () => {
 
   test("a caller's Idempotency-Key on a create is sent as given on every retry; params.header wins over headers", async () => {
     let n = 0;
-    const s = await serve((_req, res) => (++n < 2 ? json(res, 503, { error: "busy" }) : json(res, 201, { id: "sbx_1", name: "box" })));
+    const s = await serve((_req, res) =>
+      ++n < 2 ? json(res, 503, { error: "busy" }) : json(res, 201, { id: "sbx_1", name: "box" }),
+    );
     const porter = new Porter({ baseUrl: s.url, ...fast });
     await porter.raw.POST("/v1/sandbox/run", { body: { image: "alpine" }, headers: { "Idempotency-Key": "run-1" } });
     expect(s.requests.map((r) => r.headers["idempotency-key"])).toEqual(["run-1", "run-1"]);
@@ -90,7 +104,9 @@ describe("requests", () => {
   test("a POST without a key that may have reached the server is not sent again", async () => {
     const s = await serve((_req, _res, raw) => void raw.socket.destroy());
     const porter = new Porter({ baseUrl: s.url, ...fast });
-    await expect(porter.raw.POST("/v1/sandbox/{id}/exec", { params: { path: { id: "sbx_1" } }, body: { command: ["true"] } })).rejects.toMatchObject({
+    await expect(
+      porter.raw.POST("/v1/sandbox/{id}/exec", { params: { path: { id: "sbx_1" } }, body: { command: ["true"] } }),
+    ).rejects.toMatchObject({
       code: "connection_error",
     });
     expect(s.requests).toHaveLength(1);
@@ -111,7 +127,9 @@ describe("refused before sending", () => {
     const s = await serve((_req, res) => json(res, 200, { status: "ok" }));
     const porter = new Porter({ baseUrl: s.url });
     for (const option of ["cache", "middleware", "fetch", "querySerializer", "redirect", "baseUrl"]) {
-      const error = await porter.raw.GET("/healthz", { [option]: undefined } as Record<string, unknown>).catch((e: unknown) => e);
+      const error = await porter.raw
+        .GET("/healthz", { [option]: undefined } as Record<string, unknown>)
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TypeError);
       expect((error as Error).message).toContain(`: option ${option} is not supported;`);
       expect((error as Error).message).toContain("createRawClient");
@@ -122,22 +140,34 @@ describe("refused before sending", () => {
   test("input that breaks the spec is a ValidationError naming the field and the rule", async () => {
     const s = await serve((_req, res) => json(res, 200, {}));
     const porter = new Porter({ baseUrl: s.url });
-    const missing = await porter.raw.GET("/v1/sandbox/{id}", { params: { path: {} } } as never).catch((e: unknown) => e);
+    const missing = await porter.raw
+      .GET("/v1/sandbox/{id}", { params: { path: {} } } as never)
+      .catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(ValidationError);
     expect((missing as ValidationError).issues).toEqual([{ path: "id", message: "is required" }]);
     expect((missing as Error).message).toContain('porter.raw.GET("/v1/sandbox/{id}")');
     // An id that would climb out of its path segment never reaches the URL.
-    const escaping = await porter.raw.GET("/v1/sandbox/{id}", { params: { path: { id: "../volume" } } }).catch((e: unknown) => e);
-    expect((escaping as ValidationError).issues).toEqual([{ path: "id", message: expect.stringMatching(/^must be an id/) }]);
-    const body = await porter.raw.POST("/v1/sandbox/run", { body: { image: "alpine", networking: [{ port: 80 }] } }).catch((e: unknown) => e);
-    expect((body as ValidationError).issues).toEqual([{ path: "networking[0].port", message: "must be at least 1024" }]);
+    const escaping = await porter.raw
+      .GET("/v1/sandbox/{id}", { params: { path: { id: "../volume" } } })
+      .catch((e: unknown) => e);
+    expect((escaping as ValidationError).issues).toEqual([
+      { path: "id", message: expect.stringMatching(/^must be an id/) },
+    ]);
+    const body = await porter.raw
+      .POST("/v1/sandbox/run", { body: { image: "alpine", networking: [{ port: 80 }] } })
+      .catch((e: unknown) => e);
+    expect((body as ValidationError).issues).toEqual([
+      { path: "networking[0].port", message: "must be at least 1024" },
+    ]);
     expect(s.requests).toHaveLength(0);
   });
 
   test("a method and path the spec does not have is a TypeError", async () => {
     const porter = new Porter({ baseUrl: "http://127.0.0.1:9" });
     const raw = porter.raw as unknown as Record<string, (path: string) => Promise<unknown>>;
-    await expect(raw.GET!("/v1/sandboxes")).rejects.toThrow(/porter\.raw\.GET\("\/v1\/sandboxes"\): the spec has no such operation/);
+    await expect(raw.GET!("/v1/sandboxes")).rejects.toThrow(
+      /porter\.raw\.GET\("\/v1\/sandboxes"\): the spec has no such operation/,
+    );
     await expect(raw.PUT!("/v1/sandbox/{id}")).rejects.toThrow(TypeError);
     expect(Object.keys(porter.raw).sort()).toEqual(["DELETE", "GET", "POST", "PUT"]);
   });
@@ -170,7 +200,11 @@ describe("answers read as openapi-fetch reads them", () => {
       const init = c.parseAs ? { parseAs: c.parseAs } : {};
       const ours = (await porter.raw.GET("/healthz", init)) as Record<string, unknown>;
       const theirs = (await reference.GET("/healthz", init)) as Record<string, unknown>;
-      expect({ data: ours.data, error: ours.error, keys: Object.keys(ours).sort() }).toEqual({ data: theirs.data, error: theirs.error, keys: Object.keys(theirs).sort() });
+      expect({ data: ours.data, error: ours.error, keys: Object.keys(ours).sort() }).toEqual({
+        data: theirs.data,
+        error: theirs.error,
+        keys: Object.keys(theirs).sort(),
+      });
       expect((ours.response as Response).status).toBe(c.status);
     });
   }

@@ -18,8 +18,27 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-type Fault = "none" | "503" | "503-retry-after" | "429" | "html-502" | "stall-before" | "drop-after-commit" | "stall-after-commit" | "reset-mid-body";
-const FAULTS: Fault[] = ["none", "503", "503-retry-after", "429", "html-502", "stall-before", "drop-after-commit", "stall-after-commit", "reset-mid-body"];
+type Fault =
+  | "none"
+  | "503"
+  | "503-retry-after"
+  | "429"
+  | "html-502"
+  | "stall-before"
+  | "drop-after-commit"
+  | "stall-after-commit"
+  | "reset-mid-body";
+const FAULTS: Fault[] = [
+  "none",
+  "503",
+  "503-retry-after",
+  "429",
+  "html-502",
+  "stall-before",
+  "drop-after-commit",
+  "stall-after-commit",
+  "reset-mid-body",
+];
 
 function sandboxServer(random: () => number) {
   const byKey = new Map<string, { id: string; body: string }>();
@@ -37,7 +56,8 @@ function sandboxServer(random: () => number) {
     if (fault === "503") return json(res, 503, { error: "busy" });
     if (fault === "503-retry-after") return json(res, 503, { error: "busy" }, { "retry-after": "0" });
     if (fault === "429") return json(res, 429, { error: "slow" }, { "retry-after-ms": "1" });
-    if (fault === "html-502") return void res.writeHead(502, { "content-type": "text/html" }).end("<h1>Bad Gateway</h1>");
+    if (fault === "html-502")
+      return void res.writeHead(502, { "content-type": "text/html" }).end("<h1>Bad Gateway</h1>");
     if (fault === "stall-before") return; // never answers: the client's timeout aborts it
     let stored = byKey.get(key);
     const replay = stored !== undefined;
@@ -48,11 +68,21 @@ function sandboxServer(random: () => number) {
     } else if (stored.body !== req.body.toString()) {
       return json(res, 409, { error: "key reused with another body", code: "idempotency_key_reused" });
     }
-    const record = { id: stored.id, name: stored.id, image: "alpine", phase: "creating", created_at: new Date().toISOString(), host: "" };
+    const record = {
+      id: stored.id,
+      name: stored.id,
+      image: "alpine",
+      phase: "creating",
+      created_at: new Date().toISOString(),
+      host: "",
+    };
     if (fault === "drop-after-commit") return void raw.socket.destroy();
     if (fault === "stall-after-commit") return;
     const text = JSON.stringify({ id: stored.id, name: stored.id, status: record });
-    const headers: Record<string, string> = { "content-type": "application/json", "content-length": String(text.length) };
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      "content-length": String(text.length),
+    };
     if (replay) headers["idempotent-replayed"] = "true";
     res.writeHead(201, headers);
     if (fault === "reset-mid-body") {
@@ -63,8 +93,18 @@ function sandboxServer(random: () => number) {
   };
   // The SDK's way back to a create whose answer was lost: the sandboxes carrying every given tag.
   const listByTag = (res: ServerResponse, filters: string[]) => {
-    const matching = [...sandboxes.values()].filter((sb) => filters.every((f) => `${f.split("=")[0]}=${sb.tags[f.split("=")[0]!]}` === f));
-    const records = matching.map((sb) => ({ id: sb.id, name: sb.id, image: "alpine", tags: sb.tags, phase: "creating", created_at: new Date().toISOString(), host: "" }));
+    const matching = [...sandboxes.values()].filter((sb) =>
+      filters.every((f) => `${f.split("=")[0]}=${sb.tags[f.split("=")[0]!]}` === f),
+    );
+    const records = matching.map((sb) => ({
+      id: sb.id,
+      name: sb.id,
+      image: "alpine",
+      tags: sb.tags,
+      phase: "creating",
+      created_at: new Date().toISOString(),
+      host: "",
+    }));
     json(res, 200, { sandboxes: records, pagination: { current_page: 1, total_pages: 1, has_next_page: false } });
   };
   return { handler, sandboxes, keysByCall };
@@ -74,7 +114,13 @@ describe("creates under faults", () => {
   test("500 creates with a mix of faults: one sandbox per call, one key per call, every call settles typed", async () => {
     const state = sandboxServer(mulberry32(20261122));
     const s = await serve(state.handler);
-    const porter = new Porter({ baseUrl: s.url, maxRetries: 20, timeoutMs: 1_000, retryDelayMs: 1, maxRetryDelayMs: 4 });
+    const porter = new Porter({
+      baseUrl: s.url,
+      maxRetries: 20,
+      timeoutMs: 1_000,
+      retryDelayMs: 1,
+      maxRetryDelayMs: 4,
+    });
     const calls = Array.from({ length: 500 }, (_, i) => String(i));
     const results: (Awaited<ReturnType<typeof porter.sandboxes.create>> | SandboxError)[] = [];
     for (let i = 0; i < calls.length; i += 100) {
@@ -111,16 +157,27 @@ describe("a named create against a server without idempotency keys", () => {
       if (req.method === "POST" && req.path === "/v1/sandbox/run") {
         const spec = req.json as { name: string; image: string; tags?: object };
         if (created) return json(res, 409, { error: `name ${spec.name} is taken` });
-        created = { id: "sbx_7", name: spec.name, image: opts.image ?? spec.image, tags: spec.tags, phase: "running", created_at: opts.createdAt?.() ?? new Date().toISOString(), host: "" };
+        created = {
+          id: "sbx_7",
+          name: spec.name,
+          image: opts.image ?? spec.image,
+          tags: spec.tags,
+          phase: "running",
+          created_at: opts.createdAt?.() ?? new Date().toISOString(),
+          host: "",
+        };
         return void raw.socket.destroy();
       }
       if (req.method === "GET" && req.path === "/v1/sandbox") {
         const tags = (created?.tags ?? {}) as Record<string, string>;
-        const carries = req.query.getAll("tag").every((f) => tags[f.slice(0, f.indexOf("="))] === f.slice(f.indexOf("=") + 1));
+        const carries = req.query
+          .getAll("tag")
+          .every((f) => tags[f.slice(0, f.indexOf("="))] === f.slice(f.indexOf("=") + 1));
         const sandboxes = created && carries ? [created] : [];
         return json(res, 200, { sandboxes, pagination: { current_page: 1, total_pages: 1, has_next_page: false } });
       }
-      if (req.path === "/v1/sandbox/lookup") return created ? json(res, 200, { id: created.id }) : json(res, 404, { error: "no" });
+      if (req.path === "/v1/sandbox/lookup")
+        return created ? json(res, 200, { id: created.id }) : json(res, 404, { error: "no" });
       if (req.path === "/v1/sandbox/sbx_7") return json(res, 200, created);
       json(res, 404, { error: "no" });
     };
@@ -155,21 +212,39 @@ describe("a named create against a server without idempotency keys", () => {
 
   test("reports the conflict when the sandbox holding the name differs from the spec", async () => {
     const s = await serve(forgetfulServer({ image: "other" }));
-    const err = await new Porter({ baseUrl: s.url, retryDelayMs: 1, idempotencyTag: false }).sandboxes.create({ image: "alpine", name: "job-1" }).catch((e) => e);
+    const err = await new Porter({ baseUrl: s.url, retryDelayMs: 1, idempotencyTag: false }).sandboxes
+      .create({ image: "alpine", name: "job-1" })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(ConflictError);
     expect(err.message).toContain("name job-1 is taken");
   });
 
   test("reports the conflict when the sandbox holding the name predates the call", async () => {
     const s = await serve(forgetfulServer({ createdAt: () => new Date(Date.now() - 60_000).toISOString() }));
-    await expect(new Porter({ baseUrl: s.url, retryDelayMs: 1, idempotencyTag: false }).sandboxes.create({ image: "alpine", name: "job-1" })).rejects.toBeInstanceOf(ConflictError);
+    await expect(
+      new Porter({ baseUrl: s.url, retryDelayMs: 1, idempotencyTag: false }).sandboxes.create({
+        image: "alpine",
+        name: "job-1",
+      }),
+    ).rejects.toBeInstanceOf(ConflictError);
   });
 
   test("a conflict on the first attempt is never taken for the caller's own sandbox", async () => {
     const s = await serve((req, res) =>
-      req.method === "POST" ? json(res, 409, { error: "taken" }) : json(res, 200, { id: "sbx_1", name: "job-1", image: "alpine", phase: "running", created_at: new Date(Date.now() + 1000).toISOString(), host: "" }),
+      req.method === "POST"
+        ? json(res, 409, { error: "taken" })
+        : json(res, 200, {
+            id: "sbx_1",
+            name: "job-1",
+            image: "alpine",
+            phase: "running",
+            created_at: new Date(Date.now() + 1000).toISOString(),
+            host: "",
+          }),
     );
-    await expect(new Porter({ baseUrl: s.url }).sandboxes.create({ image: "alpine", name: "job-1" })).rejects.toBeInstanceOf(ConflictError);
+    await expect(
+      new Porter({ baseUrl: s.url }).sandboxes.create({ image: "alpine", name: "job-1" }),
+    ).rejects.toBeInstanceOf(ConflictError);
     expect(s.requests).toHaveLength(1);
   });
 });

@@ -22,7 +22,13 @@ import { json, startServer, type Recorded, type TestServer } from "../helpers/ht
 let s: TestServer;
 let porter: Porter;
 const record = (over: Partial<StatusResponse> = {}): StatusResponse => ({
-  id: "sbx_1", name: "box", image: "alpine", phase: "running", created_at: "2026-11-22T00:00:00Z", host: "", ...over,
+  id: "sbx_1",
+  name: "box",
+  image: "alpine",
+  phase: "running",
+  created_at: "2026-11-22T00:00:00Z",
+  host: "",
+  ...over,
 });
 const wire = (r: Recorded) => `${r.method} ${r.url}`;
 
@@ -35,11 +41,23 @@ afterEach(() => s.close());
 describe("create", () => {
   test("posts the spec with wire names unchanged and JSON headers; fetches the status when not embedded", async () => {
     // Porter's API answers 202 with the id and name only.
-    s.handle((req, res) => (req.method === "POST" ? json(res, 202, { id: "sbx_1", name: "box" }) : json(res, 200, record({ phase: "creating" }))));
+    s.handle((req, res) =>
+      req.method === "POST"
+        ? json(res, 202, { id: "sbx_1", name: "box" })
+        : json(res, 200, record({ phase: "creating" })),
+    );
     const spec = {
-      image: "python:3.12-slim", name: "box", command: ["sleep", "infinity"], args: ["x"], env: { A: "1" },
-      tags: { workflow: "demo" }, volume_mounts: { "/mnt/data": "vol_1" }, ttl_seconds: 600,
-      networking: [{ port: 8080 }], egress: { allowed_destinations: ["pypi.org"] }, resources: { cpu: "500m", memory: "512Mi" },
+      image: "python:3.12-slim",
+      name: "box",
+      command: ["sleep", "infinity"],
+      args: ["x"],
+      env: { A: "1" },
+      tags: { workflow: "demo" },
+      volume_mounts: { "/mnt/data": "vol_1" },
+      ttl_seconds: 600,
+      networking: [{ port: 8080 }],
+      egress: { allowed_destinations: ["pypi.org"] },
+      resources: { cpu: "500m", memory: "512Mi" },
     };
     const box = await porter.sandboxes.create(spec);
     expect(s.requests.map(wire)).toEqual(["POST /v1/sandbox/run", "GET /v1/sandbox/sbx_1"]);
@@ -54,10 +72,21 @@ describe("create", () => {
   });
 
   test("the key sent, the replay flag and the request id are reported on the handle, not in its record", async () => {
-    s.handle((_req, res) => json(res, 201, { id: "sbx_1", name: "box", status: record() }, { "idempotent-replayed": "true", "x-request-id": "req_7" }));
+    s.handle((_req, res) =>
+      json(
+        res,
+        201,
+        { id: "sbx_1", name: "box", status: record() },
+        { "idempotent-replayed": "true", "x-request-id": "req_7" },
+      ),
+    );
     const box = await porter.sandboxes.create({ image: "alpine", name: "box" });
     expect(box.lastResponse).toEqual({
-      status: 201, requestId: "req_7", attempts: 1, replayed: true, idempotencyKey: s.requests[0]!.headers["idempotency-key"],
+      status: 201,
+      requestId: "req_7",
+      attempts: 1,
+      replayed: true,
+      idempotencyKey: s.requests[0]!.headers["idempotency-key"],
     });
     expect(JSON.parse(JSON.stringify(box))).toEqual(record());
     expect(Object.keys(box)).not.toContain("lastResponse");
@@ -73,17 +102,31 @@ describe("create", () => {
 
 describe("get", () => {
   test("resolves a name with the lookup endpoint once, then remembers it (names are never reused)", async () => {
-    s.handle((req, res) => (req.path === "/v1/sandbox/lookup" ? json(res, 200, { id: "sbx_1" }) : json(res, 200, record())));
+    s.handle((req, res) =>
+      req.path === "/v1/sandbox/lookup" ? json(res, 200, { id: "sbx_1" }) : json(res, 200, record()),
+    );
     await porter.sandboxes.get("box");
     await porter.sandboxes.get("box");
-    expect(s.requests.map(wire)).toEqual(["GET /v1/sandbox/lookup?name=box", "GET /v1/sandbox/sbx_1", "GET /v1/sandbox/sbx_1"]);
+    expect(s.requests.map(wire)).toEqual([
+      "GET /v1/sandbox/lookup?name=box",
+      "GET /v1/sandbox/sbx_1",
+      "GET /v1/sandbox/sbx_1",
+    ]);
   });
 
   test("an id goes straight to the status endpoint; a name-shaped id falls back after a lookup 404", async () => {
-    s.handle((req, res) => (req.path === "/v1/sandbox/lookup" ? json(res, 404, { error: "no such name" }) : json(res, 200, record({ id: req.path.split("/").pop()! }))));
+    s.handle((req, res) =>
+      req.path === "/v1/sandbox/lookup"
+        ? json(res, 404, { error: "no such name" })
+        : json(res, 200, record({ id: req.path.split("/").pop()! })),
+    );
     expect((await porter.sandboxes.get("sbx_1")).id).toBe("sbx_1");
     expect((await porter.sandboxes.get("0f8e2a")).id).toBe("0f8e2a");
-    expect(s.requests.map(wire)).toEqual(["GET /v1/sandbox/sbx_1", "GET /v1/sandbox/lookup?name=0f8e2a", "GET /v1/sandbox/0f8e2a"]);
+    expect(s.requests.map(wire)).toEqual([
+      "GET /v1/sandbox/sbx_1",
+      "GET /v1/sandbox/lookup?name=0f8e2a",
+      "GET /v1/sandbox/0f8e2a",
+    ]);
   });
 
   test("an unknown name is a NotFoundError", async () => {
@@ -102,9 +145,20 @@ describe("list", () => {
   };
 
   test("await gives one page: an array of handles with the pagination, sending the filters as the spec names them", async () => {
-    s.handle((req, res) => json(res, 200, { ...pages(req), filter_values: { phases: ["running"], images: ["alpine"], tags: { a: ["b"] } } }));
-    const page = await porter.sandboxes.list({ tags: { workflow: "demo", team: "ml" }, page: 2, phase: ["running", "failed"], image: "alpine", search: "a", include_filter_values: true });
-    expect(s.requests.map(wire)).toEqual(["GET /v1/sandbox?image=alpine&search=a&include_filter_values=true&page=2&tag=workflow%3Ddemo&tag=team%3Dml&phase=running&phase=failed"]);
+    s.handle((req, res) =>
+      json(res, 200, { ...pages(req), filter_values: { phases: ["running"], images: ["alpine"], tags: { a: ["b"] } } }),
+    );
+    const page = await porter.sandboxes.list({
+      tags: { workflow: "demo", team: "ml" },
+      page: 2,
+      phase: ["running", "failed"],
+      image: "alpine",
+      search: "a",
+      include_filter_values: true,
+    });
+    expect(s.requests.map(wire)).toEqual([
+      "GET /v1/sandbox?image=alpine&search=a&include_filter_values=true&page=2&tag=workflow%3Ddemo&tag=team%3Dml&phase=running&phase=failed",
+    ]);
     expect(Array.isArray(page)).toBe(true);
     expect(page.map((b) => b.id)).toEqual(["sbx_2a", "sbx_2b"]);
     expect(page[0]).toBeInstanceOf(Sandbox);
@@ -121,7 +175,10 @@ describe("list", () => {
     s.handle((req, res) => json(res, 200, pages(req)));
     await porter.sandboxes.list();
     await porter.sandboxes.list({ phase: "terminated" });
-    expect(s.requests.map(wire)).toEqual(["GET /v1/sandbox?page=1&phase=queued&phase=creating&phase=running", "GET /v1/sandbox?page=1&phase=terminated"]);
+    expect(s.requests.map(wire)).toEqual([
+      "GET /v1/sandbox?page=1&phase=queued&phase=creating&phase=running",
+      "GET /v1/sandbox?page=1&phase=terminated",
+    ]);
   });
 
   test("for await walks every page lazily, one request per page", async () => {
@@ -160,13 +217,18 @@ describe("terminate and counts", () => {
     const again = await porter.sandboxes.terminate("job");
     expect(again.phase).toBe("terminated");
     expect(s.requests.map(wire)).toEqual([
-      "GET /v1/sandbox/lookup?name=job", "DELETE /v1/sandbox/sbx_9", "GET /v1/sandbox/sbx_9",
-      "DELETE /v1/sandbox/sbx_9", "GET /v1/sandbox/sbx_9",
+      "GET /v1/sandbox/lookup?name=job",
+      "DELETE /v1/sandbox/sbx_9",
+      "GET /v1/sandbox/sbx_9",
+      "DELETE /v1/sandbox/sbx_9",
+      "GET /v1/sandbox/sbx_9",
     ]);
   });
 
   test("counts sends the same filters as list, without paging", async () => {
-    s.handle((_req, res) => json(res, 200, { points: [{ timestamp: "2026-11-22T00:00:00Z", count: 3 }], granularity_ms: 3_600_000 }));
+    s.handle((_req, res) =>
+      json(res, 200, { points: [{ timestamp: "2026-11-22T00:00:00Z", count: 3 }], granularity_ms: 3_600_000 }),
+    );
     const counts = await porter.sandboxes.counts({ tags: { a: "b" }, start_time: "2026-11-21T00:00:00Z" });
     expect(s.requests.map(wire)).toEqual(["GET /v1/sandbox/counts?start_time=2026-11-21T00%3A00%3A00Z&tag=a%3Db"]);
     expect(counts.points[0]!.count).toBe(3);
@@ -236,7 +298,9 @@ describe("the Sandbox handle", () => {
   test("waitUntilRunning honours its timeout and an AbortSignal", async () => {
     s.handle((_req, res) => json(res, 200, record({ phase: "queued" })));
     const queued = await porter.sandboxes.get("sbx_1");
-    await expect(queued.waitUntilRunning({ timeoutMs: 30, pollIntervalMs: 5 })).rejects.toBeInstanceOf(SandboxTimeoutError);
+    await expect(queued.waitUntilRunning({ timeoutMs: 30, pollIntervalMs: 5 })).rejects.toBeInstanceOf(
+      SandboxTimeoutError,
+    );
     const ctl = new AbortController();
     const waiting = queued.waitUntilRunning({ signal: ctl.signal, pollIntervalMs: 5 }).catch((e) => e);
     setTimeout(() => ctl.abort(), 20);
@@ -244,25 +308,43 @@ describe("the Sandbox handle", () => {
   });
 
   test("terminate returns the handle with the ended record", async () => {
-    s.handle((req, res) => (req.method === "DELETE" ? void res.writeHead(204).end() : json(res, 200, record({ phase: "terminated" }))));
+    s.handle((req, res) =>
+      req.method === "DELETE" ? void res.writeHead(204).end() : json(res, 200, record({ phase: "terminated" })),
+    );
     expect(await box.terminate()).toBe(box);
     expect(box.phase).toBe("terminated");
     expect(s.requests.map(wire)).toEqual(["DELETE /v1/sandbox/sbx_1", "GET /v1/sandbox/sbx_1"]);
   });
 
   test("await using terminates the remote sandbox at scope exit", async () => {
-    s.handle((req, res) => (req.method === "DELETE" ? void res.writeHead(204).end() : json(res, 200, record({ phase: req.method === "GET" && s.requests.some((r) => r.method === "DELETE") ? "terminated" : "running" }))));
+    s.handle((req, res) =>
+      req.method === "DELETE"
+        ? void res.writeHead(204).end()
+        : json(
+            res,
+            200,
+            record({
+              phase: req.method === "GET" && s.requests.some((r) => r.method === "DELETE") ? "terminated" : "running",
+            }),
+          ),
+    );
     {
       await using scoped = await porter.sandboxes.get("sbx_1");
       expect(scoped.phase).toBe("running");
     }
-    expect(s.requests.map(wire)).toEqual(["GET /v1/sandbox/sbx_1", "DELETE /v1/sandbox/sbx_1", "GET /v1/sandbox/sbx_1"]);
+    expect(s.requests.map(wire)).toEqual([
+      "GET /v1/sandbox/sbx_1",
+      "DELETE /v1/sandbox/sbx_1",
+      "GET /v1/sandbox/sbx_1",
+    ]);
   });
 });
 
 describe("health, readiness and the error classes", () => {
   test("healthCheck and readinessCheck", async () => {
-    s.handle((req, res) => json(res, 200, req.path === "/healthz" ? { status: "ok" } : { status: "ready", active_sandboxes: 2 }));
+    s.handle((req, res) =>
+      json(res, 200, req.path === "/healthz" ? { status: "ok" } : { status: "ready", active_sandboxes: 2 }),
+    );
     expect(await porter.healthz.healthCheck()).toEqual({ status: "ok" });
     expect(await porter.readyz.readinessCheck()).toEqual({ status: "ready", active_sandboxes: 2 });
     expect(s.requests.map(wire)).toEqual(["GET /healthz", "GET /readyz"]);
@@ -283,7 +365,13 @@ describe("health, readiness and the error classes", () => {
     const err = await new Porter({ baseUrl: s.url, maxRetries: 0 }).sandboxes.get("sbx_1").catch((e) => e);
     expect(err).toBeInstanceOf(Class);
     expect(err).toBeInstanceOf(SandboxError);
-    expect(err).toMatchObject({ statusCode: status, code, body: { error: "it went wrong" }, requestId: "req_1", attempts: 1 });
+    expect(err).toMatchObject({
+      statusCode: status,
+      code,
+      body: { error: "it went wrong" },
+      requestId: "req_1",
+      attempts: 1,
+    });
     expect(err.message).toBe(`${status} ${code}: it went wrong (request req_1)`);
   });
 });

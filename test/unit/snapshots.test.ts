@@ -16,9 +16,21 @@ import { json, useServers, type Recorded } from "../helpers/http.js";
 
 const serve = useServers();
 const wire = (r: Recorded) => `${r.method} ${decodeURIComponent(r.url)}`;
-const status: StatusResponse = { id: "sbx_1", name: "box", image: "alpine", phase: "running", created_at: "2026-11-22T00:00:00Z", host: "" };
+const status: StatusResponse = {
+  id: "sbx_1",
+  name: "box",
+  image: "alpine",
+  phase: "running",
+  created_at: "2026-11-22T00:00:00Z",
+  host: "",
+};
 const snap = (over: Partial<SnapshotRecord> = {}): SnapshotRecord => ({
-  id: "snap_1", sandbox_id: "sbx_1", mode: "filesystem", status: "pending", t_created_unix_ms: 1_763_737_200_000, ...over,
+  id: "snap_1",
+  sandbox_id: "sbx_1",
+  mode: "filesystem",
+  status: "pending",
+  t_created_unix_ms: 1_763_737_200_000,
+  ...over,
 });
 
 /** A server whose snapshot turns `ready` (or whatever `final` says) after `pendingPolls` list calls. */
@@ -53,7 +65,9 @@ describe("porter.snapshots", () => {
       "GET /v1/snapshot?sandbox_id=sbx_1",
       "GET /v1/snapshot?sandbox_id=sbx_1",
     ]);
-    expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snap({ status: "ready", t_ready_unix_ms: 1_763_737_212_000, size_bytes: 4096 }));
+    expect(JSON.parse(JSON.stringify(snapshot))).toEqual(
+      snap({ status: "ready", t_ready_unix_ms: 1_763_737_212_000, size_bytes: 4096 }),
+    );
   });
 
   test("an empty body means the defaults; sandbox.snapshot() posts to its own id", async () => {
@@ -71,17 +85,23 @@ describe("porter.snapshots", () => {
     const error = await snapshot.waitUntilReady({ pollIntervalMs: 1 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SnapshotFailedError);
     expect(error).toMatchObject({ code: "snapshot_failed", failure_reason: "the sandbox ended during the capture" });
-    expect((error as Error).message).toBe("snapshot snap_1 of sandbox sbx_1 failed: the sandbox ended during the capture");
+    expect((error as Error).message).toBe(
+      "snapshot snap_1 of sandbox sbx_1 failed: the sandbox ended during the capture",
+    );
   });
 
   test("a status Porter has not published is taken as still under way, until the wait times out", async () => {
     const s = await serve(snapshotServer({ status: "capturing" }, 0));
     const snapshot = await new Porter({ baseUrl: s.url }).snapshots.create("sbx_1");
-    await expect(snapshot.waitUntilReady({ pollIntervalMs: 5, timeoutMs: 100 })).rejects.toBeInstanceOf(SandboxTimeoutError);
+    await expect(snapshot.waitUntilReady({ pollIntervalMs: 5, timeoutMs: 100 })).rejects.toBeInstanceOf(
+      SandboxTimeoutError,
+    );
   });
 
   test("a snapshot that is no longer listed is NotFoundError on refresh", async () => {
-    const s = await serve((req, res) => (req.method === "POST" ? json(res, 201, snap()) : json(res, 200, { snapshots: [] })));
+    const s = await serve((req, res) =>
+      req.method === "POST" ? json(res, 201, snap()) : json(res, 200, { snapshots: [] }),
+    );
     const snapshot = await new Porter({ baseUrl: s.url }).snapshots.create("sbx_1");
     await expect(snapshot.refresh()).rejects.toBeInstanceOf(NotFoundError);
   });
@@ -90,7 +110,10 @@ describe("porter.snapshots", () => {
     const s = await serve(snapshotServer({ status: "ready" }, 0));
     const porter = new Porter({ baseUrl: s.url });
     const all = await porter.snapshots.list({ sandbox_id: "box" });
-    expect(all.map((x) => [x.id, x.status])).toEqual([["snap_0", "ready"], ["snap_1", "ready"]]);
+    expect(all.map((x) => [x.id, x.status])).toEqual([
+      ["snap_0", "ready"],
+      ["snap_1", "ready"],
+    ]);
     expect(all.every((x) => x instanceof Snapshot)).toBe(true);
     await porter.snapshots.list();
     await porter.snapshots.delete("snap_1");
@@ -113,16 +136,34 @@ describe("porter.snapshots", () => {
 
 describe("metrics", () => {
   const summary = {
-    window_seconds: 3600, has_data: false, cpu_cores_p50: 0, cpu_cores_p90: 0, cpu_limit_cores: 0, cpu_util_p50_pct: 0, cpu_util_p90_pct: 0,
-    mem_bytes_p50: 0, mem_bytes_p90: 0, mem_limit_bytes: 0, mem_util_p50_pct: 0, mem_util_p90_pct: 0,
+    window_seconds: 3600,
+    has_data: false,
+    cpu_cores_p50: 0,
+    cpu_cores_p90: 0,
+    cpu_limit_cores: 0,
+    cpu_util_p50_pct: 0,
+    cpu_util_p90_pct: 0,
+    mem_bytes_p50: 0,
+    mem_bytes_p90: 0,
+    mem_limit_bytes: 0,
+    mem_util_p50_pct: 0,
+    mem_util_p90_pct: 0,
   };
-  const series = { results: [{ series: [{ unit: "cores", time_series: [{ timestamp_utc: "2026-11-22T00:00:00Z", value: 0.5 }] }] }] };
+  const series = {
+    results: [{ series: [{ unit: "cores", time_series: [{ timestamp_utc: "2026-11-22T00:00:00Z", value: 0.5 }] }] }],
+  };
 
   test("metricsSummary sends since; metrics sends the metric and the range, Dates in RFC 3339 UTC", async () => {
-    const s = await serve((req, res) => json(res, 200, req.path.endsWith("metrics-summary") ? summary : req.path.endsWith("metrics") ? series : status));
+    const s = await serve((req, res) =>
+      json(res, 200, req.path.endsWith("metrics-summary") ? summary : req.path.endsWith("metrics") ? series : status),
+    );
     const sandbox = await new Porter({ baseUrl: s.url }).sandboxes.get("sbx_1");
     expect(await sandbox.metricsSummary({ since: "30m" })).toEqual(summary);
-    const result = await sandbox.metrics({ metric: "cpu_usage", start: new Date(Date.UTC(2026, 10, 22)), end: "2026-11-22T01:00:00Z" });
+    const result = await sandbox.metrics({
+      metric: "cpu_usage",
+      start: new Date(Date.UTC(2026, 10, 22)),
+      end: "2026-11-22T01:00:00Z",
+    });
     expect(result.results[0]!.series[0]!.time_series[0]!.value).toBe(0.5);
     expect(s.requests.slice(1).map(wire)).toEqual([
       "GET /v1/sandbox/sbx_1/metrics-summary?since=30m",

@@ -17,7 +17,13 @@ import { json, useServers } from "../helpers/http.js";
 const serve = useServers();
 
 const status = (id = "sbx_1", extra: object = {}) => ({
-  id, name: "box", image: "alpine", phase: "running", created_at: new Date().toISOString(), host: "", ...extra,
+  id,
+  name: "box",
+  image: "alpine",
+  phase: "running",
+  created_at: new Date().toISOString(),
+  host: "",
+  ...extra,
 });
 const fast: ClientOptions = { retryDelayMs: 1, maxRetryDelayMs: 5 };
 
@@ -25,7 +31,8 @@ describe("retries", () => {
   test("a create retried after 503 and a dropped connection sends one Idempotency-Key on every attempt, looking for its tag in between", async () => {
     let n = 0;
     const s = await serve((req, res, raw) => {
-      if (req.method === "GET") return json(res, 200, { sandboxes: [], pagination: { current_page: 1, total_pages: 0, has_next_page: false } });
+      if (req.method === "GET")
+        return json(res, 200, { sandboxes: [], pagination: { current_page: 1, total_pages: 0, has_next_page: false } });
       n++;
       if (n === 1) return json(res, 503, { error: "busy" });
       if (n === 2) return void raw.socket.destroy();
@@ -36,7 +43,11 @@ describe("retries", () => {
     expect(box.id).toBe("sbx_1");
     expect(box.lastResponse?.attempts).toBe(3);
     expect(s.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
-      "POST /v1/sandbox/run", "GET /v1/sandbox", "POST /v1/sandbox/run", "GET /v1/sandbox", "POST /v1/sandbox/run",
+      "POST /v1/sandbox/run",
+      "GET /v1/sandbox",
+      "POST /v1/sandbox/run",
+      "GET /v1/sandbox",
+      "POST /v1/sandbox/run",
     ]);
     const posts = s.requests.filter((r) => r.method === "POST");
     const keys = posts.map((r) => r.headers["idempotency-key"]);
@@ -57,7 +68,10 @@ describe("retries", () => {
     const porter = new Porter({ baseUrl: s.url, maxRetries: 3, ...fast });
     await expect(porter.sandboxes.get("sbx_1")).rejects.toBeInstanceOf(ServerError);
     expect(s.requests).toHaveLength(4);
-    await expect(porter.sandboxes.get("sbx_1", { maxRetries: 0 })).rejects.toMatchObject({ attempts: 1, code: "internal_error" });
+    await expect(porter.sandboxes.get("sbx_1", { maxRetries: 0 })).rejects.toMatchObject({
+      attempts: 1,
+      code: "internal_error",
+    });
     expect(s.requests).toHaveLength(5);
   });
 
@@ -77,7 +91,12 @@ describe("retries", () => {
       json(res, 200, status());
     });
     const lines: string[] = [];
-    const logger = { debug: (l: string) => lines.push(l), info: (l: string) => lines.push(l), warn: () => {}, error: () => {} };
+    const logger = {
+      debug: (l: string) => lines.push(l),
+      info: (l: string) => lines.push(l),
+      warn: () => {},
+      error: () => {},
+    };
     const porter = new Porter({ baseUrl: s.url, logger, logLevel: "info", retryDelayMs: 5_000 });
     await porter.sandboxes.get("sbx_1");
     expect(lines).toEqual([
@@ -96,7 +115,9 @@ describe("retries", () => {
 
 describe("exec is never run twice by the SDK", () => {
   test("a 500 or a reset after sending is not retried", async () => {
-    const s = await serve((req, res, raw) => (req.path.endsWith("/exec") ? void raw.socket.destroy() : json(res, 200, status())));
+    const s = await serve((req, res, raw) =>
+      req.path.endsWith("/exec") ? void raw.socket.destroy() : json(res, 200, status()),
+    );
     const porter = new Porter({ baseUrl: s.url, ...fast });
     const box = await porter.sandboxes.get("sbx_1");
     await expect(box.exec(["echo", "hi"])).rejects.toBeInstanceOf(ConnectionError);
@@ -123,7 +144,9 @@ describe("exec is never run twice by the SDK", () => {
     const url = dead.url;
     await dead.close();
     const porter = new Porter({ baseUrl: url, maxRetries: 2, ...fast });
-    const err = await porter.raw.POST("/v1/sandbox/{id}/exec", { params: { path: { id: "sbx_1" } }, body: { command: ["true"] } }).catch((e) => e);
+    const err = await porter.raw
+      .POST("/v1/sandbox/{id}/exec", { params: { path: { id: "sbx_1" } }, body: { command: ["true"] } })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(ConnectionError);
     expect(err.attempts).toBe(3);
     expect(err.message).toContain("ECONNREFUSED");
@@ -179,7 +202,9 @@ describe("timeouts and cancellation", () => {
 
   test("an already aborted signal sends nothing", async () => {
     const s = await serve();
-    const err = await new Porter({ baseUrl: s.url }).sandboxes.get("sbx_1", { signal: AbortSignal.abort() }).catch((e) => e);
+    const err = await new Porter({ baseUrl: s.url }).sandboxes
+      .get("sbx_1", { signal: AbortSignal.abort() })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(RequestAbortedError);
     expect(s.requests).toHaveLength(0);
   });
@@ -274,7 +299,10 @@ describe("responses", () => {
         : json(res, 409, { error: "not running" }),
     );
     const porter = new Porter({ baseUrl: s.url });
-    await expect(porter.sandboxes.create({ image: "a" })).rejects.toMatchObject({ code: "idempotency_key_reused", statusCode: 409 });
+    await expect(porter.sandboxes.create({ image: "a" })).rejects.toMatchObject({
+      code: "idempotency_key_reused",
+      statusCode: 409,
+    });
     await expect(porter.sandboxes.get("sbx_1")).rejects.toMatchObject({ code: "conflict" });
   });
 

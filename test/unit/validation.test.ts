@@ -18,7 +18,10 @@ afterAll(() => s.close());
 
 async function issuesOf(call: Promise<unknown>): Promise<string[]> {
   const before = s.requests.length;
-  const err = await call.then(() => undefined, (e: unknown) => e);
+  const err = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ValidationError);
   expect(s.requests.length).toBe(before);
   return (err as ValidationError).issues.map((i) => `${i.path}: ${i.message}`);
@@ -28,15 +31,24 @@ const spec = (extra: Record<string, unknown>) => ({ image: "alpine", ...extra })
 
 describe("sandbox spec rules, from the spec", () => {
   test.each([
-    [{ name: "My_Box" }, "name: must be a DNS label: lowercase letters, digits and hyphens, starting and ending with a letter or digit"],
+    [
+      { name: "My_Box" },
+      "name: must be a DNS label: lowercase letters, digits and hyphens, starting and ending with a letter or digit",
+    ],
     [{ name: "-box" }, "name: must be a DNS label"],
     [{ name: "a".repeat(64) }, "name: must be at most 63 characters"],
     [{ image: "" }, "image: must not be empty unless snapshot_id is set"],
-    [{ tags: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, "v"])) }, "tags: must have at most 16 entries"],
+    [
+      { tags: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, "v"])) },
+      "tags: must have at most 16 entries",
+    ],
     [{ tags: { ["k".repeat(65)]: "v" } }, `tags.${"k".repeat(65)}: key must be at most 64 characters`],
     [{ tags: { "": "v" } }, 'tags[""]: key must not be empty'],
     [{ tags: { team: "v".repeat(513) } }, "tags.team: must be at most 512 characters"],
-    [{ tags: Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`key-${i}`, "v".repeat(500)])) }, "tags: must total at most 4096 bytes of keys and values (has 5050)"],
+    [
+      { tags: Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`key-${i}`, "v".repeat(500)])) },
+      "tags: must total at most 4096 bytes of keys and values (has 5050)",
+    ],
     [{ tags: { team: 7 } }, "tags.team: must be a string"],
     [{ volume_mounts: { "mnt/data": "vol_1" } }, 'volume_mounts["mnt/data"]: key must be'],
     [{ args: ["ok", 3] }, "args[1]: must be a string"],
@@ -63,7 +75,18 @@ describe("sandbox spec rules, from the spec", () => {
     [{ egress: { allowed_destinations: [""] } }],
     [{ env_groups: [""] }],
   ])("%j is sent as given (no such rule is Porter's)", async (extra) => {
-    s.handle((req, res) => (req.method === "POST" ? json(res, 202, { id: "sbx_1", name: "sbx_1" }) : json(res, 200, { id: "sbx_1", name: "sbx_1", image: "alpine", phase: "queued", created_at: "2026-11-22T00:00:00Z", host: "" })));
+    s.handle((req, res) =>
+      req.method === "POST"
+        ? json(res, 202, { id: "sbx_1", name: "sbx_1" })
+        : json(res, 200, {
+            id: "sbx_1",
+            name: "sbx_1",
+            image: "alpine",
+            phase: "queued",
+            created_at: "2026-11-22T00:00:00Z",
+            host: "",
+          }),
+    );
     const before = s.requests.length;
     await porter.sandboxes.create(spec(extra));
     const sent = s.requests[before]!.json as Record<string, unknown>;
@@ -72,16 +95,34 @@ describe("sandbox spec rules, from the spec", () => {
   });
 
   test("a snapshot can stand in for the image, which is then sent empty", async () => {
-    s.handle((req, res) => (req.method === "POST" ? json(res, 202, { id: "sbx_1", name: "sbx_1" }) : json(res, 200, { id: "sbx_1", name: "sbx_1", image: "", phase: "queued", created_at: "2026-11-22T00:00:00Z", host: "" })));
+    s.handle((req, res) =>
+      req.method === "POST"
+        ? json(res, 202, { id: "sbx_1", name: "sbx_1" })
+        : json(res, 200, {
+            id: "sbx_1",
+            name: "sbx_1",
+            image: "",
+            phase: "queued",
+            created_at: "2026-11-22T00:00:00Z",
+            host: "",
+          }),
+    );
     const before = s.requests.length;
     await porter.sandboxes.create({ snapshot_id: "snap_1", command: ["sleep", "infinity"] });
-    expect(s.requests[before]!.json).toMatchObject({ image: "", snapshot_id: "snap_1", command: ["sleep", "infinity"] });
+    expect(s.requests[before]!.json).toMatchObject({
+      image: "",
+      snapshot_id: "snap_1",
+      command: ["sleep", "infinity"],
+    });
     s.handle((_req, res) => json(res, 500, { error: "no request should arrive" }));
   });
 
   test("a missing image and several faults are all reported at once", async () => {
     const issues = await issuesOf(porter.sandboxes.create({ name: "Bad" } as unknown as SandboxSpec));
-    expect(issues).toEqual(["image: is required unless snapshot_id is set", expect.stringMatching(/^name: must be a DNS label/)]);
+    expect(issues).toEqual([
+      "image: is required unless snapshot_id is set",
+      expect.stringMatching(/^name: must be a DNS label/),
+    ]);
   });
 
   test("the message names the input, the field and the rule, and never echoes a value", async () => {
@@ -96,7 +137,14 @@ describe("other inputs", () => {
   test("exec needs an argv of strings; logs limits come from the spec", async () => {
     s.handle((req, res) =>
       req.path === "/v1/sandbox/sbx_1"
-        ? json(res, 200, { id: "sbx_1", name: "box", image: "alpine", phase: "running", created_at: "2026-11-22T00:00:00Z", host: "" })
+        ? json(res, 200, {
+            id: "sbx_1",
+            name: "box",
+            image: "alpine",
+            phase: "running",
+            created_at: "2026-11-22T00:00:00Z",
+            host: "",
+          })
         : json(res, 500, { error: "no request should arrive" }),
     );
     const box = await porter.sandboxes.get("sbx_1");
@@ -108,17 +156,26 @@ describe("other inputs", () => {
 
   test("list and logs parameters", async () => {
     expect(await issuesOf(porter.sandboxes.list({ page: 0 }))).toEqual(["page: must be at least 1"]);
-    expect(await issuesOf(porter.sandboxes.list({ tags: { "": "v" } }))).toEqual([expect.stringMatching(/^tag\[0\]: must be key=value/)]);
-    expect(await issuesOf(porter.sandboxes.list({ phase: "sleeping" as never }))).toEqual([expect.stringMatching(/^phase\[0\]: must be one of "queued"/)]);
+    expect(await issuesOf(porter.sandboxes.list({ tags: { "": "v" } }))).toEqual([
+      expect.stringMatching(/^tag\[0\]: must be key=value/),
+    ]);
+    expect(await issuesOf(porter.sandboxes.list({ phase: "sleeping" as never }))).toEqual([
+      expect.stringMatching(/^phase\[0\]: must be one of "queued"/),
+    ]);
   });
 
-  test.each(["..", ".", "a/b", "sbx_1/../../v1/volume", "", "a?b=c"])("an id like %j can never address another endpoint", async (id) => {
-    const issues = await issuesOf(porter.sandboxes.get(id));
-    expect(issues.join()).toMatch(/^(id|name): /);
-  });
+  test.each(["..", ".", "a/b", "sbx_1/../../v1/volume", "", "a?b=c"])(
+    "an id like %j can never address another endpoint",
+    async (id) => {
+      const issues = await issuesOf(porter.sandboxes.get(id));
+      expect(issues.join()).toMatch(/^(id|name): /);
+    },
+  );
 
   test("idempotency keys are checked against the spec too", async () => {
-    expect(await issuesOf(porter.sandboxes.create(spec({}), { idempotencyKey: "" }))).toEqual(["Idempotency-Key: must not be empty"]);
+    expect(await issuesOf(porter.sandboxes.create(spec({}), { idempotencyKey: "" }))).toEqual([
+      "Idempotency-Key: must not be empty",
+    ]);
   });
 });
 
@@ -139,7 +196,10 @@ function zodSchema(name: string): z.ZodType {
 }
 
 describe("the SDK's validator agrees with zod on the spec's rules", () => {
-  const text = fc.oneof(fc.constantFrom("", "a", "box-1", "-x", "Box", "/mnt/data", "mnt", "/a/../b", "2", "500m", "4Gi", "x".repeat(70)), fc.string({ maxLength: 8 }));
+  const text = fc.oneof(
+    fc.constantFrom("", "a", "box-1", "-x", "Box", "/mnt/data", "mnt", "/a/../b", "2", "500m", "4Gi", "x".repeat(70)),
+    fc.string({ maxLength: 8 }),
+  );
   const value = fc.oneof(text, fc.integer({ min: -2, max: 70_000 }), fc.constant(1.5), fc.boolean(), fc.constant(null));
   const map = fc.dictionary(text, fc.oneof(text, value), { maxKeys: 4 });
   const sandboxSpec = fc.record(
@@ -159,16 +219,28 @@ describe("the SDK's validator agrees with zod on the spec's rules", () => {
     { requiredKeys: [] },
   );
 
-  test.each(["SandboxSpec", "ExecRequest", "VolumeSpec", "VolumeFileMoveRequest"])("%s: accept and reject the same inputs", (name) => {
-    const zod = zodSchema(name);
-    const input = name === "SandboxSpec" ? sandboxSpec : fc.oneof(fc.record({ command: fc.array(fc.oneof(text, value), { maxLength: 3 }), name: text, from: text, to: text }, { requiredKeys: [] }), value);
-    fc.assert(
-      fc.property(input, (v) => {
-        const issues: { path: string; message: string }[] = [];
-        check({ $ref: name }, v, "", issues);
-        expect(issues.length === 0).toBe(zod.safeParse(v).success);
-      }),
-      { numRuns: 2_000 },
-    );
-  });
+  test.each(["SandboxSpec", "ExecRequest", "VolumeSpec", "VolumeFileMoveRequest"])(
+    "%s: accept and reject the same inputs",
+    (name) => {
+      const zod = zodSchema(name);
+      const input =
+        name === "SandboxSpec"
+          ? sandboxSpec
+          : fc.oneof(
+              fc.record(
+                { command: fc.array(fc.oneof(text, value), { maxLength: 3 }), name: text, from: text, to: text },
+                { requiredKeys: [] },
+              ),
+              value,
+            );
+      fc.assert(
+        fc.property(input, (v) => {
+          const issues: { path: string; message: string }[] = [];
+          check({ $ref: name }, v, "", issues);
+          expect(issues.length === 0).toBe(zod.safeParse(v).success);
+        }),
+        { numRuns: 2_000 },
+      );
+    },
+  );
 });

@@ -2,7 +2,15 @@
 // and searching are in volume-listing.test.ts; writes through the API's 307 in volume-redirects.test.ts.
 import type { ServerResponse } from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ConflictError, NotFoundError, Porter, SandboxError, ServerError, ValidationError, type Volume } from "../../src/index.js";
+import {
+  ConflictError,
+  NotFoundError,
+  Porter,
+  SandboxError,
+  ServerError,
+  ValidationError,
+  type Volume,
+} from "../../src/index.js";
 import { DEFAULTS } from "../../src/core/defaults.js";
 import { json, type TestServer } from "../helpers/http.js";
 import { closeVolume, openVolume } from "../helpers/volume.js";
@@ -37,8 +45,14 @@ describe("readFile and readText", () => {
       // bytes=-n: the last n bytes (all of them when the file is shorter).
       const first = m[1] ? Number(m[1]) : Math.max(0, body.length - Number(m[2]));
       const last = m[1] && m[2] ? Math.min(Number(m[2]), body.length - 1) : body.length - 1;
-      if (first >= body.length) return json(res, 416, { error: "range not satisfiable" }, { "content-range": `bytes */${body.length}` });
-      res.writeHead(206, { "content-type": "application/octet-stream", "content-range": `bytes ${first}-${last}/${body.length}` }).end(body.subarray(first, last + 1));
+      if (first >= body.length)
+        return json(res, 416, { error: "range not satisfiable" }, { "content-range": `bytes */${body.length}` });
+      res
+        .writeHead(206, {
+          "content-type": "application/octet-stream",
+          "content-range": `bytes ${first}-${last}/${body.length}`,
+        })
+        .end(body.subarray(first, last + 1));
     }),
   );
 
@@ -87,14 +101,23 @@ describe("readFile and readText", () => {
   });
 
   it("reads an empty file as empty bytes: Porter answers a ranged read of it 200, with no Content-Range", async () => {
-    server.handle((_req, res) => void res.writeHead(200, { "content-type": "application/octet-stream", "content-length": "0" }).end());
+    server.handle(
+      (_req, res) =>
+        void res.writeHead(200, { "content-type": "application/octet-stream", "content-length": "0" }).end(),
+    );
     for (const range of [undefined, { offset: 0, length: 10 }, { offset: 5 }, { length: 1 }]) {
       const bytes = await volume.readFile("empty.txt", range);
       expect(bytes).toBeInstanceOf(Uint8Array);
       expect(bytes.byteLength).toBe(0);
     }
     expect(await volume.readText("empty.txt", { offset: 0, length: 3 })).toBe("");
-    expect(server.requests.map((r) => r.headers.range)).toEqual([undefined, "bytes=0-9", "bytes=5-", "bytes=0-0", "bytes=0-2"]);
+    expect(server.requests.map((r) => r.headers.range)).toEqual([
+      undefined,
+      "bytes=0-9",
+      "bytes=5-",
+      "bytes=0-0",
+      "bytes=0-2",
+    ]);
   });
 
   it("reports a range past the end as the API's 416", async () => {
@@ -125,7 +148,9 @@ describe("readFile and readText", () => {
   });
 
   it("names every broken field at once", async () => {
-    const error = (await volume.readFile("../x", { offset: -1, length: 0 }).catch((e: unknown) => e)) as ValidationError;
+    const error = (await volume
+      .readFile("../x", { offset: -1, length: 0 })
+      .catch((e: unknown) => e)) as ValidationError;
     expect(error.issues.map((i) => i.path)).toEqual(["path", "offset", "length"]);
   });
 });
@@ -163,7 +188,10 @@ describe("writeFile and writeText", () => {
 
   it("uploads a ReadableStream as it is read", async () => {
     const parts = [new Uint8Array([1, 2]), new Uint8Array([3]), new Uint8Array([4, 5, 6])];
-    await volume.writeFile("s.bin", new ReadableStream<Uint8Array>({ pull: (c) => (parts.length ? c.enqueue(parts.shift()!) : c.close()) }));
+    await volume.writeFile(
+      "s.bin",
+      new ReadableStream<Uint8Array>({ pull: (c) => (parts.length ? c.enqueue(parts.shift()!) : c.close()) }),
+    );
     expect(sent()).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
@@ -184,7 +212,10 @@ describe("writeFile and writeText", () => {
   it("refuses a known size over 1 GiB before sending", async () => {
     const huge = new Blob([]);
     Object.defineProperty(huge, "size", { value: DEFAULTS.maxWriteBytes + 1 });
-    await refused(() => volume.writeFile("big.bin", huge), "invalid writeFile arguments: data: must be at most 1073741824 bytes (1 GiB), the API's limit per file; has 1073741825");
+    await refused(
+      () => volume.writeFile("big.bin", huge),
+      "invalid writeFile arguments: data: must be at most 1073741824 bytes (1 GiB), the API's limit per file; has 1073741825",
+    );
   });
 
   it.each([
@@ -233,14 +264,21 @@ describe("moveFile", () => {
 
   it("is retried when the server says it did not start (503 with Retry-After)", async () => {
     let calls = 0;
-    server.handle((_req, res) => (++calls === 1 ? json(res, 503, { error: "busy" }, { "retry-after": "0" }) : noContent(res)));
+    server.handle((_req, res) =>
+      ++calls === 1 ? json(res, 503, { error: "busy" }, { "retry-after": "0" }) : noContent(res),
+    );
     await volume.moveFile("a", "b");
-    expect(server.requests.map((r) => r.json)).toEqual([{ from: "a", to: "b" }, { from: "a", to: "b" }]);
+    expect(server.requests.map((r) => r.json)).toEqual([
+      { from: "a", to: "b" },
+      { from: "a", to: "b" },
+    ]);
   });
 
   it("reports an existing destination as ConflictError and a missing parent as NotFoundError", async () => {
     server.handle((req, res) =>
-      (req.json as { to: string }).to === "taken" ? json(res, 409, { error: 'destination "taken" already exists' }) : json(res, 404, { error: "no parent" }),
+      (req.json as { to: string }).to === "taken"
+        ? json(res, 409, { error: 'destination "taken" already exists' })
+        : json(res, 404, { error: "no parent" }),
     );
     await expect(volume.moveFile("a", "taken")).rejects.toBeInstanceOf(ConflictError);
     await expect(volume.moveFile("a", "nodir/b")).rejects.toBeInstanceOf(NotFoundError);
@@ -258,7 +296,9 @@ describe("moveFile", () => {
     ["a", "/", 'to: must be the full new path, not a directory to move into, so must not end with "/"'],
     ["datasets", "datasets/old", "to: must not be inside `from` (a directory cannot be moved into itself)"],
     ["/datasets/", "datasets/a/b", "to: must not be inside `from` (a directory cannot be moved into itself)"],
-  ])("moveFile(%j, %j) is refused before any request", async (from, to, message) => refused(() => volume.moveFile(from, to), message));
+  ])("moveFile(%j, %j) is refused before any request", async (from, to, message) =>
+    refused(() => volume.moveFile(from, to), message),
+  );
 
   it("moves a sibling whose name starts with the source's name (not inside it)", async () => {
     server.handle((_req, res) => noContent(res));

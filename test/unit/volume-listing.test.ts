@@ -67,7 +67,11 @@ describe("listdir", () => {
     expect(listing.entries.map((e) => e.name)).toEqual(["datasets", "models", "notes", "results.json"]);
     const datasets = listing.entries[0]!;
     expect(datasets.entries!.map((e) => e.name)).toEqual(["2025", "README.md"]);
-    expect(datasets.entries![0]!.entries!.map((e) => e.name)).toEqual(["TRAIN-notes.txt", "train-000.parquet", "train-001.parquet"]);
+    expect(datasets.entries![0]!.entries!.map((e) => e.name)).toEqual([
+      "TRAIN-notes.txt",
+      "train-000.parquet",
+      "train-001.parquet",
+    ]);
   });
 
   it("lists a directory by path, and keeps the truncated marks of a walk that ran out of budget", async () => {
@@ -77,7 +81,10 @@ describe("listdir", () => {
     expect(listing).toEqual({
       path: "/datasets",
       truncated: true,
-      entries: [{ name: "2025", type: "directory", size_bytes: 0, truncated: true }, { name: "README.md", type: "file", size_bytes: 10, modified_at: "2025-11-21T14:20:45Z" }],
+      entries: [
+        { name: "2025", type: "directory", size_bytes: 0, truncated: true },
+        { name: "README.md", type: "file", size_bytes: 10, modified_at: "2025-11-21T14:20:45Z" },
+      ],
     });
   });
 
@@ -121,13 +128,25 @@ describe("iterdir", () => {
 
   it("with a budget of 1, follows the one directory each listing holds, and flags each listing as cut", async () => {
     serveTree(server, tree, 1);
-    expect(await walk()).toEqual(["/datasets/ truncated", "/datasets/2025/ truncated", "/datasets/2025/TRAIN-notes.txt"]);
+    expect(await walk()).toEqual([
+      "/datasets/ truncated",
+      "/datasets/2025/ truncated",
+      "/datasets/2025/TRAIN-notes.txt",
+    ]);
     expect(listed()).toEqual(["(root)", "/datasets", "/datasets/2025"]);
   });
 
   it("yields a directory holding more entries than the budget with truncated: true, and what its own listing held", async () => {
     serveTree(server, { big: { f0: 1, f1: 1, f2: 1, f3: 1, f4: 1, f5: 1 }, other: { x: 1 } }, 4);
-    expect(await walk()).toEqual(["/big/ truncated", "/big/f0", "/big/f1", "/big/f2", "/big/f3", "/other/", "/other/x"]);
+    expect(await walk()).toEqual([
+      "/big/ truncated",
+      "/big/f0",
+      "/big/f1",
+      "/big/f2",
+      "/big/f3",
+      "/other/",
+      "/other/x",
+    ]);
     expect(listed()).toEqual(["(root)", "/big", "/other"]);
   });
 
@@ -162,20 +181,59 @@ describe("iterdir", () => {
   it("drops the partial entries of a directory marked truncated: its own listing has them all, so none comes twice", async () => {
     server.handle((req, res) => {
       const path = req.query.get("path");
-      if (path === null) return json(res, 200, { path: "/", truncated: true, entries: [{ name: "part", type: "directory", size_bytes: 0, truncated: true, entries: [{ name: "a", type: "file", size_bytes: 1 }] }] });
-      json(res, 200, { path, truncated: false, entries: [{ name: "a", type: "file", size_bytes: 1 }, { name: "b", type: "file", size_bytes: 2 }] });
+      if (path === null)
+        return json(res, 200, {
+          path: "/",
+          truncated: true,
+          entries: [
+            {
+              name: "part",
+              type: "directory",
+              size_bytes: 0,
+              truncated: true,
+              entries: [{ name: "a", type: "file", size_bytes: 1 }],
+            },
+          ],
+        });
+      json(res, 200, {
+        path,
+        truncated: false,
+        entries: [
+          { name: "a", type: "file", size_bytes: 1 },
+          { name: "b", type: "file", size_bytes: 2 },
+        ],
+      });
     });
     expect(await walk()).toEqual(["/part/", "/part/a", "/part/b"]);
     expect(listed()).toEqual(["(root)", "/part"]);
   });
 
   it("does not flag a directory whose own listing carries a subdirectory read in part (it was entered, so the direct entries are all there)", async () => {
-    const sub = (name: string, extra: Record<string, unknown>) => ({ name, type: "directory", size_bytes: 0, ...extra });
+    const sub = (name: string, extra: Record<string, unknown>) => ({
+      name,
+      type: "directory",
+      size_bytes: 0,
+      ...extra,
+    });
     server.handle((req, res) => {
       const answers: Record<string, unknown> = {
         "(root)": { path: "/", truncated: true, entries: [sub("d", { truncated: true })] },
-        "/d": { path: "/d", truncated: true, entries: [sub("big", { truncated: true, entries: [{ name: "x", type: "file", size_bytes: 1 }] }), { name: "f", type: "file", size_bytes: 1 }] },
-        "/d/big": { path: "/d/big", truncated: false, entries: [{ name: "x", type: "file", size_bytes: 1 }, { name: "y", type: "file", size_bytes: 1 }] },
+        "/d": {
+          path: "/d",
+          truncated: true,
+          entries: [
+            sub("big", { truncated: true, entries: [{ name: "x", type: "file", size_bytes: 1 }] }),
+            { name: "f", type: "file", size_bytes: 1 },
+          ],
+        },
+        "/d/big": {
+          path: "/d/big",
+          truncated: false,
+          entries: [
+            { name: "x", type: "file", size_bytes: 1 },
+            { name: "y", type: "file", size_bytes: 1 },
+          ],
+        },
       };
       json(res, 200, answers[req.query.get("path") ?? "(root)"]);
     });
@@ -186,8 +244,16 @@ describe("iterdir", () => {
   it("joins paths onto the directory the API says it walked", async () => {
     server.handle((req, res) =>
       req.query.get("path") === "data//sets"
-        ? json(res, 200, { path: "/data/sets", truncated: false, entries: [{ name: "sub", type: "directory", size_bytes: 0, truncated: true }] })
-        : json(res, 200, { path: "/data/sets/sub", truncated: false, entries: [{ name: "a", type: "file", size_bytes: 1 }] }),
+        ? json(res, 200, {
+            path: "/data/sets",
+            truncated: false,
+            entries: [{ name: "sub", type: "directory", size_bytes: 0, truncated: true }],
+          })
+        : json(res, 200, {
+            path: "/data/sets/sub",
+            truncated: false,
+            entries: [{ name: "a", type: "file", size_bytes: 1 }],
+          }),
     );
     expect(await walk("data//sets")).toEqual(["/data/sets/sub/", "/data/sets/sub/a"]);
     expect(listed()).toEqual(["data//sets", "/data/sets/sub"]);
@@ -197,8 +263,20 @@ describe("iterdir", () => {
     serveTree(server, tree, 5);
     const entries: VolumeTreeEntry[] = [];
     for await (const entry of volume.iterdir()) entries.push(entry);
-    expect(entries.find((e) => e.path === "/datasets")).toEqual({ name: "datasets", type: "directory", size_bytes: 0, path: "/datasets", truncated: false });
-    expect(entries.find((e) => e.path === "/results.json")).toEqual({ name: "results.json", type: "file", size_bytes: 18234, modified_at: "2025-11-21T14:20:45Z", path: "/results.json" });
+    expect(entries.find((e) => e.path === "/datasets")).toEqual({
+      name: "datasets",
+      type: "directory",
+      size_bytes: 0,
+      path: "/datasets",
+      truncated: false,
+    });
+    expect(entries.find((e) => e.path === "/results.json")).toEqual({
+      name: "results.json",
+      type: "file",
+      size_bytes: 18234,
+      modified_at: "2025-11-21T14:20:45Z",
+      path: "/results.json",
+    });
   });
 
   it("is lazy: nothing is sent before iterating, and breaking off stops the listings", async () => {
@@ -209,13 +287,17 @@ describe("iterdir", () => {
     expect(listed()).toEqual(["(root)", "/datasets"]);
   });
 
-  it.each([["datasets"], ["/datasets"], ["datasets/"], ["/datasets/"]])("starting from %j yields /-rooted paths", async (start) => {
-    serveTree(server, tree, 100);
-    expect((await walk(start))[0]).toBe("/datasets/2025/");
-    expect(server.requests[0]!.query.get("path")).toBe(start);
-  });
+  it.each([["datasets"], ["/datasets"], ["datasets/"], ["/datasets/"]])(
+    "starting from %j yields /-rooted paths",
+    async (start) => {
+      serveTree(server, tree, 100);
+      expect((await walk(start))[0]).toBe("/datasets/2025/");
+      expect(server.requests[0]!.query.get("path")).toBe(start);
+    },
+  );
 
-  it("refuses a traversing start before any request", () => refused(() => volume.iterdir("x/../..").next(), "invalid listdir arguments: path"));
+  it("refuses a traversing start before any request", () =>
+    refused(() => volume.iterdir("x/../..").next(), "invalid listdir arguments: path"));
 });
 
 describe("search", () => {
@@ -226,9 +308,20 @@ describe("search", () => {
     const result = await volume.search("Train");
     expect(wire()).toEqual([`GET ${FILES}?search=Train`]);
     // The API's answer holds datasets/ and 2025/ and models/ too (they hold the matches); they are dropped.
-    expect(found(result)).toEqual(["/datasets/2025/TRAIN-notes.txt", "/datasets/2025/train-000.parquet", "/datasets/2025/train-001.parquet", "/models/model-train.bin"]);
+    expect(found(result)).toEqual([
+      "/datasets/2025/TRAIN-notes.txt",
+      "/datasets/2025/train-000.parquet",
+      "/datasets/2025/train-001.parquet",
+      "/models/model-train.bin",
+    ]);
     expect(result).toMatchObject({ path: "/", truncated: false });
-    expect(result.entries[3]).toEqual({ name: "model-train.bin", type: "file", size_bytes: 7, modified_at: "2025-11-21T14:20:45Z", path: "/models/model-train.bin" });
+    expect(result.entries[3]).toEqual({
+      name: "model-train.bin",
+      type: "file",
+      size_bytes: 7,
+      modified_at: "2025-11-21T14:20:45Z",
+      path: "/models/model-train.bin",
+    });
   });
 
   it("finds directories by name, and searches under path", async () => {
@@ -249,7 +342,14 @@ describe("search", () => {
 
   it("keeps only matching names even when the server answers an unpruned listing", async () => {
     server.handle((_req, res) =>
-      json(res, 200, { path: "/", truncated: false, entries: [{ name: "data", type: "directory", size_bytes: 0, entries: [{ name: "a.csv", type: "file", size_bytes: 1 }] }, { name: "b.CSV", type: "file", size_bytes: 2 }] }),
+      json(res, 200, {
+        path: "/",
+        truncated: false,
+        entries: [
+          { name: "data", type: "directory", size_bytes: 0, entries: [{ name: "a.csv", type: "file", size_bytes: 1 }] },
+          { name: "b.CSV", type: "file", size_bytes: 2 },
+        ],
+      }),
     );
     expect(found(await volume.search(".csv"))).toEqual(["/data/a.csv", "/b.CSV"]);
   });

@@ -16,7 +16,12 @@ async function open(over: Record<string, unknown>): Promise<VolumeFixture> {
   return fixture;
 }
 
-const OBJECT = { name: "training-data", type: "object", path: "", object: { bucket: "ml-datasets", prefix: "train/2025", access: "read_only" } };
+const OBJECT = {
+  name: "training-data",
+  type: "object",
+  path: "",
+  object: { bucket: "ml-datasets", prefix: "train/2025", access: "read_only" },
+};
 
 // Every file method, called as a user would, each settled to what it threw or resolved with.
 const calls: [string, (v: Volume) => Promise<unknown>][] = [
@@ -34,7 +39,10 @@ const calls: [string, (v: Volume) => Promise<unknown>][] = [
 describe("file methods on an object volume", () => {
   it.each(calls)("%s is refused with ObjectVolumeError naming the volume, before any request", async (method, call) => {
     const { server, volume } = await open(OBJECT);
-    const error = (await call(volume).then(() => undefined, (e: unknown) => e)) as ObjectVolumeError;
+    const error = (await call(volume).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as ObjectVolumeError;
     expect(error).toBeInstanceOf(ObjectVolumeError);
     expect(error).toBeInstanceOf(SandboxError);
     expect(error.name).toBe("ObjectVolumeError");
@@ -55,7 +63,9 @@ describe("file methods on an object volume", () => {
 
   it("names the volume without a bucket when the record carries no object settings", async () => {
     const { volume } = await open({ type: "object", path: "" });
-    await expect(volume.listdir()).rejects.toThrow(/^listdir: volume data \(vol_1\) is an object volume, and Porter's API/);
+    await expect(volume.listdir()).rejects.toThrow(
+      /^listdir: volume data \(vol_1\) is an object volume, and Porter's API/,
+    );
   });
 
   it("lifecycle methods still work: refresh() reaches the API", async () => {

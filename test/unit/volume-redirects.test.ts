@@ -15,7 +15,10 @@ let other: TestServer;
 const CREDENTIALS = { cookie: "session=abc123", "proxy-authorization": "Basic cHJveHk6cGFzcw==" };
 
 beforeEach(async () => {
-  ({ server, porter, volume } = await openVolume({}, { apiKey: "secret-key", defaultHeaders: { ...CREDENTIALS, "x-team": "ml" } }));
+  ({ server, porter, volume } = await openVolume(
+    {},
+    { apiKey: "secret-key", defaultHeaders: { ...CREDENTIALS, "x-team": "ml" } },
+  ));
   other = await startServer((_req, res) => noContent(res));
 });
 afterEach(async () => {
@@ -25,7 +28,8 @@ afterEach(async () => {
 
 const CONTENT = "/v1/volume/vol_1/files/content";
 const noContent = (res: ServerResponse) => void res.writeHead(204).end();
-const redirect = (res: ServerResponse, status: number, location: string) => void res.writeHead(status, { location }).end();
+const redirect = (res: ServerResponse, status: number, location: string) =>
+  void res.writeHead(status, { location }).end();
 
 /** The API: a write to the content endpoint is answered `status` to `location`; anything else 204. */
 function redirectWrites(location: () => string, status = 307): void {
@@ -45,34 +49,53 @@ const expected: Record<string, number[]> = {
 const sent = (r: Recorded) => Array.from(r.body);
 
 describe("a write answered with a redirect", () => {
-  it.each(bodies)("sends %s again, with its method and credentials, to a Location on the same origin", async (what, data) => {
-    redirectWrites(() => "/v1/internal/write?token=t1");
-    await volume.writeFile("out/result.bin", data());
-    expect(server.requests.map((r) => `${r.method} ${r.url}`)).toEqual([`PUT ${CONTENT}?path=out%2Fresult.bin`, "PUT /v1/internal/write?token=t1"]);
-    for (const r of server.requests) {
-      expect(sent(r)).toEqual(expected[what]);
-      expect(r.headers["content-type"]).toBe("application/octet-stream");
-      expect([r.headers.authorization, r.headers.cookie, r.headers["proxy-authorization"]]).toEqual(["Bearer secret-key", CREDENTIALS.cookie, CREDENTIALS["proxy-authorization"]]);
-    }
-  });
+  it.each(bodies)(
+    "sends %s again, with its method and credentials, to a Location on the same origin",
+    async (what, data) => {
+      redirectWrites(() => "/v1/internal/write?token=t1");
+      await volume.writeFile("out/result.bin", data());
+      expect(server.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+        `PUT ${CONTENT}?path=out%2Fresult.bin`,
+        "PUT /v1/internal/write?token=t1",
+      ]);
+      for (const r of server.requests) {
+        expect(sent(r)).toEqual(expected[what]);
+        expect(r.headers["content-type"]).toBe("application/octet-stream");
+        expect([r.headers.authorization, r.headers.cookie, r.headers["proxy-authorization"]]).toEqual([
+          "Bearer secret-key",
+          CREDENTIALS.cookie,
+          CREDENTIALS["proxy-authorization"],
+        ]);
+      }
+    },
+  );
 
-  it.each(bodies)("sends %s to another origin without Authorization, Cookie or Proxy-Authorization", async (what, data) => {
-    redirectWrites(() => `${other.url}/write/vol_1?sig=s1`);
-    await volume.writeFile("out/result.bin", data());
-    expect(server.requests).toHaveLength(1);
-    expect(server.requests[0]!.headers.authorization).toBe("Bearer secret-key");
-    expect(other.requests.map((r) => `${r.method} ${r.url}`)).toEqual(["PUT /write/vol_1?sig=s1"]);
-    const hop = other.requests[0]!;
-    expect(sent(hop)).toEqual(expected[what]);
-    expect(hop.headers["content-type"]).toBe("application/octet-stream");
-    expect([hop.headers.authorization, hop.headers.cookie, hop.headers["proxy-authorization"]]).toEqual([undefined, undefined, undefined]);
-    // Headers that carry no credential go along.
-    expect(hop.headers["x-team"]).toBe("ml");
-  });
+  it.each(bodies)(
+    "sends %s to another origin without Authorization, Cookie or Proxy-Authorization",
+    async (what, data) => {
+      redirectWrites(() => `${other.url}/write/vol_1?sig=s1`);
+      await volume.writeFile("out/result.bin", data());
+      expect(server.requests).toHaveLength(1);
+      expect(server.requests[0]!.headers.authorization).toBe("Bearer secret-key");
+      expect(other.requests.map((r) => `${r.method} ${r.url}`)).toEqual(["PUT /write/vol_1?sig=s1"]);
+      const hop = other.requests[0]!;
+      expect(sent(hop)).toEqual(expected[what]);
+      expect(hop.headers["content-type"]).toBe("application/octet-stream");
+      expect([hop.headers.authorization, hop.headers.cookie, hop.headers["proxy-authorization"]]).toEqual([
+        undefined,
+        undefined,
+        undefined,
+      ]);
+      // Headers that carry no credential go along.
+      expect(hop.headers["x-team"]).toBe("ml");
+    },
+  );
 
   it("keeps the credentials dropped when a later hop comes back to the API's origin", async () => {
     redirectWrites(() => `${other.url}/bounce`);
-    other.handle((req, res) => (req.path === "/bounce" ? redirect(res, 307, `${server.url}/v1/internal/write`) : noContent(res)));
+    other.handle((req, res) =>
+      req.path === "/bounce" ? redirect(res, 307, `${server.url}/v1/internal/write`) : noContent(res),
+    );
     await volume.writeText("a.txt", "abc");
     expect(server.requests.map((r) => [r.path, r.headers.authorization, r.headers.cookie])).toEqual([
       [CONTENT, "Bearer secret-key", CREDENTIALS.cookie],
@@ -84,12 +107,19 @@ describe("a write answered with a redirect", () => {
   it("follows a 308 the same way", async () => {
     redirectWrites(() => `${other.url}/write`, 308);
     await volume.writeText("a.txt", "abc");
-    expect(other.requests.map((r) => [r.method, r.body.toString(), r.headers.authorization])).toEqual([["PUT", "abc", undefined]]);
+    expect(other.requests.map((r) => [r.method, r.body.toString(), r.headers.authorization])).toEqual([
+      ["PUT", "abc", undefined],
+    ]);
   });
 
   it("surfaces the final location's error", async () => {
     redirectWrites(() => `${other.url}/write`);
-    other.handle((_req, res) => void res.writeHead(403, { "content-type": "application/json" }).end(JSON.stringify({ error: "signature expired" })));
+    other.handle(
+      (_req, res) =>
+        void res
+          .writeHead(403, { "content-type": "application/json" })
+          .end(JSON.stringify({ error: "signature expired" })),
+    );
     const error = (await volume.writeText("a.txt", "abc").catch((e: unknown) => e)) as SandboxError;
     expect(error.statusCode).toBe(403);
     expect(error.message).toContain("signature expired");
@@ -107,7 +137,9 @@ describe("a streamed write answered with a redirect", () => {
     ["another origin", () => `${other.url}/write?sig=SECRET-SIGNATURE`],
   ])("fails with StreamRedirectError for a Location on %s, and sends nothing there", async (_where, location) => {
     redirectWrites(location);
-    const error = (await volume.writeFile("big.bin", streamOf([1, 2], [3])).catch((e: unknown) => e)) as StreamRedirectError;
+    const error = (await volume
+      .writeFile("big.bin", streamOf([1, 2], [3]))
+      .catch((e: unknown) => e)) as StreamRedirectError;
     expect(error).toBeInstanceOf(StreamRedirectError);
     expect(error).toBeInstanceOf(SandboxError);
     expect(error.name).toBe("StreamRedirectError");

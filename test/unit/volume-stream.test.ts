@@ -26,7 +26,8 @@ function serve(content: Uint8Array, lastModified: () => string = () => "Fri, 21 
     if (!m) return void res.writeHead(200, { "content-type": "application/octet-stream" }).end(content);
     const first = Number(m[1]);
     const last = m[2] ? Math.min(Number(m[2]), content.length - 1) : content.length - 1;
-    if (first >= content.length) return json(res, 416, { error: "range not satisfiable" }, { "content-range": `bytes */${content.length}` });
+    if (first >= content.length)
+      return json(res, 416, { error: "range not satisfiable" }, { "content-range": `bytes */${content.length}` });
     res.writeHead(206, {
       "content-type": "application/octet-stream",
       "content-range": `bytes ${first}-${last}/${content.length}`,
@@ -49,8 +50,13 @@ describe("stream", () => {
     serve(content);
     const chunks = await collect(volume.stream("/big.bin", { chunkBytes: 1000 }));
     // The size comes with the first answer's Content-Range, so the last request asks for exactly what is left.
-    expect(ranges()).toEqual([...Array.from({ length: 10 }, (_, i) => `bytes=${i * 1000}-${i * 1000 + 999}`), "bytes=10000-10499"]);
-    expect(server.requests.every((r) => r.method === "GET" && r.url === "/v1/volume/vol_1/files/content?path=%2Fbig.bin")).toBe(true);
+    expect(ranges()).toEqual([
+      ...Array.from({ length: 10 }, (_, i) => `bytes=${i * 1000}-${i * 1000 + 999}`),
+      "bytes=10000-10499",
+    ]);
+    expect(
+      server.requests.every((r) => r.method === "GET" && r.url === "/v1/volume/vol_1/files/content?path=%2Fbig.bin"),
+    ).toBe(true);
     expect(chunks.map((c) => c.length)).toEqual([...Array(10).fill(1000), 500]);
     expect(concat(chunks)).toEqual(content);
   });
@@ -100,7 +106,15 @@ describe("stream", () => {
   });
 
   it("gives an empty stream for an empty file, which Porter answers 200 with no Content-Range", async () => {
-    server.handle((_req, res) => void res.writeHead(200, { "content-type": "application/octet-stream", "last-modified": "Fri, 21 Nov 2025 14:20:45 GMT" }).end());
+    server.handle(
+      (_req, res) =>
+        void res
+          .writeHead(200, {
+            "content-type": "application/octet-stream",
+            "last-modified": "Fri, 21 Nov 2025 14:20:45 GMT",
+          })
+          .end(),
+    );
     expect(await collect(volume.stream("empty", { chunkBytes: 1000 }))).toEqual([]);
     expect(await collect(volume.stream("empty", { chunkBytes: 1000, offset: 10, length: 5 }))).toEqual([]);
     expect(ranges()).toEqual(["bytes=0-999", "bytes=10-14"]);
@@ -115,8 +129,14 @@ describe("stream", () => {
   it("errors rather than end early when the file is replaced by an empty one mid-stream (a 200 with another size)", async () => {
     const content = bytesOf(3000);
     server.handle((_req, res) => {
-      if (server.requests.length > 1) return void res.writeHead(200, { "last-modified": "Fri, 21 Nov 2025 14:20:45 GMT" }).end();
-      res.writeHead(206, { "content-range": `bytes 0-999/${content.length}`, "last-modified": "Fri, 21 Nov 2025 14:20:45 GMT" }).end(content.subarray(0, 1000));
+      if (server.requests.length > 1)
+        return void res.writeHead(200, { "last-modified": "Fri, 21 Nov 2025 14:20:45 GMT" }).end();
+      res
+        .writeHead(206, {
+          "content-range": `bytes 0-999/${content.length}`,
+          "last-modified": "Fri, 21 Nov 2025 14:20:45 GMT",
+        })
+        .end(content.subarray(0, 1000));
     });
     const reader = volume.stream("f", { chunkBytes: 1000 }).getReader();
     expect((await reader.read()).value).toHaveLength(1000);
@@ -198,7 +218,10 @@ describe("stream", () => {
     [{ chunkBytes: 1.5 }, "chunkBytes: must be a whole number of bytes, 1 or more"],
     [{ offset: -1 }, "offset: must be a whole number of bytes, 0 or more"],
     [{ length: 0 }, "length: must be a whole number of bytes, 1 or more"],
-    [{ suffix: 10 }, "suffix: is not supported by stream, which reads forward from offset; use readFile(path, { suffix })"],
+    [
+      { suffix: 10 },
+      "suffix: is not supported by stream, which reads forward from offset; use readFile(path, { suffix })",
+    ],
   ])("refuses %j when called, before any request", (opts, message) => {
     // `suffix` is a readFile option that stream's type refuses; a JavaScript caller may still pass it.
     expect(() => volume.stream("f", opts as never)).toThrow(ValidationError);

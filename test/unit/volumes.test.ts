@@ -37,7 +37,11 @@ const wire = () => server.requests.map((r) => `${r.method} ${r.url}`);
 
 describe("porter.volumes.list", () => {
   it("GETs /v1/volume and returns handles with the wire names unchanged", async () => {
-    server.handle((_req, res) => json(res, 200, { volumes: [record({ attached_to: ["sbx_a"] }), record({ id: "vol_2", name: "b", phase: "pending" })] }));
+    server.handle((_req, res) =>
+      json(res, 200, {
+        volumes: [record({ attached_to: ["sbx_a"] }), record({ id: "vol_2", name: "b", phase: "pending" })],
+      }),
+    );
     const volumes = await porter.volumes.list();
     expect(wire()).toEqual(["GET /v1/volume"]);
     expect(volumes.map((v) => v instanceof Volume)).toEqual([true, true]);
@@ -50,7 +54,9 @@ describe("porter.volumes.list", () => {
 describe("porter.volumes.create", () => {
   it("POSTs the spec as JSON with one Idempotency-Key kept across a 503-then-201 retry", async () => {
     let calls = 0;
-    server.handle((_req, res) => (++calls === 1 ? json(res, 503, { error: "busy" }) : json(res, 201, record({ phase: "pending" }))));
+    server.handle((_req, res) =>
+      ++calls === 1 ? json(res, 503, { error: "busy" }) : json(res, 201, record({ phase: "pending" })),
+    );
     const volume = await porter.volumes.create({ name: "data" });
     expect(wire()).toEqual(["POST /v1/volume", "POST /v1/volume"]);
     const [a, b] = server.requests;
@@ -61,7 +67,12 @@ describe("porter.volumes.create", () => {
     expect(b!.headers["idempotency-key"]).toBe(a!.headers["idempotency-key"]);
     expect(volume).toBeInstanceOf(Volume);
     expect(volume.phase).toBe("pending");
-    expect(volume.lastResponse).toMatchObject({ status: 201, attempts: 2, replayed: false, idempotencyKey: a!.headers["idempotency-key"] });
+    expect(volume.lastResponse).toMatchObject({
+      status: 201,
+      attempts: 2,
+      replayed: false,
+      idempotencyKey: a!.headers["idempotency-key"],
+    });
   });
 
   it("sends the caller's idempotency key, and {} for an unnamed volume", async () => {
@@ -85,7 +96,9 @@ describe("porter.volumes.create", () => {
 
 describe("porter.volumes.get and delete", () => {
   it("resolves a name through the lookup endpoint, and passes an id straight through", async () => {
-    server.handle((req, res) => (req.path === "/v1/volume/lookup" ? json(res, 200, { id: "vol_1" }) : json(res, 200, record())));
+    server.handle((req, res) =>
+      req.path === "/v1/volume/lookup" ? json(res, 200, { id: "vol_1" }) : json(res, 200, record()),
+    );
     const byName = await porter.volumes.get("data");
     const byId = await porter.volumes.get("vol_1");
     expect(wire()).toEqual(["GET /v1/volume/lookup?name=data", "GET /v1/volume/vol_1", "GET /v1/volume/vol_1"]);
@@ -166,7 +179,9 @@ describe("deleting an attached volume", () => {
     expect(error.requestId).toBe("req_9");
     expect(error.volumeId).toBe("vol_1");
     expect(error.attached_to).toEqual(["sbx_a", "sbx_b"]);
-    expect(error.message).toBe("volume vol_1 cannot be deleted: it is attached to sandboxes sbx_a, sbx_b; terminate them first (request req_9)");
+    expect(error.message).toBe(
+      "volume vol_1 cannot be deleted: it is attached to sandboxes sbx_a, sbx_b; terminate them first (request req_9)",
+    );
     expect(wire()).toEqual(["GET /v1/volume/lookup?name=data", "DELETE /v1/volume/vol_1", "GET /v1/volume/vol_1"]);
   });
 
@@ -180,7 +195,9 @@ describe("deleting an attached volume", () => {
   });
 
   it("still raises VolumeInUseError when the record cannot be read", async () => {
-    server.handle((req, res) => (req.method === "DELETE" ? json(res, 409, { error: "attached" }) : json(res, 404, { error: "gone" })));
+    server.handle((req, res) =>
+      req.method === "DELETE" ? json(res, 409, { error: "attached" }) : json(res, 404, { error: "gone" }),
+    );
     const error = (await porter.volumes.delete("vol_1").catch((e: unknown) => e)) as VolumeInUseError;
     expect(error).toBeInstanceOf(VolumeInUseError);
     expect(error.attached_to).toEqual([]);

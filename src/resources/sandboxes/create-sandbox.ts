@@ -34,9 +34,7 @@ const EVERY_PHASE: StatusResponsePhase[] = ["queued", "creating", "running", "su
 
 /** How a create ended: the API answered it, or an earlier attempt's sandbox was found by its tag. */
 export type Created =
-  | { kind: "answered"; outcome: Outcome<CreateResponse> }
-  | { kind: "found"; outcome: Outcome<StatusResponse> };
-
+  { kind: "answered"; outcome: Outcome<CreateResponse> } | { kind: "found"; outcome: Outcome<StatusResponse> };
 
 export class SandboxCreation {
   readonly #transport: Transport;
@@ -111,7 +109,8 @@ export class SandboxCreation {
     });
     if (found) return found;
     if (conflictAfterUnknown) throw error;
-    if (this.#attempts > this.#maxRetries) throw explainUnknown(error, this.#key, "no sandbox carrying its tag was found", this.#findHint());
+    if (this.#attempts > this.#maxRetries)
+      throw explainUnknown(error, this.#key, "no sandbox carrying its tag was found", this.#findHint());
     return undefined;
   }
 
@@ -121,7 +120,9 @@ export class SandboxCreation {
     const named = this.#body.name !== undefined;
     if (conflictAfterUnknown) throw error;
     if (named && this.#attempts <= this.#maxRetries) return undefined;
-    const why = named ? "its retries are used up" : "an unnamed create is not sent again without its tag (idempotencyTag: false)";
+    const why = named
+      ? "its retries are used up"
+      : "an unnamed create is not sent again without its tag (idempotencyTag: false)";
     const find = named ? `porter.sandboxes.get("${this.#body.name}")` : "porter.sandboxes.list() (it carries no tag)";
     throw explainUnknown(error, this.#key, why, find);
   }
@@ -133,7 +134,12 @@ export class SandboxCreation {
   /** The sandbox carrying this call's key, the oldest if a late attempt made a second one. */
   async #findTagged(): Promise<Outcome<StatusResponse> | undefined> {
     const query = { tag: [`${IDEMPOTENCY_TAG}=${this.#key}`], phase: EVERY_PHASE };
-    const listed = await invoke(this.#transport, "listSandboxes", { query }, { ...this.#options(), idempotencyKey: undefined });
+    const listed = await invoke(
+      this.#transport,
+      "listSandboxes",
+      { query },
+      { ...this.#options(), idempotencyKey: undefined },
+    );
     const oldestFirst = [...listed.data.sandboxes].sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at));
     const record = oldestFirst[0];
     if (!record) return undefined;
@@ -154,10 +160,12 @@ function withKeyTag(spec: SandboxSpec, key: string): SandboxSpec {
     validateBody("createSandbox", tagged, "sandbox spec");
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
-    throw new ValidationError("sandbox spec", [{
-      path: "tags",
-      message: `leave no room for the tag "${IDEMPOTENCY_TAG}" the SDK adds so that a create whose answer is lost can be found (at most 15 keys and about 4000 bytes of your own), or turn it off with the client option idempotencyTag: false`,
-    }]);
+    throw new ValidationError("sandbox spec", [
+      {
+        path: "tags",
+        message: `leave no room for the tag "${IDEMPOTENCY_TAG}" the SDK adds so that a create whose answer is lost can be found (at most 15 keys and about 4000 bytes of your own), or turn it off with the client option idempotencyTag: false`,
+      },
+    ]);
   }
   return tagged;
 }

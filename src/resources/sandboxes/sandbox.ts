@@ -7,7 +7,14 @@ import type { RequestOptions } from "../../core/options.js";
 import type { Outcome } from "../../core/response-info.js";
 import { Snapshot } from "../snapshots.js";
 import type {
-  ExecResponse, LogLine, MetricSummaryResponse, SandboxMetric, SandboxMetricsResponse, SnapshotSpec, StatusResponse, StatusResponsePhase,
+  ExecResponse,
+  LogLine,
+  MetricSummaryResponse,
+  SandboxMetric,
+  SandboxMetricsResponse,
+  SnapshotSpec,
+  StatusResponse,
+  StatusResponsePhase,
 } from "../../core/types.js";
 import { pollUntil, type WaitOptions } from "../../internal/wait.js";
 
@@ -129,17 +136,25 @@ export class Sandbox {
    * the command (429, or 503 with Retry-After, or a connection that was never made).
    */
   async exec(command: string[], options?: RequestOptions): Promise<WithResponse<ExecResponse>> {
-    const outcome = await invoke(this.#transport, "execSandbox", { path: { id: this.id }, body: { command } }, options, {
-      retry: "unstarted",
-      timeoutMs: Infinity,
-      label: "exec command",
-    });
+    const outcome = await invoke(
+      this.#transport,
+      "execSandbox",
+      { path: { id: this.id }, body: { command } },
+      options,
+      {
+        retry: "unstarted",
+        timeoutMs: Infinity,
+        label: "exec command",
+      },
+    );
     return attach(outcome.data, outcome);
   }
 
   /** Fetches structured log lines (the workload's output and every exec's, with `exec_id`). */
   async logs(query: LogsOptions = {}, options?: RequestOptions): Promise<WithResponse<LogLine[]>> {
-    const outcome = await invoke(this.#transport, "getSandboxLogs", { path: { id: this.id }, query }, options, { label: "logs options" });
+    const outcome = await invoke(this.#transport, "getSandboxLogs", { path: { id: this.id }, query }, options, {
+      label: "logs options",
+    });
     return attach(outcome.data.logs, outcome);
   }
 
@@ -154,8 +169,17 @@ export class Sandbox {
    * if (summary.has_data) console.log(`${summary.cpu_cores_p90} cores, ${summary.mem_bytes_p90} bytes at p90`);
    * ```
    */
-  async metricsSummary(query: MetricsSummaryOptions = {}, options?: RequestOptions): Promise<WithResponse<MetricSummaryResponse>> {
-    const outcome = await invoke(this.#transport, "getSandboxMetricsSummary", { path: { id: this.id }, query }, options, { label: "metrics options" });
+  async metricsSummary(
+    query: MetricsSummaryOptions = {},
+    options?: RequestOptions,
+  ): Promise<WithResponse<MetricSummaryResponse>> {
+    const outcome = await invoke(
+      this.#transport,
+      "getSandboxMetricsSummary",
+      { path: { id: this.id }, query },
+      options,
+      { label: "metrics options" },
+    );
     return attach(outcome.data, outcome);
   }
 
@@ -171,7 +195,13 @@ export class Sandbox {
    */
   async metrics(query: MetricsOptions, options?: RequestOptions): Promise<WithResponse<SandboxMetricsResponse>> {
     const wire = { metric: query.metric, start_time_utc: utc(query.start), end_time_utc: utc(query.end) };
-    const outcome = await invoke(this.#transport, "getSandboxMetrics", { path: { id: this.id }, query: wire }, options, { label: "metrics options" });
+    const outcome = await invoke(
+      this.#transport,
+      "getSandboxMetrics",
+      { path: { id: this.id }, query: wire },
+      options,
+      { label: "metrics options" },
+    );
     return attach(outcome.data, outcome);
   }
 
@@ -186,7 +216,9 @@ export class Sandbox {
    * ```
    */
   async snapshot(spec: SnapshotSpec = {}, options?: RequestOptions): Promise<Snapshot> {
-    const outcome = await invoke(this.#transport, "createSnapshot", { path: { id: this.id }, body: spec }, options, { label: "snapshot spec" });
+    const outcome = await invoke(this.#transport, "createSnapshot", { path: { id: this.id }, body: spec }, options, {
+      label: "snapshot spec",
+    });
     return new Snapshot(this.#transport, outcome.data, outcome);
   }
 
@@ -196,27 +228,38 @@ export class Sandbox {
     const remaining = deadlineFor(options);
     await invoke(this.#transport, "terminateSandbox", { path: { id: this.id } }, remaining(), { read: "none" });
     // Termination can take a moment on the server; report the record once it has ended.
-    await pollUntil(`sandbox ${this.name} to end`, async (signal, left) => {
-      const record = await this.refresh({ ...options, signal, totalTimeoutMs: left });
-      return ENDED_PHASES.includes(record.phase) ? record : undefined;
-    }, { signal: options?.signal, timeoutMs: remaining()?.totalTimeoutMs ?? 30_000, pollIntervalMs: 100 });
+    await pollUntil(
+      `sandbox ${this.name} to end`,
+      async (signal, left) => {
+        const record = await this.refresh({ ...options, signal, totalTimeoutMs: left });
+        return ENDED_PHASES.includes(record.phase) ? record : undefined;
+      },
+      { signal: options?.signal, timeoutMs: remaining()?.totalTimeoutMs ?? 30_000, pollIntervalMs: 100 },
+    );
     return this;
   }
-
 
   /** Resolves with this handle once the sandbox is `running`; fails at once with
    * `SandboxNotRunningError` if it ends instead, and with `SandboxTimeoutError` after `timeoutMs`. */
   async waitUntilRunning(options: WaitOptions = {}): Promise<this> {
-    await pollUntil(`sandbox ${this.name} to be running`, async (signal, left) => {
-      // Always asked afresh: a handle from an old page may say running of a sandbox that has ended.
-      await this.refresh({ signal, totalTimeoutMs: left });
-      if (this.phase === "running") return true;
-      if (ENDED_PHASES.includes(this.phase)) {
-        const exit = typeof this.exit_code === "number" ? ` with exit code ${this.exit_code}` : "";
-        throw new SandboxNotRunningError(`sandbox ${this.name} is ${this.phase}${exit}; it will never run`, this.phase, this.exit_code);
-      }
-      return undefined;
-    }, options);
+    await pollUntil(
+      `sandbox ${this.name} to be running`,
+      async (signal, left) => {
+        // Always asked afresh: a handle from an old page may say running of a sandbox that has ended.
+        await this.refresh({ signal, totalTimeoutMs: left });
+        if (this.phase === "running") return true;
+        if (ENDED_PHASES.includes(this.phase)) {
+          const exit = typeof this.exit_code === "number" ? ` with exit code ${this.exit_code}` : "";
+          throw new SandboxNotRunningError(
+            `sandbox ${this.name} is ${this.phase}${exit}; it will never run`,
+            this.phase,
+            this.exit_code,
+          );
+        }
+        return undefined;
+      },
+      options,
+    );
     return this;
   }
 

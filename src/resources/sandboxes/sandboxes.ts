@@ -9,7 +9,14 @@ import { attach, type ResponseInfo, type WithResponse } from "../../core/respons
 import type { Transport } from "../../internal/transport.js";
 import type { RequestOptions } from "../../core/options.js";
 import type { Outcome } from "../../core/response-info.js";
-import type { CountResponse, CreateResponse, FilterValues, SandboxSpec, StatusResponse, StatusResponsePhase } from "../../core/types.js";
+import type {
+  CountResponse,
+  CreateResponse,
+  FilterValues,
+  SandboxSpec,
+  StatusResponse,
+  StatusResponsePhase,
+} from "../../core/types.js";
 import { SandboxCreation, type Created } from "./create-sandbox.js";
 import { ValidationError, type ValidationIssue } from "../../core/errors.js";
 
@@ -23,7 +30,8 @@ import { ValidationError, type ValidationIssue } from "../../core/errors.js";
  * const fromSnapshot: CreateSandboxSpec = { snapshot_id: "snap_01jc9a2b4c6d8e0f2g4h6j8k0m", ttl_seconds: 600 };
  * ```
  */
-export type CreateSandboxSpec = SandboxSpec | (Omit<SandboxSpec, "image" | "snapshot_id"> & { image?: string | undefined; snapshot_id: string });
+export type CreateSandboxSpec =
+  SandboxSpec | (Omit<SandboxSpec, "image" | "snapshot_id"> & { image?: string | undefined; snapshot_id: string });
 
 /** The wire body: `image` sent empty when a snapshot is the image, as Porter's API expects. */
 function toSandboxSpec(spec: CreateSandboxSpec): SandboxSpec {
@@ -31,7 +39,13 @@ function toSandboxSpec(spec: CreateSandboxSpec): SandboxSpec {
   const issues: ValidationIssue[] = [];
   const fromSnapshot = typeof spec.snapshot_id === "string";
   if (!spec.image && !fromSnapshot) {
-    issues.push({ path: "image", message: spec.image === undefined ? "is required unless snapshot_id is set" : "must not be empty unless snapshot_id is set" });
+    issues.push({
+      path: "image",
+      message:
+        spec.image === undefined
+          ? "is required unless snapshot_id is set"
+          : "must not be empty unless snapshot_id is set",
+    });
   }
   // Every fault at once: the image's, and those of the rest of the spec.
   try {
@@ -198,8 +212,14 @@ export class Sandboxes {
   // Without the idempotency tag, a name conflict after an attempt whose outcome is unknown can be this
   // call's own doing; even then only a sandbox that matches everything its status shows of the spec,
   // created after the call began, is taken for it.
-  async #ownEarlierAttempt(error: unknown, spec: SandboxSpec, began: number, options?: RequestOptions): Promise<Sandbox | undefined> {
-    if (!(error instanceof ConflictError) || error.code !== "conflict" || error.uncertainAttempts < 1 || !spec.name) return undefined;
+  async #ownEarlierAttempt(
+    error: unknown,
+    spec: SandboxSpec,
+    began: number,
+    options?: RequestOptions,
+  ): Promise<Sandbox | undefined> {
+    if (!(error instanceof ConflictError) || error.code !== "conflict" || error.uncertainAttempts < 1 || !spec.name)
+      return undefined;
     const existing = await this.get(spec.name, options).catch(() => undefined);
     if (!existing) return undefined;
     const certain =
@@ -236,7 +256,9 @@ export class Sandboxes {
     if (known) return known;
     if (!matches("Name", nameOrId)) return nameOrId;
     try {
-      const { data } = await invoke(this.#transport, "lookupSandbox", { query: { name: nameOrId } }, options, { label: "sandbox name" });
+      const { data } = await invoke(this.#transport, "lookupSandbox", { query: { name: nameOrId } }, options, {
+        label: "sandbox name",
+      });
       this.#ids.set(nameOrId, data.id);
       return data.id;
     } catch (error) {
@@ -258,7 +280,9 @@ export class Sandboxes {
    */
   list(params: ListSandboxesParams = {}, options?: RequestOptions): PagePromise<Sandbox, SandboxPageExtra> {
     const fetchPage = async (page: number): Promise<SandboxPage> => {
-      const outcome = await invoke(this.#transport, "listSandboxes", { query: toListQuery(params, page) }, options, { label: "list filters" });
+      const outcome = await invoke(this.#transport, "listSandboxes", { query: toListQuery(params, page) }, options, {
+        label: "list filters",
+      });
       const { sandboxes, pagination, filter_values } = outcome.data;
       const items = sandboxes.map((record) => new Sandbox(this.#transport, record));
       return attach(makePage(items, pagination, { filter_values }, fetchPage), outcome);
@@ -274,7 +298,10 @@ export class Sandboxes {
    * const { points, granularity_ms } = await porter.sandboxes.counts({ tags: { workflow: "demo" } });
    * ```
    */
-  async counts(params: Omit<ListSandboxesParams, "page" | "include_filter_values"> = {}, options?: RequestOptions): Promise<WithResponse<CountResponse>> {
+  async counts(
+    params: Omit<ListSandboxesParams, "page" | "include_filter_values"> = {},
+    options?: RequestOptions,
+  ): Promise<WithResponse<CountResponse>> {
     // `toQuery` leaves `page` undefined, which is not sent; a stray `include_filter_values` is dropped.
     const { include_filter_values: _i, ...query } = toQuery(params);
     const outcome = await invoke(this.#transport, "countSandboxes", { query }, options, { label: "count filters" });

@@ -114,9 +114,15 @@ export async function deleteVolume(transport: Transport, id: string, options?: R
     const attached = isIds(holders) ? holders : [];
     const who = attached.length ? `sandboxes ${attached.join(", ")}` : "a sandbox (the API did not say which)";
     // The 409's own fields (status, code, body, request id) carry over; `attempts` is set below.
-    const inUse = new VolumeInUseError(`volume ${id} cannot be deleted: it is attached to ${who}; terminate them first${error.requestId ? ` (request ${error.requestId})` : ""}`, {
-      ...error, cause: error, volumeId: id, attached_to: attached,
-    });
+    const inUse = new VolumeInUseError(
+      `volume ${id} cannot be deleted: it is attached to ${who}; terminate them first${error.requestId ? ` (request ${error.requestId})` : ""}`,
+      {
+        ...error,
+        cause: error,
+        volumeId: id,
+        attached_to: attached,
+      },
+    );
     inUse.attempts = error.attempts;
     throw inUse;
   }

@@ -122,10 +122,14 @@ export function wholeBytes(field: string, value: number, min: number, issues: Va
 
 /** Checks a byte range; returns its first byte and its end (exclusive; Infinity when it runs to the end
  * of the file). */
-export function byteRange({ offset = 0, length }: ByteRange, issues: ValidationIssue[]): { offset: number; end: number } {
+export function byteRange(
+  { offset = 0, length }: ByteRange,
+  issues: ValidationIssue[],
+): { offset: number; end: number } {
   const end = offset + (length ?? Infinity);
   wholeBytes("offset", offset, 0, issues);
-  if (length !== undefined && wholeBytes("length", length, 1, issues) && !Number.isSafeInteger(end)) issues.push({ path: "length", message: "offset + length must be at most 2^53 - 1" });
+  if (length !== undefined && wholeBytes("length", length, 1, issues) && !Number.isSafeInteger(end))
+    issues.push({ path: "length", message: "offset + length must be at most 2^53 - 1" });
   return { offset, end };
 }
 
@@ -142,7 +146,13 @@ const base = (listing: VolumeFileListResponse, asked: string | undefined) => roo
 
 /** Lists a directory; `query` may also hold `search`. Fields left undefined are neither checked nor
  * sent. `label` names the caller's arguments in validation errors. */
-export async function list(t: Transport, id: string, label: string, query: { path?: string | undefined; search?: string }, options?: RequestOptions): Promise<VolumeFileListResponse> {
+export async function list(
+  t: Transport,
+  id: string,
+  label: string,
+  query: { path?: string | undefined; search?: string },
+  options?: RequestOptions,
+): Promise<VolumeFileListResponse> {
   const { data } = await invoke(t, "listVolumeFiles", { path: { id }, query }, options, { label });
   return data;
 }
@@ -189,12 +199,21 @@ interface Walk {
  * `truncated`, listed on its own when the walk reaches it (one request per listing). An entry comes from
  * exactly one answer: a marked directory's contents come from its own listing only.
  */
-export async function* iterdir(t: Transport, id: string, start: string | undefined, options?: RequestOptions): AsyncGenerator<VolumeTreeEntry, void, undefined> {
+export async function* iterdir(
+  t: Transport,
+  id: string,
+  start: string | undefined,
+  options?: RequestOptions,
+): AsyncGenerator<VolumeTreeEntry, void, undefined> {
   const first = await list(t, id, "listdir arguments", { path: start }, options);
   yield* continueWalk({ transport: t, volumeId: id, options }, first, base(first, start));
 }
 
-async function* continueWalk(walk: Walk, listing: VolumeFileListResponse, dir: string): AsyncGenerator<VolumeTreeEntry, void, undefined> {
+async function* continueWalk(
+  walk: Walk,
+  listing: VolumeFileListResponse,
+  dir: string,
+): AsyncGenerator<VolumeTreeEntry, void, undefined> {
   for (const entry of flatten(listing.entries, dir)) {
     if (entry.truncated !== true) {
       yield entry;
@@ -212,13 +231,22 @@ async function* continueWalk(walk: Walk, listing: VolumeFileListResponse, dir: s
  * Those directories are dropped here unless their own name matches. Truncated directories are not
  * listed on their own: a plain listing would drop the search term.
  */
-export async function search(t: Transport, id: string, term: string, start: string | undefined, options?: RequestOptions): Promise<VolumeSearchResult> {
+export async function search(
+  t: Transport,
+  id: string,
+  term: string,
+  start: string | undefined,
+  options?: RequestOptions,
+): Promise<VolumeSearchResult> {
   const label = "search arguments";
   // "" would match every name, so the search would be a listing of the whole tree.
-  if (typeof term !== "string" || term === "") throw new ValidationError(label, [{ path: "search", message: "must be a non-empty string" }]);
+  if (typeof term !== "string" || term === "")
+    throw new ValidationError(label, [{ path: "search", message: "must be a non-empty string" }]);
   const listing = await list(t, id, label, { path: start, search: term }, options);
   const needle = term.toLowerCase();
-  const entries = [...flatten(listing.entries, base(listing, start))].filter((entry) => entry.name.toLowerCase().includes(needle));
+  const entries = [...flatten(listing.entries, base(listing, start))].filter((entry) =>
+    entry.name.toLowerCase().includes(needle),
+  );
   return { path: listing.path, entries, truncated: listing.truncated };
 }
 
@@ -232,7 +260,8 @@ function readRange(range: ByteRange | SuffixRange, issues: ValidationIssue[]): R
   if ("suffix" in range && range.suffix !== undefined) {
     const { suffix } = range;
     const { offset, length } = range as ByteRange;
-    if (offset !== undefined || length !== undefined) issues.push({ path: "suffix", message: "cannot be combined with offset or length" });
+    if (offset !== undefined || length !== undefined)
+      issues.push({ path: "suffix", message: "cannot be combined with offset or length" });
     wholeBytes("suffix", suffix, 1, issues);
     return { header: `bytes=-${suffix}`, fromWhole: (bytes) => bytes.subarray(Math.max(0, bytes.length - suffix)) };
   }
@@ -242,14 +271,23 @@ function readRange(range: ByteRange | SuffixRange, issues: ValidationIssue[]): R
   return { header, fromWhole: (bytes) => bytes.subarray(offset, end) };
 }
 
-export async function readFile(t: Transport, id: string, path: string, range?: ByteRange | SuffixRange, options?: RequestOptions): Promise<Uint8Array> {
+export async function readFile(
+  t: Transport,
+  id: string,
+  path: string,
+  range?: ByteRange | SuffixRange,
+  options?: RequestOptions,
+): Promise<Uint8Array> {
   const label = "readFile arguments";
   const issues: ValidationIssue[] = [];
   fileIssues("path", path, issues);
   const wanted = readRange(range ?? {}, issues);
   throwIfAny(label, issues);
   const header = wanted.header ? { Range: wanted.header } : {};
-  const out = await invoke(t, "readVolumeFile", { path: { id }, query: { path }, header }, options, { read: "bytes", label });
+  const out = await invoke(t, "readVolumeFile", { path: { id }, query: { path }, header }, options, {
+    read: "bytes",
+    label,
+  });
   const bytes = out.data as unknown as Uint8Array;
   // A 200 is the whole file even though a Range was sent: Porter's API answers a ranged read of an empty
   // file so (no Content-Range), and so does a server that ignores Range. Cut the asked-for part out of it.
@@ -260,14 +298,24 @@ export async function readFile(t: Transport, id: string, path: string, range?: B
  * Writes a file. Porter's API answers with a 307 to where the file is written; the transport sends the
  * method and body there again (redirects.ts), which a `ReadableStream` cannot be: that is refused there.
  */
-export async function writeFile(t: Transport, id: string, path: string, data: FileData, options?: RequestOptions): Promise<void> {
+export async function writeFile(
+  t: Transport,
+  id: string,
+  path: string,
+  data: FileData,
+  options?: RequestOptions,
+): Promise<void> {
   const label = "writeFile arguments";
   const issues: ValidationIssue[] = [];
   fileIssues("path", path, issues);
   const body = typeof data === "string" ? new TextEncoder().encode(data) : data;
   const size = body instanceof Uint8Array ? body.byteLength : body instanceof Blob ? body.size : undefined;
   if (size !== undefined) {
-    if (size > DEFAULTS.maxWriteBytes) issues.push({ path: "data", message: `must be at most ${DEFAULTS.maxWriteBytes} bytes (1 GiB), the API's limit per file; has ${size}` });
+    if (size > DEFAULTS.maxWriteBytes)
+      issues.push({
+        path: "data",
+        message: `must be at most ${DEFAULTS.maxWriteBytes} bytes (1 GiB), the API's limit per file; has ${size}`,
+      });
   } else if (!(body instanceof ReadableStream)) {
     // A stream's size is unknown until sent; anything else is not file content.
     issues.push({ path: "data", message: "must be a Uint8Array, a string, a Blob or a ReadableStream" });
@@ -287,14 +335,26 @@ const bare = (path: string) => path.replace(/^\/+|\/+$/g, "");
 /** The rules of a move the spec cannot state; `from` and `to` have passed the VolumeFilePath rule. */
 function moveIssues(from: string, to: string, issues: ValidationIssue[]): void {
   if (bare(from) === "") issues.push({ path: "from", message: "must not be the volume root (it cannot be moved)" });
-  if (to.endsWith("/")) issues.push({ path: "to", message: 'must be the full new path, not a directory to move into, so must not end with "/"' });
+  if (to.endsWith("/"))
+    issues.push({
+      path: "to",
+      message: 'must be the full new path, not a directory to move into, so must not end with "/"',
+    });
   if (issues.length) return;
-  if (bare(from) === bare(to)) issues.push({ path: "to", message: "must differ from `from` (a move never overwrites)" });
-  else if (bare(to).startsWith(`${bare(from)}/`)) issues.push({ path: "to", message: "must not be inside `from` (a directory cannot be moved into itself)" });
+  if (bare(from) === bare(to))
+    issues.push({ path: "to", message: "must differ from `from` (a move never overwrites)" });
+  else if (bare(to).startsWith(`${bare(from)}/`))
+    issues.push({ path: "to", message: "must not be inside `from` (a directory cannot be moved into itself)" });
 }
 
 /** Moves a file or a directory with everything under it. `from` is sent without a trailing "/". */
-export async function moveFile(t: Transport, id: string, from: string, to: string, options?: RequestOptions): Promise<void> {
+export async function moveFile(
+  t: Transport,
+  id: string,
+  from: string,
+  to: string,
+  options?: RequestOptions,
+): Promise<void> {
   const label = "moveFile arguments";
   const issues: ValidationIssue[] = [];
   check({ $ref: "VolumeFilePath" }, from, "from", issues);
@@ -303,5 +363,9 @@ export async function moveFile(t: Transport, id: string, from: string, to: strin
   throwIfAny(label, issues);
   // Never "": the root was refused above.
   const source = from.replace(/\/+$/, "");
-  await invoke(t, "moveVolumeFile", { path: { id }, body: { from: source, to } }, options, { read: "none", retry: "unstarted", label });
+  await invoke(t, "moveVolumeFile", { path: { id }, body: { from: source, to } }, options, {
+    read: "none",
+    retry: "unstarted",
+    label,
+  });
 }

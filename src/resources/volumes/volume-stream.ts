@@ -56,14 +56,24 @@ interface Source {
   options: RequestOptions;
 }
 
-export function stream(t: Transport, id: string, path: string, opts?: StreamOptions, options?: RequestOptions): VolumeFileStream {
+export function stream(
+  t: Transport,
+  id: string,
+  path: string,
+  opts?: StreamOptions,
+  options?: RequestOptions,
+): VolumeFileStream {
   const label = "stream arguments";
   const issues: ValidationIssue[] = [];
   fileIssues("path", path, issues);
   const chunkBytes = opts?.chunkBytes ?? DEFAULTS.readChunkBytes;
   wholeBytes("chunkBytes", chunkBytes, 1, issues);
   // A suffix needs the file's size before the first chunk can be asked for: readFile reads one.
-  if (opts && "suffix" in opts) issues.push({ path: "suffix", message: "is not supported by stream, which reads forward from offset; use readFile(path, { suffix })" });
+  if (opts && "suffix" in opts)
+    issues.push({
+      path: "suffix",
+      message: "is not supported by stream, which reads forward from offset; use readFile(path, { suffix })",
+    });
   const { offset, end } = byteRange(opts ?? {}, issues);
   throwIfAny(label, issues);
 
@@ -77,33 +87,47 @@ export function stream(t: Transport, id: string, path: string, opts?: StreamOpti
   const position: Position = { next: offset, end, version: undefined };
 
   // A high-water mark of 0: nothing is fetched before the consumer asks (see the top of this file).
-  const fileStream = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      let ended = true; // an error ends the stream too
-      try {
-        ended = await readChunk(source, position, controller);
-      } finally {
-        if (ended) finish();
-      }
-      if (ended) controller.close();
+  const fileStream = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        let ended = true; // an error ends the stream too
+        try {
+          ended = await readChunk(source, position, controller);
+        } finally {
+          if (ended) finish();
+        }
+        if (ended) controller.close();
+      },
+      cancel(reason) {
+        ctl.abort(reason);
+        finish();
+      },
     },
-    cancel(reason) {
-      ctl.abort(reason);
-      finish();
-    },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
   // Node, Deno, Bun, Firefox and Chrome iterate web streams natively; older Safari does not.
-  if (!(Symbol.asyncIterator in fileStream)) Object.defineProperty(fileStream, Symbol.asyncIterator, { value: iterate, configurable: true });
+  if (!(Symbol.asyncIterator in fileStream))
+    Object.defineProperty(fileStream, Symbol.asyncIterator, { value: iterate, configurable: true });
   return fileStream as VolumeFileStream;
 }
 
 /** Asks for the next chunk and enqueues what came back; resolves with whether the stream has ended. */
-async function readChunk(source: Source, at: Position, controller: ReadableStreamDefaultController<Uint8Array>): Promise<boolean> {
+async function readChunk(
+  source: Source,
+  at: Position,
+  controller: ReadableStreamDefaultController<Uint8Array>,
+): Promise<boolean> {
   const want = Math.min(at.end, at.next + source.chunkBytes);
   let out;
   try {
     const Range = `bytes=${at.next}-${want - 1}`;
-    out = await invoke(source.transport, "readVolumeFile", { path: { id: source.volumeId }, query: { path: source.path }, header: { Range } }, source.options, { read: "bytes", label: "stream arguments" });
+    out = await invoke(
+      source.transport,
+      "readVolumeFile",
+      { path: { id: source.volumeId }, query: { path: source.path }, header: { Range } },
+      source.options,
+      { read: "bytes", label: "stream arguments" },
+    );
   } catch (error) {
     // A server that answers 416 for byte 0 of an empty file (an empty file has no byte 0): an empty stream.
     if (at.next === 0 && error instanceof SandboxError && error.statusCode === 416) return true;
@@ -118,7 +142,8 @@ async function readChunk(source: Source, at: Position, controller: ReadableStrea
   if (size !== undefined) at.end = Math.min(at.end, size);
   const bytes = whole ? body.subarray(at.next, at.end) : body.subarray(0, want - at.next);
   if (!whole && bytes.length < want - at.next) at.end = at.next + bytes.length; // a short read ends the file
-  for (let i = 0; i < bytes.length; i += source.chunkBytes) controller.enqueue(bytes.subarray(i, i + source.chunkBytes));
+  for (let i = 0; i < bytes.length; i += source.chunkBytes)
+    controller.enqueue(bytes.subarray(i, i + source.chunkBytes));
   at.next += bytes.length;
   return at.next >= at.end;
 }
@@ -133,7 +158,9 @@ function sizeFromContentRange(headers: Headers): number | undefined {
 function checkSameVersion(path: string, at: Position, version: string): void {
   at.version ??= version;
   if (version !== at.version) {
-    throw new SandboxError(`${path} changed while it was being streamed (at byte ${at.next}); read it again`, { code: "conflict" });
+    throw new SandboxError(`${path} changed while it was being streamed (at byte ${at.next}); read it again`, {
+      code: "conflict",
+    });
   }
 }
 

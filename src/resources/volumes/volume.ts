@@ -57,12 +57,20 @@ export class Volume {
   /** Resolves with this handle once the volume is `ready`; fails at once with `VolumeFailedError` if
    * provisioning failed, and with `SandboxTimeoutError` after `timeoutMs` (default 120 s). */
   async waitUntilReady(options: WaitOptions = {}): Promise<this> {
-    await pollUntil(`volume ${this.name} to be ready`, async (signal, left) => {
-      if (this.phase !== "ready") await this.refresh({ signal, totalTimeoutMs: left });
-      if (this.phase === "ready") return true;
-      if (this.phase === "failed") throw new VolumeFailedError(`volume ${this.name} (${this.id}) failed to provision and will never be ready; delete it and create another`, { volumeId: this.id });
-      return undefined;
-    }, options);
+    await pollUntil(
+      `volume ${this.name} to be ready`,
+      async (signal, left) => {
+        if (this.phase !== "ready") await this.refresh({ signal, totalTimeoutMs: left });
+        if (this.phase === "ready") return true;
+        if (this.phase === "failed")
+          throw new VolumeFailedError(
+            `volume ${this.name} (${this.id}) failed to provision and will never be ready; delete it and create another`,
+            { volumeId: this.id },
+          );
+        return undefined;
+      },
+      options,
+    );
     return this;
   }
 
@@ -149,7 +157,8 @@ export class Volume {
   /** `writeFile` with `text` encoded as UTF-8. */
   async writeText(path: string, text: string, options?: RequestOptions): Promise<void> {
     this.#diskOnly("writeText");
-    if (typeof text !== "string") throw new ValidationError("writeText arguments", [{ path: "text", message: "must be a string" }]);
+    if (typeof text !== "string")
+      throw new ValidationError("writeText arguments", [{ path: "text", message: "must be a string" }]);
     return files.writeFile(this.#transport, this.id, path, text, options);
   }
 
@@ -173,7 +182,9 @@ export class Volume {
     // Not `type === "disk"`: a record from an older server has no `type`.
     const { type, object } = this;
     if (type !== "object") return;
-    const bucket = object?.bucket ? ` (bucket ${object.bucket}${object.prefix ? `, prefix ${object.prefix}` : ""})` : "";
+    const bucket = object?.bucket
+      ? ` (bucket ${object.bucket}${object.prefix ? `, prefix ${object.prefix}` : ""})`
+      : "";
     throw new ObjectVolumeError(
       `${method}: volume ${this.name} (${this.id}) is an object volume${bucket}, and Porter's API has a file API for disk volumes only; ` +
         "read and write its objects through its bucket, or from a sandbox that mounts the volume",

@@ -62,7 +62,10 @@ export class Volumes {
     const remaining = deadlineFor(options);
     const named = body.name !== undefined;
     try {
-      const outcome = await invoke(this.#transport, "createVolume", { body }, remaining(), { label: "volume spec", retry: named ? "idempotent" : "unstarted" });
+      const outcome = await invoke(this.#transport, "createVolume", { body }, remaining(), {
+        label: "volume spec",
+        retry: named ? "idempotent" : "unstarted",
+      });
       return new Volume(this.#transport, outcome.data, outcome);
     } catch (error) {
       const mine = named ? await this.#ownEarlierAttempt(error, body, began, remaining()) : undefined;
@@ -73,8 +76,14 @@ export class Volumes {
 
   // A name conflict after an attempt whose outcome is unknown may be that attempt's own volume: taken
   // for it only when it is of the requested type and was created after the call began.
-  async #ownEarlierAttempt(error: unknown, body: VolumeSpec, began: number, options?: RequestOptions): Promise<Volume | undefined> {
-    const conflictAfterUnknown = error instanceof ConflictError && error.code === "conflict" && error.uncertainAttempts > 0;
+  async #ownEarlierAttempt(
+    error: unknown,
+    body: VolumeSpec,
+    began: number,
+    options?: RequestOptions,
+  ): Promise<Volume | undefined> {
+    const conflictAfterUnknown =
+      error instanceof ConflictError && error.code === "conflict" && error.uncertainAttempts > 0;
     if (!conflictAfterUnknown || body.name === undefined) return undefined;
     const existing = await this.get(body.name, options).catch(() => undefined);
     if (!existing) return undefined;
@@ -82,12 +91,13 @@ export class Volumes {
     return sameType && Date.parse(existing.created_at) >= began ? existing : undefined;
   }
 
-
   /** Fetches a volume by name (or id). */
   async get(nameOrId: string, options?: RequestOptions): Promise<Volume> {
     const remaining = deadlineFor(options);
     const id = await this.#resolve(nameOrId, remaining());
-    const outcome = await invoke(this.#transport, "getVolume", { path: { id } }, remaining(), { label: "volume name or id" });
+    const outcome = await invoke(this.#transport, "getVolume", { path: { id } }, remaining(), {
+      label: "volume name or id",
+    });
     return new Volume(this.#transport, outcome.data, outcome);
   }
 
@@ -103,7 +113,9 @@ export class Volumes {
   async #resolve(nameOrId: string, options?: RequestOptions): Promise<string> {
     if (!matches("Name", nameOrId)) return nameOrId;
     try {
-      const { data } = await invoke(this.#transport, "lookupVolume", { query: { name: nameOrId } }, options, { label: "volume name" });
+      const { data } = await invoke(this.#transport, "lookupVolume", { query: { name: nameOrId } }, options, {
+        label: "volume name",
+      });
       return data.id;
     } catch (error) {
       // Not a name: it may still be an id that happens to look like one.
@@ -116,7 +128,8 @@ export class Volumes {
 /** An unnamed create whose outcome is unknown: its error says the volume may exist. */
 function unnamedMayExist(error: unknown): unknown {
   if (error instanceof SandboxError && mayHaveCreated(error)) {
-    error.message += ". The volume may have been created: an unnamed create is not sent again after an attempt whose outcome is unknown; look for it with porter.volumes.list(), or give volumes a name";
+    error.message +=
+      ". The volume may have been created: an unnamed create is not sent again after an attempt whose outcome is unknown; look for it with porter.volumes.list(), or give volumes a name";
   }
   return error;
 }
