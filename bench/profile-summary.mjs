@@ -28,7 +28,9 @@ export function summarise(profile, { filter, top = 25 } = {}) {
     const seen = new Set();
     for (let p = id; p !== undefined; p = parent.get(p)) {
       const l = label(nodes.get(p));
-      if (!seen.has(l)) (seen.add(l), inclusive.set(l, (inclusive.get(l) ?? 0) + us));
+      if (seen.has(l)) continue;
+      seen.add(l);
+      inclusive.set(l, (inclusive.get(l) ?? 0) + us);
     }
   }
   const rows = (m) =>

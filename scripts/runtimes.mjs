@@ -54,13 +54,15 @@ function withLock(fn) {
       mkdirSync(lock);
       break;
     } catch (error) {
-      if (error.code !== "EEXIST") throw error;
+      if (error.code !== "EEXIST") throw new Error(`runtimes: cannot take the install lock ${lock}`, { cause: error });
       try {
         // A lock left by an install that died is stale after 5 minutes.
         if (Date.now() - statSync(lock).mtimeMs > 5 * 60_000) rmSync(lock, { recursive: true, force: true });
-      } catch {}
+      } catch {
+        // Another install removed it first, or it is not ours to remove: wait for it as for any lock.
+      }
       if (Date.now() > deadline)
-        throw new Error(`runtimes: still locked by another install after 10 minutes (${lock})`);
+        throw new Error(`runtimes: still locked by another install after 10 minutes (${lock})`, { cause: error });
       sleep(250);
     }
   }

@@ -34,7 +34,7 @@ export interface Pagination {
  * }
  * ```
  */
-export type Page<T, Extra = {}> = T[] &
+export type Page<T, Extra = object> = T[] &
   Extra & {
     /** Where this page sits: `current_page`, `total_pages`, `has_next_page`. */
     readonly pagination: Pagination;
@@ -75,7 +75,7 @@ export function makePage<T, Extra extends object>(
  * for await (const sandbox of porter.sandboxes.list()) {} // every sandbox, a page at a time
  * ```
  */
-export class PagePromise<T, Extra = {}> implements Promise<Page<T, Extra>>, AsyncIterable<T> {
+export class PagePromise<T, Extra = object> implements Promise<Page<T, Extra>>, AsyncIterable<T> {
   #first: Promise<Page<T, Extra>> | undefined;
   readonly #load: () => Promise<Page<T, Extra>>;
 

@@ -205,7 +205,6 @@ export function normalizePath(raw: string): string {
 
 const parentOf = (path: string) => (path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "");
 const baseName = (path: string) => path.slice(path.lastIndexOf("/") + 1);
-const joinPath = (dir: string, name: string) => (dir ? `${dir}/${name}` : name);
 
 class VolumeTree {
   readonly nodes = new Map<string, FileNode>([["", { type: "directory", modifiedMs: Date.now() }]]);

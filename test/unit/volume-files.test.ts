@@ -25,7 +25,6 @@ beforeEach(async () => {
 afterEach(() => closeVolume({ server, porter, volume }));
 
 const wire = () => server.requests.map((r) => `${r.method} ${r.url}`);
-const FILES = "/v1/volume/vol_1/files";
 const CONTENT = "/v1/volume/vol_1/files/content";
 const noContent = (res: ServerResponse) => void res.writeHead(204).end();
 
