@@ -1,11 +1,18 @@
-// Every default the SDK applies, in one place. Each can be overridden where the option is declared
-// (client options in src/core/options.ts, per-request options in src/core/options.ts).
+// Every default the SDK applies, in one place. The first group are defaults of options, which can be
+// overridden where each option is declared (client and per-call options in src/core/options.ts, wait
+// options in src/internal/wait.ts); the second group are fixed by the SDK and are not options.
+import type { StatusResponsePhase } from "./types.js";
+
 export const DEFAULTS = {
-  /** Per-attempt request timeout. Exec has none unless the caller gives one (a command may run long). */
+  // Defaults of options.
+
+  /** Per-attempt request timeout. */
   timeoutMs: 30_000,
+  /** Per-attempt timeout of `sandbox.exec`: none unless the caller gives one, since a command may run long. */
+  execTimeoutMs: Infinity,
   /** Retries after the first attempt, for failures that are safe to retry (see src/internal/retry.ts). */
   maxRetries: 2,
-  /** First backoff delay; doubles each retry, with up to 25% jitter taken off. */
+  /** First backoff delay; doubles each retry, with up to `retryJitter` of it taken off. */
   retryDelayMs: 500,
   /** Ceiling of the exponential backoff. */
   maxRetryDelayMs: 8_000,
@@ -13,13 +20,35 @@ export const DEFAULTS = {
   maxRetryAfterMs: 60_000,
   /** Tag each sandbox create with its idempotency key, so that a retry can find what a lost attempt made. */
   idempotencyTag: true,
-  /** Redirect hops followed before giving up. */
-  maxRedirects: 5,
-  /** First poll interval of the wait helpers; grows by half each poll up to the maximum. */
+  /** Log level when neither the `logLevel` option nor `PORTER_SANDBOX_LOG` sets one: nothing is logged in
+   * normal operation. */
+  logLevel: "warn",
+  /** First poll interval of the wait helpers; grows by `pollGrowth` each poll up to the maximum. */
   pollIntervalMs: 250,
-  maxPollIntervalMs: 2_000,
   /** How long a wait helper waits before raising `SandboxTimeoutError`. */
   waitTimeoutMs: 120_000,
+  /** How long `terminate()` waits for the sandbox to end when the call has no `totalTimeoutMs`:
+   * termination usually takes a moment, so it is shorter than `waitTimeoutMs`. */
+  terminateWaitMs: 30_000,
+  /** The phases `porter.sandboxes.list` asks for when the caller names none. Porter does not state which
+   * phases its list returns by default (its CLI hides only `terminated`), so the SDK asks for the live
+   * ones itself: "live sandboxes by default" then holds on any server. */
+  listPhases: ["queued", "creating", "running"] as readonly StatusResponsePhase[],
+
+  // Fixed by the SDK.
+
+  /** The largest fraction of a backoff delay taken off at random, so that many clients do not retry in step. */
+  retryJitter: 0.25,
+  /** Each poll interval of a wait helper is the previous one times this (grows by half). */
+  pollGrowth: 1.5,
+  /** The longest poll interval of the wait helpers. */
+  maxPollIntervalMs: 2_000,
+  /** Poll interval of `terminate()`'s wait for the end: short, since the end usually comes at once. */
+  terminatePollIntervalMs: 100,
+  /** Redirect hops followed before giving up. */
+  maxRedirects: 5,
+  /** Characters of a non-JSON response body (an HTML error page, say) kept in an error's message and `body`. */
+  bodyExcerptChars: 200,
   /** Chunk size of streamed volume file reads: the most held in memory at once. */
   readChunkBytes: 4 * 1024 * 1024,
   /** The API's largest file write, 1 GiB. */

@@ -147,7 +147,7 @@ export function resolveConfig(options: ClientOptions): ResolvedConfig {
   checkRetries(options.maxRetries);
   if (options.idempotencyTag !== undefined && typeof options.idempotencyTag !== "boolean")
     throw optionError("idempotencyTag", "must be true or false");
-  const logLevel = options.logLevel ?? (readEnv("PORTER_SANDBOX_LOG") as LogLevel | undefined) ?? "warn";
+  const logLevel = options.logLevel ?? (readEnv("PORTER_SANDBOX_LOG") as LogLevel | undefined) ?? DEFAULTS.logLevel;
   if (!LEVELS.includes(logLevel)) throw optionError("logLevel", `must be one of ${LEVELS.join(", ")}`);
   const fetchImpl = options.fetch ?? globalThis.fetch;
   if (typeof fetchImpl !== "function") throw optionError("fetch", "no global fetch in this runtime: pass one");

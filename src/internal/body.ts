@@ -1,4 +1,5 @@
 // Reading response bodies, inside the attempt so that the timeout and retries cover the whole read.
+import { DEFAULTS } from "../core/defaults.js";
 import { SandboxError } from "../core/errors.js";
 
 export type ReadAs = "json" | "bytes" | "none" | "response";
@@ -45,5 +46,6 @@ export function excerpt(text: string): string {
     .replace(/<[^>]*>/g, " ")
     .replace(/\s+/g, " ")
     .trim();
-  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
+  const limit = DEFAULTS.bodyExcerptChars;
+  return flat.length > limit ? `${flat.slice(0, limit)}…` : flat;
 }

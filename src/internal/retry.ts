@@ -1,4 +1,5 @@
 // When a failed attempt may be tried again, and how long to wait first.
+import { DEFAULTS } from "../core/defaults.js";
 import { ConnectionError, SandboxError, SandboxTimeoutError } from "../core/errors.js";
 
 /**
@@ -57,11 +58,12 @@ export interface BackoffOptions {
 }
 
 /** Delay before retry number `retry` (1-based): the server's ask when it gave one (capped), else
- * exponential backoff with up to 25% jitter taken off, so that many clients do not retry in step. */
+ * exponential backoff with up to `DEFAULTS.retryJitter` (a quarter) taken off at random, so that many
+ * clients do not retry in step. */
 export function backoffMs(retry: number, serverAskMs: number | undefined, o: BackoffOptions): number {
   if (serverAskMs !== undefined) return Math.min(serverAskMs, o.maxRetryAfterMs);
   const exp = Math.min(o.retryDelayMs * 2 ** (retry - 1), o.maxRetryDelayMs);
-  return exp * (1 - Math.random() * 0.25);
+  return exp * (1 - Math.random() * DEFAULTS.retryJitter);
 }
 
 /**

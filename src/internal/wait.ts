@@ -49,6 +49,6 @@ export async function pollUntil<T>(
     // Ends early on the caller's signal (the loop then throws). `close()` need not end it: the next
     // probe fails at once with `ClientClosedError`.
     await sleep(Math.min(interval, left), options.signal);
-    interval = Math.min(interval * 1.5, DEFAULTS.maxPollIntervalMs);
+    interval = Math.min(interval * DEFAULTS.pollGrowth, DEFAULTS.maxPollIntervalMs);
   }
 }

@@ -1,4 +1,5 @@
 // The `Sandbox` handle: the last-known status record (wire names unchanged) with bound helpers.
+import { DEFAULTS } from "../../core/defaults.js";
 import { nameErrors, NotFoundError, SandboxError } from "../../core/errors.js";
 import { deadlineFor, invoke } from "../../internal/operation.js";
 import { adopt, attach, type ResponseInfo, type WithResponse } from "../../core/response-info.js";
@@ -18,7 +19,6 @@ import type {
 } from "../../core/types.js";
 import { pollUntil, type WaitOptions } from "../../internal/wait.js";
 
-/** Phases a sandbox never leaves. */
 /**
  * Options of `sandbox.metricsSummary()`.
  *
@@ -51,6 +51,7 @@ export interface MetricsOptions {
 
 const utc = (time: Date | string): string => (time instanceof Date ? time.toISOString() : time);
 
+/** Phases a sandbox never leaves. */
 export const ENDED_PHASES: readonly StatusResponsePhase[] = ["succeeded", "failed", "terminated"];
 
 /**
@@ -143,7 +144,7 @@ export class Sandbox {
       options,
       {
         retry: "unstarted",
-        timeoutMs: Infinity,
+        timeoutMs: DEFAULTS.execTimeoutMs,
         label: "exec command",
       },
     );
@@ -227,14 +228,20 @@ export class Sandbox {
   async terminate(options?: RequestOptions): Promise<this> {
     const remaining = deadlineFor(options);
     await invoke(this.#transport, "terminateSandbox", { path: { id: this.id } }, remaining(), { read: "none" });
-    // Termination can take a moment on the server; report the record once it has ended.
+    // Termination can take a moment on the server; report the record once it has ended, waiting what is
+    // left of the call's budget, or the default terminate wait when it has none.
+    const untilEnded: WaitOptions = {
+      signal: options?.signal,
+      timeoutMs: remaining()?.totalTimeoutMs ?? DEFAULTS.terminateWaitMs,
+      pollIntervalMs: DEFAULTS.terminatePollIntervalMs,
+    };
     await pollUntil(
       `sandbox ${this.name} to end`,
       async (signal, left) => {
         const record = await this.refresh({ ...options, signal, totalTimeoutMs: left });
         return ENDED_PHASES.includes(record.phase) ? record : undefined;
       },
-      { signal: options?.signal, timeoutMs: remaining()?.totalTimeoutMs ?? 30_000, pollIntervalMs: 100 },
+      untilEnded,
     );
     return this;
   }

@@ -1,4 +1,5 @@
 // `porter.sandboxes`: create, get (by name or id), list (paged and iterable), counts, terminate.
+import { DEFAULTS } from "../../core/defaults.js";
 import { ConflictError, NotFoundError } from "../../core/errors.js";
 import { deadlineFor, invoke, validateBody, type Input } from "../../internal/operation.js";
 import { matches } from "../../internal/validate.js";
@@ -328,10 +329,6 @@ export class Sandboxes {
 
 type ListQuery = NonNullable<Input<"listSandboxes">["query"]>;
 
-// Porter does not state which phases its list returns when none is asked for (its CLI hides only
-// `terminated`), so the SDK asks for the live ones itself: "live sandboxes by default" then holds on any server.
-const LIVE_PHASES: StatusResponsePhase[] = ["queued", "creating", "running"];
-
 function toQuery(params: ListSandboxesParams, page?: number): ListQuery {
   const { tags, phase, page: _page, ...rest } = params;
   const query: Record<string, unknown> = { ...rest, page };
@@ -342,7 +339,8 @@ function toQuery(params: ListSandboxesParams, page?: number): ListQuery {
 
 function toListQuery(params: ListSandboxesParams, page: number): ListQuery {
   const query = toQuery(params, page);
-  return params.phase === undefined ? { ...query, phase: LIVE_PHASES } : query;
+  // No phase asked for: the live ones (see DEFAULTS.listPhases for why the SDK asks for them itself).
+  return params.phase === undefined ? { ...query, phase: [...DEFAULTS.listPhases] } : query;
 }
 
 type Entries = object | null | undefined;
