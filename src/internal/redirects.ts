@@ -44,11 +44,21 @@ nameErrors({ StreamRedirectError });
 // Cookie and Proxy-Authorization themselves; a server runtime sends whatever the caller set.)
 const CREDENTIAL_HEADERS: readonly string[] = ["authorization", "cookie", "proxy-authorization"];
 
-// Browsers answer a manual redirect with an opaque response that hides where it goes, and sending the
-// request again to follow it would repeat it; there the Fetch standard's own cross-origin rule protects
-// the credentials, so the browser follows. Server runtimes show the Location and we follow by hand.
-const canFollowByHand = () =>
-  ["process", "Deno", "Bun"].some((name) => (globalThis as Record<string, unknown>)[name] !== undefined);
+// Whether this runtime shows a redirect's Location, so that the SDK can follow it by hand: server
+// runtimes (Node, Deno, Bun) do. Browsers answer a manual redirect with an opaque response that hides
+// where it goes, and sending the request again to follow it would repeat it; there the Fetch standard's
+// own cross-origin rule protects the credentials, so the browser follows.
+//
+// The runtime cannot change while the process runs, so it is asked once per process, on the first
+// request rather than at import (importing the SDK runs nothing). A test of the browser path loads the
+// SDK into a fresh context (test/release/runtimes.test.ts), which starts with no answer of its own.
+let runtimeShowsLocation: boolean | undefined;
+
+function followsRedirectsByHand(): boolean {
+  const globals = globalThis as Record<string, unknown>;
+  runtimeShowsLocation ??= ["process", "Deno", "Bun"].some((name) => globals[name] !== undefined);
+  return runtimeShowsLocation;
+}
 
 const isRedirect = (status: number) => status >= 300 && status < 400;
 
@@ -60,8 +70,10 @@ export async function fetchFollowingRedirects(
 ): Promise<Response> {
   let { method, headers, body } = request;
   const streamed = body instanceof ReadableStream;
-  // A browser would fail a redirected stream with a bare network error; "manual" lets us say why instead.
-  const redirect: RequestRedirect = canFollowByHand() || streamed ? "manual" : "follow";
+  // Redirects come back to us where the runtime shows them, and for a stream body in any runtime: a
+  // browser would fail a redirected stream with a bare network error; "manual" lets us say why instead.
+  const redirectsComeBack = followsRedirectsByHand() || streamed;
+  const redirect: RequestRedirect = redirectsComeBack ? "manual" : "follow";
   for (let hop = 0; ; hop++) {
     const init: RequestInit & { duplex?: "half" } = { method, headers, body, signal, redirect };
     if (body instanceof ReadableStream) init.duplex = "half";
@@ -72,13 +84,12 @@ export async function fetchFollowingRedirects(
     }
     const location = isRedirect(res.status) ? res.headers.get("location") : null;
     if (location === null) return res;
-    if (hop >= DEFAULTS.maxRedirects)
-      throw new ConnectionError(`${request.method} gave up after ${hop} redirects`, { code: "connection_error" });
+    if (hop >= DEFAULTS.maxRedirects) throw tooManyRedirects(request.method, hop);
     await res.body?.cancel();
     const next = new URL(location, url);
-    if (next.origin !== new URL(url).origin) headers = withoutCredentials(headers);
-    // RFC 9110 §15.4.4: 303 turns into GET; 301/302 after POST do too in every browser.
-    if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === "POST")) {
+    const leavesOrigin = next.origin !== new URL(url).origin;
+    if (leavesOrigin) headers = withoutCredentials(headers);
+    if (becomesGet(res.status, method)) {
       method = "GET";
       body = null;
     } else if (body instanceof ReadableStream) {
@@ -87,6 +98,17 @@ export async function fetchFollowingRedirects(
     }
     url = next.href;
   }
+}
+
+// RFC 9110 §15.4.4: a 303 turns any method into GET; a 301 or 302 after a POST does too, in every browser.
+function becomesGet(status: number, method: string): boolean {
+  const seeOther = status === 303;
+  const postMovedOrFound = (status === 301 || status === 302) && method === "POST";
+  return seeOther || postMovedOrFound;
+}
+
+function tooManyRedirects(method: string, hops: number): ConnectionError {
+  return new ConnectionError(`${method} gave up after ${hops} redirects`, { code: "connection_error" });
 }
 
 function withoutCredentials(headers: Record<string, string>): Record<string, string> {
