@@ -4,7 +4,8 @@
 import type { operations } from "../../generated/schema.js";
 import { operations as rules } from "../../generated/request-rules.js";
 import type { RetryMode } from "./retry.js";
-import type { Call, Transport } from "./transport.js";
+import type { Call } from "./call.js";
+import type { Transport } from "./transport.js";
 import type { RequestOptions } from "../core/options.js";
 import type { Outcome } from "../core/response-info.js";
 import { validate, type Schema } from "./validate.js";

@@ -30,10 +30,14 @@ const NEVER_CONNECTED: ReadonlySet<unknown> = new Set([
   "ConnectionRefused",
 ]);
 
-export function isRetryableNetworkError(error: unknown, mode: RetryMode): boolean {
-  if (mode === "idempotent") return true;
-  // Anything else, a missing or non-string code included, may have reached the server.
+/** Whether a network error happened before any connection existed, so the server never saw the request.
+ * Anything else, a missing or non-string code included, may have reached the server. */
+export function neverConnected(error: unknown): boolean {
   return NEVER_CONNECTED.has((error as { cause?: { code?: unknown } } | null)?.cause?.code);
+}
+
+export function isRetryableNetworkError(error: unknown, mode: RetryMode): boolean {
+  return mode === "idempotent" || neverConnected(error);
 }
 
 /**

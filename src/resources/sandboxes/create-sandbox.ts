@@ -12,7 +12,7 @@ import { invoke, validateBody } from "../../internal/operation.js";
 import type { Transport } from "../../internal/transport.js";
 import type { RequestOptions } from "../../core/options.js";
 import type { Outcome } from "../../core/response-info.js";
-import { newIdempotencyKey } from "../../internal/transport.js";
+import { newIdempotencyKey } from "../../internal/call.js";
 import type { CreateResponse, SandboxSpec, StatusResponse, StatusResponsePhase } from "../../core/types.js";
 
 /**
