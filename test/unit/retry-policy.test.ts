@@ -10,6 +10,7 @@ import {
   isRetryableNetworkError,
   isRetryableStatus,
   mayHaveCreated,
+  neverConnected as isNeverConnected,
   retryAfterMs,
   type BackoffOptions,
 } from "../../src/internal/retry.js";
@@ -97,6 +98,12 @@ describe("isRetryableNetworkError", () => {
     expect(isRetryableNetworkError(null, "unstarted")).toBe(false);
     expect(isRetryableNetworkError(undefined, "unstarted")).toBe(false);
     expect(isRetryableNetworkError("ECONNREFUSED", "unstarted")).toBe(false);
+  });
+
+  test("neverConnected reads the same codes, whatever the mode: what counts an attempt as uncertain", () => {
+    for (const code of neverConnected) expect(isNeverConnected(fetchFailure(code)), code).toBe(true);
+    for (const code of mayHaveArrived) expect(isNeverConnected(fetchFailure(code)), code).toBe(false);
+    expect(isNeverConnected(new TypeError("Failed to fetch"))).toBe(false);
   });
 
   test("idempotent: every network failure is retried, whatever its code or lack of one", () => {
