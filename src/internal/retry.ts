@@ -16,8 +16,12 @@ export type RetryMode = "idempotent" | "unstarted";
 // Decided by the status alone, as the spec defines them: no response header can make a request that
 // might have run (an exec, say) be sent again.
 export function isRetryableStatus(status: number, mode: RetryMode, headers: Headers): boolean {
-  if (mode === "unstarted") return status === 429 || (status === 503 && headers.has("retry-after"));
-  return status === 408 || status === 429 || status >= 500;
+  const rateLimited = status === 429;
+  // A 503 that says when to come back: the server refused the request before doing anything.
+  const refusedForNow = status === 503 && headers.has("retry-after");
+  if (mode === "unstarted") return rateLimited || refusedForNow;
+  const mayBeTransient = status === 408 || status >= 500;
+  return rateLimited || mayBeTransient;
 }
 
 // Error codes of failures that happen before a connection exists, as Node (undici), Bun and Deno
@@ -33,7 +37,8 @@ const NEVER_CONNECTED: ReadonlySet<unknown> = new Set([
 /** Whether a network error happened before any connection existed, so the server never saw the request.
  * Anything else, a missing or non-string code included, may have reached the server. */
 export function neverConnected(error: unknown): boolean {
-  return NEVER_CONNECTED.has((error as { cause?: { code?: unknown } } | null)?.cause?.code);
+  const code = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+  return NEVER_CONNECTED.has(code);
 }
 
 export function isRetryableNetworkError(error: unknown, mode: RetryMode): boolean {
@@ -45,14 +50,29 @@ export function isRetryableNetworkError(error: unknown, mode: RetryMode): boolea
  * `Retry-After` as delay-seconds or an HTTP-date (RFC 9110 §10.2.3). Undefined when absent or unusable.
  */
 export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
-  const ms = Number.parseFloat(headers.get("retry-after-ms") ?? "");
-  if (Number.isFinite(ms) && ms >= 0) return ms;
+  return fromRetryAfterMs(headers.get("retry-after-ms")) ?? fromRetryAfter(headers.get("retry-after"), now);
+}
+
+/** `retry-after-ms`: a number of milliseconds, zero or more. */
+function fromRetryAfterMs(value: string | null): number | undefined {
+  // Absent reads as blank, which is no number.
+  const ms = Number.parseFloat(value ?? "");
+  const usable = Number.isFinite(ms) && ms >= 0;
+  return usable ? ms : undefined;
+}
+
+/** `Retry-After`: delay-seconds, or an HTTP-date (a date already past asks for no wait at all). */
+function fromRetryAfter(value: string | null, now: number): number | undefined {
   // Absent reads as blank, which is no number and no date.
-  const value = headers.get("retry-after") ?? "";
-  const seconds = Number(value);
-  if (value.trim() !== "" && Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  const text = value ?? "";
+  const seconds = Number(text);
+  // `Number` reads blank as 0, so blank is ruled out first. A negative number of seconds is unusable,
+  // and never read as a date (Date.parse takes "-1" for a year).
+  const isSeconds = text.trim() !== "" && Number.isFinite(seconds);
+  if (isSeconds) return seconds >= 0 ? seconds * 1000 : undefined;
+  const date = Date.parse(text);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
 }
 
 export interface BackoffOptions {
@@ -66,8 +86,10 @@ export interface BackoffOptions {
  * clients do not retry in step. */
 export function backoffMs(retry: number, serverAskMs: number | undefined, o: BackoffOptions): number {
   if (serverAskMs !== undefined) return Math.min(serverAskMs, o.maxRetryAfterMs);
-  const exp = Math.min(o.retryDelayMs * 2 ** (retry - 1), o.maxRetryDelayMs);
-  return exp * (1 - Math.random() * DEFAULTS.retryJitter);
+  const doubled = o.retryDelayMs * 2 ** (retry - 1);
+  const step = Math.min(doubled, o.maxRetryDelayMs);
+  const jitter = Math.random() * DEFAULTS.retryJitter;
+  return step * (1 - jitter);
 }
 
 /**
@@ -76,9 +98,12 @@ export function backoffMs(retry: number, serverAskMs: number | undefined, o: Bac
  * read. A 4xx, a refused connection or a validation error prove nothing was made.
  */
 export function mayHaveCreated(error: unknown): boolean {
-  if (error instanceof SandboxTimeoutError || error instanceof ConnectionError) return error.uncertainAttempts > 0;
-  if (!(error instanceof SandboxError) || error.statusCode === undefined) return false;
-  const status = error.statusCode;
+  // No answer came: what the attempts themselves may have done decides.
+  const unanswered = error instanceof SandboxTimeoutError || error instanceof ConnectionError;
+  if (unanswered) return error.uncertainAttempts > 0;
+  const status = error instanceof SandboxError ? error.statusCode : undefined;
+  if (status === undefined) return false;
   const committedButUnreadable = status >= 200 && status < 300;
-  return committedButUnreadable || status === 408 || status >= 500;
+  const mayHaveRun = status === 408 || status >= 500;
+  return committedButUnreadable || mayHaveRun;
 }
