@@ -27,8 +27,17 @@ export interface Schema {
   items?: Schema;
 }
 
-const patterns = new Map<string, RegExp>();
-const regex = (p: string) => patterns.get(p) ?? patterns.set(p, new RegExp(p, "u")).get(p)!;
+// Each pattern of the spec is compiled once, when it is first checked.
+const compiled = new Map<string, RegExp>();
+function regex(pattern: string): RegExp {
+  let re = compiled.get(pattern);
+  if (re === undefined) {
+    re = new RegExp(pattern, "u");
+    compiled.set(pattern, re);
+  }
+  return re;
+}
+
 const utf8 = new TextEncoder();
 
 // JSON Schema's types: an integer is also a number; null and arrays are not objects.
@@ -39,14 +48,23 @@ function isType(value: unknown, type: string): boolean {
   return typeof value === type;
 }
 
-const join = (path: string, key: string | number) =>
-  typeof key === "number"
-    ? `${path}[${key}]`
-    : !path
-      ? key
-      : /^[A-Za-z_$][\w$]*$/.test(key)
-        ? `${path}.${key}`
-        : `${path}[${JSON.stringify(key)}]`;
+// A JavaScript identifier: written after a dot in a path; any other key is quoted in brackets.
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/** Where `key` sits inside `path`, as a reader would write it: `command[0]`, `tags.team`, `tags["a-b"]`. */
+function join(path: string, key: string | number): string {
+  if (typeof key === "number") return `${path}[${key}]`;
+  if (!path) return key;
+  if (IDENTIFIER.test(key)) return `${path}.${key}`;
+  return `${path}[${JSON.stringify(key)}]`;
+}
+
+/** A JSON Schema type in words: "a whole number", "an object", "a string". */
+function typeInWords(type: string): string {
+  if (type === "integer") return "a whole number";
+  const article = /^[aeiou]/.test(type) ? "an" : "a";
+  return `${article} ${type}`;
+}
 
 // Code points, as JSON Schema counts them; the spread is only needed when there are surrogate pairs.
 const chars = (s: string) => (/[\uD800-\uDFFF]/.test(s) ? [...s].length : s.length);
@@ -55,10 +73,7 @@ export function check(schema: Schema, value: unknown, path: string, issues: Vali
   if (schema.$ref) return check(schemas[schema.$ref] as Schema, value, path, issues);
   const add = (message: string, at = path): void => void issues.push({ path: at, message });
   const wanted = schema.type;
-  if (wanted !== undefined && !isType(value, wanted))
-    return add(
-      `must be ${wanted === "integer" ? "a whole number" : `${/^[aeiou]/.test(wanted) ? "an" : "a"} ${wanted}`}`,
-    );
+  if (wanted !== undefined && !isType(value, wanted)) return add(`must be ${typeInWords(wanted)}`);
   if (schema.enum && !schema.enum.includes(value))
     return add(`must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}`);
   if (typeof value === "string") {
@@ -95,7 +110,7 @@ function checkObject(
   if (schema.maxProperties !== undefined && keys.length > schema.maxProperties)
     add(`must have at most ${schema.maxProperties} entries`);
   if (schema["x-max-bytes"] !== undefined) {
-    const bytes = keys.reduce((n, k) => n + utf8.encode(k).length + utf8.encode(String(value[k])).length, 0);
+    const bytes = utf8Bytes(value, keys);
     if (bytes > schema["x-max-bytes"])
       add(`must total at most ${schema["x-max-bytes"]} bytes of keys and values (has ${bytes})`);
   }
@@ -106,8 +121,7 @@ function checkObject(
       check(schema.propertyNames, key, at, keyIssues);
       for (const issue of keyIssues) add(`key ${issue.message}`, at);
     }
-    // Own properties only: "constructor" or "toString" must not pass for declared fields.
-    const declared = schema.properties && Object.hasOwn(schema.properties, key) ? schema.properties[key] : undefined;
+    const declared = declaredField(schema, key);
     if (declared) check(declared, value[key], at, issues);
     else if (schema.additionalProperties === false) add(unknownField(key, schema), at);
     else if (typeof schema.additionalProperties === "object")
@@ -115,11 +129,25 @@ function checkObject(
   }
 }
 
+/** The schema of a field the object schema declares. Own properties only: "constructor" or "toString"
+ * must not pass for declared fields. */
+function declaredField(schema: Schema, key: string): Schema | undefined {
+  const properties = schema.properties ?? {};
+  return Object.hasOwn(properties, key) ? properties[key] : undefined;
+}
+
+/** Bytes of a map's keys and values in UTF-8, as `x-max-bytes` counts them. */
+function utf8Bytes(map: Record<string, unknown>, keys: readonly string[]): number {
+  let total = 0;
+  for (const key of keys) total += utf8.encode(key).length + utf8.encode(String(map[key])).length;
+  return total;
+}
+
 // A camelCase spelling of a wire field (`volumeMounts`) is the likeliest typo; say which was meant.
 function unknownField(key: string, schema: Schema): string {
   const snake = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-  const hint =
-    snake !== key && schema.properties && Object.hasOwn(schema.properties, snake) ? ` (did you mean ${snake}?)` : "";
+  const meantSnakeCase = snake !== key && declaredField(schema, snake) !== undefined;
+  const hint = meantSnakeCase ? ` (did you mean ${snake}?)` : "";
   return `is not a known field${hint}`;
 }
 

@@ -133,6 +133,32 @@ describe("sandbox spec rules, from the spec", () => {
   });
 });
 
+describe("how the rules are worded", () => {
+  test("a wrong type is named with its article: an object, an array, a string, a whole number", async () => {
+    const issues = await issuesOf(
+      porter.sandboxes.create(spec({ tags: "team=ml", command: "echo hi", args: [1], ttl_seconds: "60" })),
+    );
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        "tags: must be an object",
+        "command: must be an array",
+        "args[0]: must be a string",
+        "ttl_seconds: must be a whole number",
+      ]),
+    );
+  });
+
+  test("a camelCase field is pointed to its wire name only when that field exists", async () => {
+    const issues = await issuesOf(porter.sandboxes.create(spec({ ttlSeconds: 60, fooBar: 1 })));
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        "ttlSeconds: is not a known field (did you mean ttl_seconds?)",
+        "fooBar: is not a known field",
+      ]),
+    );
+  });
+});
+
 describe("other inputs", () => {
   test("exec needs an argv of strings; logs limits come from the spec", async () => {
     s.handle((req, res) =>
