@@ -29,14 +29,9 @@ function configError(message: string): SandboxError {
 
 /** The positive-integer `project_id` claim of a Porter API token (a JWT), read without verifying it. */
 export function projectIdFromToken(token: string): number {
-  let id: unknown;
-  try {
-    // base64url to base64; `atob` decodes it without the `=` padding JWTs leave out (forgiving-base64).
-    id = JSON.parse(atob(token.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/")))?.project_id;
-  } catch {
-    // Not a JWT: reported below, as a token without the claim is (the fix is the same).
-  }
-  if (!Number.isInteger(id) || (id as number) <= 0) {
+  const id = claimsOf(token)?.project_id;
+  const positiveInteger = Number.isInteger(id) && (id as number) > 0;
+  if (!positiveInteger) {
     throw configError(
       "the API key is not a Porter API token (a JWT with a positive-integer project_id claim); create one under Settings > API tokens",
     );
@@ -44,11 +39,25 @@ export function projectIdFromToken(token: string): number {
   return id as number;
 }
 
+/** The claims of a JWT (its middle part), undefined when the token is not one: reported by the caller
+ * as a token without the claim is, since the fix is the same. */
+function claimsOf(token: string): Record<string, unknown> | undefined {
+  try {
+    const payload = token.split(".")[1]!;
+    // base64url to base64; `atob` decodes it without the `=` padding JWTs leave out (forgiving-base64).
+    const base64 = payload.replace(/-/g, "+").replace(/_/g, "/");
+    return JSON.parse(atob(base64)) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function resolveLocation(options: { baseUrl?: string | undefined; apiKey?: string | undefined }): Location {
   const apiKey = options.apiKey ?? readEnv("PORTER_SANDBOX_API_KEY");
   // A key goes into a header: a pasted line break or space would make every request fail with the
   // key quoted in the fetch error. Its value is never echoed.
-  if (apiKey !== undefined && !/^[\x21-\x7e]+$/.test(apiKey)) {
+  const notVisibleAscii = apiKey !== undefined && !/^[\x21-\x7e]+$/.test(apiKey);
+  if (notVisibleAscii) {
     throw configError(
       "the API key may hold only visible ASCII characters (no spaces or line breaks): check how it was pasted",
     );
@@ -60,7 +69,8 @@ export function resolveLocation(options: { baseUrl?: string | undefined; apiKey?
     }
     // Credentials belong in apiKey, where they are never shown; a query or fragment cannot prefix paths.
     const url = new URL(explicit);
-    if (url.username || url.password || url.search || url.hash) {
+    const carriesMore = url.username || url.password || url.search || url.hash;
+    if (carriesMore) {
       throw configError("baseUrl must not hold a user name, password, query or fragment (pass credentials as apiKey)");
     }
     return { baseUrl: explicit.replace(/\/+$/, ""), apiKey };

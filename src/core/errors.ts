@@ -353,18 +353,26 @@ export function errorFromResponse(
   retryAfterMs?: number,
 ): SandboxError {
   // Reading a property is safe on any value but null and undefined: a string or array body has no `code`.
-  const fromBody = (body ?? {}) as Record<string, unknown>;
-  const code =
-    typeof fromBody.code === "string"
-      ? (fromBody.code as SandboxErrorCode)
-      : (CODE_BY_STATUS[status] ?? (status >= 500 ? "internal_error" : "unexpected_status"));
-  const detail =
-    typeof fromBody.error === "string"
-      ? fromBody.error
-      : typeof body === "string" && body
-        ? `unexpected non-JSON response: ${JSON.stringify(body)}`
-        : "no error message in the response";
-  const message = `${status} ${code}: ${detail}${requestId ? ` (request ${requestId})` : ""}`;
+  const fields = (body ?? {}) as Record<string, unknown>;
+  const code = codeOf(status, fields);
+  const request = requestId ? ` (request ${requestId})` : "";
+  const message = `${status} ${code}: ${detailOf(body, fields)}${request}`;
   const Class = CLASS_BY_STATUS[status] ?? (status >= 500 ? ServerError : SandboxError);
   return new Class(message, { statusCode: status, code, body, requestId, retryAfterMs } as SandboxErrorInit);
+}
+
+/** The code of an error answer: the body's when it carries one, else the one its status stands for. */
+function codeOf(status: number, fields: Record<string, unknown>): SandboxErrorCode {
+  if (typeof fields.code === "string") return fields.code as SandboxErrorCode;
+  const forStatus = CODE_BY_STATUS[status];
+  if (forStatus !== undefined) return forStatus;
+  return status >= 500 ? "internal_error" : "unexpected_status";
+}
+
+/** What went wrong, in the API's words when it gave some. */
+function detailOf(body: unknown, fields: Record<string, unknown>): string {
+  if (typeof fields.error === "string") return fields.error;
+  const nonJson = typeof body === "string" && body !== "";
+  if (nonJson) return `unexpected non-JSON response: ${JSON.stringify(body)}`;
+  return "no error message in the response";
 }

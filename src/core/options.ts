@@ -118,15 +118,18 @@ function optionError(name: string, rule: string): SandboxError {
   return new SandboxError(`invalid option ${name}: ${rule}`, { code: "validation_error" });
 }
 
-/** Checks a duration option: a positive number of milliseconds, or `Infinity` for none. */
 // Timers hold a signed 32-bit delay; a longer one fires at once in Node and browsers alike.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** A positive number of milliseconds a timer can wait, or `Infinity` for no timer at all. */
+function isDuration(value: unknown): boolean {
+  const positive = typeof value === "number" && value > 0;
+  return positive && (value <= MAX_TIMER_MS || value === Infinity);
+}
+
+/** Checks a duration option (when given): a positive number of milliseconds, or `Infinity` for none. */
 export function checkMs(name: string, value: number | undefined): void {
-  if (
-    value !== undefined &&
-    !(typeof value === "number" && value > 0 && (value <= MAX_TIMER_MS || value === Infinity))
-  ) {
+  if (value !== undefined && !isDuration(value)) {
     throw optionError(
       name,
       `must be a positive number of milliseconds, at most ${MAX_TIMER_MS} (about 24.8 days), or Infinity for none`,
@@ -134,8 +137,10 @@ export function checkMs(name: string, value: number | undefined): void {
   }
 }
 
+/** Checks `maxRetries` (when given): a whole number, 0 or more. */
 export function checkRetries(value: number | undefined): void {
-  if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) {
+  const retryCount = Number.isSafeInteger(value) && (value as number) >= 0;
+  if (value !== undefined && !retryCount) {
     throw optionError("maxRetries", "must be a whole number, 0 or more");
   }
 }
