@@ -65,10 +65,17 @@ export class AttemptSignal {
 
   constructor(budgetMs: number, caller: AbortSignal | undefined, closing: AbortSignal) {
     this.dispose = whicheverFirst(budgetMs, caller, closing, () => {
-      this.reason ??= closing.aborted ? "close" : caller?.aborted ? "abort" : "timeout";
+      this.reason ??= firedFirst(closing, caller);
       this.#controller.abort();
     });
   }
+}
+
+/** Which source woke an attempt: the signal already aborted when it woke, else the attempt's own timer. */
+function firedFirst(closing: AbortSignal, caller: AbortSignal | undefined): AbortReason {
+  if (closing.aborted) return "close";
+  if (caller?.aborted) return "abort";
+  return "timeout";
 }
 
 /** Waits `ms`, ending early (without throwing) when the caller's signal aborts or the client closes;

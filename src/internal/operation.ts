@@ -102,20 +102,38 @@ export function invoke<K extends OperationId>(
   behaviour: Behaviour = {},
 ): Promise<Outcome<Data<K>>> {
   const rule: Rule = rules[id];
-  const label = behaviour.label ?? id;
-  if (rule.path) validate(label, rule.path, input.path ?? {});
-  if (rule.query) validate(label, rule.query, input.query ?? {});
   // The operations the API deduplicates are the ones whose spec declares an Idempotency-Key (the
   // creates): they get a key, made once or the caller's, and may be retried after they may have run.
   const idempotent = rule.header?.properties !== undefined && "Idempotency-Key" in rule.header.properties;
   const key = idempotent ? options?.idempotencyKey : undefined;
-  if (rule.header)
-    validate(
-      label,
-      rule.header,
-      key === undefined ? (input.header ?? {}) : { ...(input.header as object | undefined), "Idempotency-Key": key },
-    );
+  checkInput(rule, behaviour.label ?? id, input, key);
+  return transport.send<Data<K>>(toCall(rule, input, behaviour, idempotent), options);
+}
+
+/** An operation's input, whichever operation it is. */
+interface AnyInput {
+  path?: unknown;
+  query?: unknown;
+  header?: unknown;
+  body?: unknown;
+}
+
+/** Checks each part of the input against the operation's rules; the caller's idempotency key is checked
+ * as the header it will be sent as. */
+function checkInput(rule: Rule, label: string, input: AnyInput, key: string | undefined): void {
+  if (rule.path) validate(label, rule.path, input.path ?? {});
+  if (rule.query) validate(label, rule.query, input.query ?? {});
+  if (rule.header) {
+    const header =
+      key === undefined ? input.header : { ...(input.header as object | undefined), "Idempotency-Key": key };
+    validate(label, rule.header, header ?? {});
+  }
   if (rule.body) validate(label, rule.body, input.body);
+}
+
+/** What the transport sends: the filled route and query, the body as JSON or as given, and how the
+ * call may be retried and read. */
+function toCall(rule: Rule, input: AnyInput, behaviour: Behaviour, idempotent: boolean): Call {
   // The behaviour's raw body (file content, or what porter.raw's bodySerializer made) with its content
   // type, or else the input's body as JSON.
   const { rawBody } = behaviour;
@@ -123,22 +141,26 @@ export function invoke<K extends OperationId>(
   const contentType = json ? "application/json" : behaviour.contentType;
   const headers: Record<string, string> = { ...(input.header as Record<string, string> | undefined) };
   if (contentType) headers["content-type"] = contentType;
-  const method = rule.method;
-  return transport.send<Data<K>>(
-    {
-      method,
-      path:
-        fillRoute(rule.route, input.path as Record<string, unknown> | undefined) +
-        buildQuery(input.query as Record<string, unknown> | undefined),
-      headers,
-      body: json ? JSON.stringify(input.body) : (rawBody ?? null),
-      read: behaviour.read ?? "json",
-      retry: behaviour.retry ?? (method === "POST" && !idempotent ? "unstarted" : "idempotent"),
-      idempotent,
-      timeoutMs: behaviour.timeoutMs,
-      passErrors: behaviour.passErrors,
-      attemptsBefore: behaviour.attemptsBefore,
-    },
-    options,
-  );
+  const route = fillRoute(rule.route, input.path as Record<string, unknown> | undefined);
+  const query = buildQuery(input.query as Record<string, unknown> | undefined);
+  return {
+    method: rule.method,
+    path: route + query,
+    headers,
+    body: json ? JSON.stringify(input.body) : (rawBody ?? null),
+    read: behaviour.read ?? "json",
+    retry: behaviour.retry ?? defaultRetry(rule.method, idempotent),
+    idempotent,
+    timeoutMs: behaviour.timeoutMs,
+    passErrors: behaviour.passErrors,
+    attemptsBefore: behaviour.attemptsBefore,
+  };
+}
+
+// Sent twice, a POST the API does not deduplicate may do its work twice (an exec, a move, a snapshot);
+// every other method is idempotent by HTTP's definition (RFC 9110 §9.2.2), and a deduplicated create
+// is made so by its key.
+function defaultRetry(method: string, idempotent: boolean): RetryMode {
+  const mayRunTwice = method === "POST" && !idempotent;
+  return mayRunTwice ? "unstarted" : "idempotent";
 }

@@ -39,9 +39,11 @@ export async function pollUntil<T>(
   let interval = options.pollIntervalMs ?? DEFAULTS.pollIntervalMs;
   for (;;) {
     if (options.signal?.aborted) throw abortedBy(what, options.signal);
-    const result = await probe(options.signal, Math.max(1, deadline - Date.now())).catch((error: unknown) => {
+    const remainingMs = Math.max(1, deadline - Date.now());
+    const result = await probe(options.signal, remainingMs).catch((error: unknown) => {
       // A probe cut short by the wait's own deadline is the wait timing out.
-      throw error instanceof SandboxTimeoutError && Date.now() >= deadline ? timedOut() : error;
+      const cutByDeadline = error instanceof SandboxTimeoutError && Date.now() >= deadline;
+      throw cutByDeadline ? timedOut() : error;
     });
     if (result !== undefined) return result;
     const left = deadline - Date.now();
