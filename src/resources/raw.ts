@@ -7,7 +7,7 @@
 import createClient, { type Client } from "openapi-fetch";
 import type { paths } from "../../generated/schema.js";
 import { operations as rules } from "../../generated/request-rules.js";
-import { invoke, type OperationId } from "../internal/operation.js";
+import { invoke, type Behaviour, type OperationId } from "../internal/operation.js";
 import type { Transport } from "../internal/transport.js";
 
 /**
@@ -94,35 +94,43 @@ async function rawCall(transport: Transport, method: string, route: string, init
     throw new TypeError(
       `${what}: option ${refused} is not supported; createRawClient() takes every openapi-fetch option`,
     );
-  // Every header, lowercased; as in openapi-fetch, `params.header` (the ones the spec declares, and
-  // `invoke` checks) wins over `headers`.
-  const headers: Record<string, string> = {};
-  const extra = given instanceof Headers || Array.isArray(given) ? [...given] : Object.entries(given);
-  for (const [name, value] of [...extra, ...Object.entries(params.header ?? {})] as [string, HeaderValue][]) {
-    if (value !== undefined && value !== null) headers[name.toLowerCase()] = String(value);
-  }
+  const headers = mergedHeaders(given, params.header);
   const outcome = await invoke(
     transport,
     id,
     { path: params.path, query: params.query, header: params.header, body } as never,
     { signal, headers },
-    {
-      read: "response",
-      passErrors: true,
-      label: what,
-      // As in openapi-fetch, a serialised body is still labelled JSON unless the headers say otherwise.
-      ...(bodySerializer && body !== undefined
-        ? { rawBody: bodySerializer(body), contentType: "application/json" }
-        : {}),
-    },
+    { read: "response", passErrors: true, label: what, ...serialised(body, bodySerializer) },
   );
   return parse(outcome.data as Response, parseAs);
+}
+
+/** Every header of a call, lowercased, those without a value (undefined, null) left out. As in
+ * openapi-fetch, `params.header` (the ones the spec declares, which `invoke` checks) wins over `headers`. */
+function mergedHeaders(given: NonNullable<RawInit["headers"]>, declared: Record<string, unknown> = {}) {
+  // A Headers object and an array of pairs iterate as pairs; a plain object is read by its entries.
+  const iteratesAsPairs = given instanceof Headers || Array.isArray(given);
+  const extra = iteratesAsPairs ? [...given] : Object.entries(given);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of [...extra, ...Object.entries(declared)] as [string, HeaderValue][]) {
+    const present = value !== undefined && value !== null;
+    if (present) headers[name.toLowerCase()] = String(value);
+  }
+  return headers;
+}
+
+// A body the caller's bodySerializer made is sent as it made it; as in openapi-fetch, it is still labelled
+// JSON unless the headers say otherwise. Without a serialiser (or a body), `invoke` sends the body as JSON.
+function serialised(body: unknown, serializer: RawInit["bodySerializer"]): Behaviour {
+  if (!serializer || body === undefined) return {};
+  return { rawBody: serializer(body), contentType: "application/json" };
 }
 
 // openapi-fetch's reading of an answer: no content is `undefined`; a 2xx body is read as `parseAs`
 // says; an error body is JSON when it parses, else text.
 async function parse(response: Response, parseAs: NonNullable<RawInit["parseAs"]>) {
-  if (response.status === 204 || response.headers.get("content-length") === "0") {
+  const noContent = response.status === 204 || response.headers.get("content-length") === "0";
+  if (noContent) {
     return response.ok ? { data: undefined, response } : { error: undefined, response };
   }
   if (!response.ok) {

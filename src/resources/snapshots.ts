@@ -91,7 +91,8 @@ export class Snapshot {
     await pollUntil(
       `snapshot ${this.id} to be ready`,
       async (signal, left) => {
-        if (this.status !== READY && this.status !== FAILED) await this.refresh({ signal, totalTimeoutMs: left });
+        const settled = this.status === READY || this.status === FAILED;
+        if (!settled) await this.refresh({ signal, totalTimeoutMs: left });
         if (this.status === READY) return true;
         if (this.status === FAILED) {
           const reason = this.failure_reason ? `: ${this.failure_reason}` : "";

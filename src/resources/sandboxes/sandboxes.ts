@@ -39,14 +39,10 @@ function toSandboxSpec(spec: CreateSandboxSpec): SandboxSpec {
   const body = { ...spec, image: spec.image ?? "" } as SandboxSpec;
   const issues: ValidationIssue[] = [];
   const fromSnapshot = typeof spec.snapshot_id === "string";
-  if (!spec.image && !fromSnapshot) {
-    issues.push({
-      path: "image",
-      message:
-        spec.image === undefined
-          ? "is required unless snapshot_id is set"
-          : "must not be empty unless snapshot_id is set",
-    });
+  const imageMissing = !spec.image && !fromSnapshot;
+  if (imageMissing) {
+    const rule = spec.image === undefined ? "is required" : "must not be empty";
+    issues.push({ path: "image", message: `${rule} unless snapshot_id is set` });
   }
   // Every fault at once: the image's, and those of the rest of the spec.
   try {
@@ -219,8 +215,10 @@ export class Sandboxes {
     began: number,
     options?: RequestOptions,
   ): Promise<Sandbox | undefined> {
-    if (!(error instanceof ConflictError) || error.code !== "conflict" || error.uncertainAttempts < 1 || !spec.name)
-      return undefined;
+    // A name conflict (not a reused idempotency key) after an attempt whose outcome is unknown.
+    const nameConflictAfterUnknown =
+      error instanceof ConflictError && error.code === "conflict" && error.uncertainAttempts >= 1;
+    if (!nameConflictAfterUnknown || !spec.name) return undefined;
     const existing = await this.get(spec.name, options).catch(() => undefined);
     if (!existing) return undefined;
     const certain =
@@ -347,6 +345,12 @@ type Entries = object | null | undefined;
 
 /** Whether two maps (tags, mounts) hold the same entries, in whatever order; an absent map is empty. */
 function sameEntries(a: Entries, b: Entries): boolean {
-  const sorted = (map: Entries) => JSON.stringify(Object.entries(map ?? {}).sort(([x], [y]) => (x < y ? -1 : 1)));
-  return sorted(a) === sorted(b);
+  return sortedEntries(a) === sortedEntries(b);
+}
+
+/** A map's entries sorted by key, as JSON: the same text for the same entries in any order. */
+function sortedEntries(map: Entries): string {
+  const entries = Object.entries(map ?? {});
+  entries.sort(([x], [y]) => (x < y ? -1 : 1));
+  return JSON.stringify(entries);
 }
