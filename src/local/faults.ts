@@ -31,7 +31,9 @@ export function injectedError(faults: Faults, op: OperationId): ApiError | undef
     if (draw >= total) continue;
     const code = Number(status);
     const headers: Record<string, string> = {};
-    if ((code === 429 || code === 503) && faults.retryAfterMs !== undefined) {
+    // The statuses with which a server says when to come back.
+    const saysWhenToRetry = code === 429 || code === 503;
+    if (saysWhenToRetry && faults.retryAfterMs !== undefined) {
       headers["retry-after"] = String(Math.ceil(faults.retryAfterMs / 1000));
       headers["retry-after-ms"] = String(faults.retryAfterMs);
     }

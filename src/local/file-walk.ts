@@ -28,7 +28,8 @@ const inside = (root: string, p: string) => p === root || p.startsWith(root + pa
 // Directories first, then files, each group by name (code-unit order, the same on every platform).
 function byTypeThenName(a: Entry, b: Entry): number {
   if (a.type !== b.type) return a.type === "directory" ? -1 : 1;
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  if (a.name === b.name) return 0;
+  return a.name < b.name ? -1 : 1;
 }
 
 /** One child as an entry, or undefined when it is neither a file nor a directory, or a symlink that
@@ -40,7 +41,8 @@ async function entryOf(root: string, dir: string, child: Dirent): Promise<Child 
   const at = link ? await realpath(full).catch(() => undefined) : full;
   if (at === undefined || !inside(root, at)) return undefined;
   const info = await stat(at).catch(() => undefined);
-  if (!info || (!info.isFile() && !info.isDirectory())) return undefined;
+  const fileOrDirectory = info !== undefined && (info.isFile() || info.isDirectory());
+  if (!fileOrDirectory) return undefined;
   const entry: Entry = {
     name: child.name,
     type: info.isDirectory() ? "directory" : "file",

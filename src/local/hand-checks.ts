@@ -11,18 +11,19 @@ export const resolve = (schema: Schema | undefined): Schema | undefined =>
   typeof schema?.$ref === "string" ? resolve(schemas[schema.$ref] as Schema) : schema;
 
 /** `tags["team"]`, `command[0]`, `networking[0].port`: where in the input a rule broke. */
-export const label = (path: PropertyKey[]) =>
-  path.reduce<string>(
-    (at, key) =>
-      typeof key === "number"
-        ? `${at}[${key}]`
-        : /^[A-Za-z_]\w*$/.test(String(key))
-          ? at
-            ? `${at}.${String(key)}`
-            : String(key)
-          : `${at}[${JSON.stringify(String(key))}]`,
-    "",
-  );
+export const label = (path: PropertyKey[]) => path.reduce<string>(labelStep, "");
+
+// A key written after a dot; any other is quoted in brackets.
+const IDENTIFIER = /^[A-Za-z_]\w*$/;
+
+/** `at` one key deeper: an index in brackets, an identifier after a dot (alone at the start), any
+ * other key quoted in brackets. */
+function labelStep(at: string, key: PropertyKey): string {
+  if (typeof key === "number") return `${at}[${key}]`;
+  const name = String(key);
+  if (!IDENTIFIER.test(name)) return `${at}[${JSON.stringify(name)}]`;
+  return at ? `${at}.${name}` : name;
+}
 
 const utf8 = new TextEncoder();
 

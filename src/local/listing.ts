@@ -7,27 +7,31 @@ import { LIVE_PHASES, type Phase, type SandboxState, type Store } from "./store.
 
 const ALL_PHASES: readonly Phase[] = ["queued", "creating", "running", "succeeded", "failed", "terminated"];
 
+/** A `key=value` tag filter as its key and value (the value may itself hold "="). */
+function splitTag(tag: string): readonly [string, string] {
+  const at = tag.indexOf("=");
+  return [tag.slice(0, at), tag.slice(at + 1)];
+}
+
 /** Sandboxes matching every filter, newest first. Without `phase`, `defaultPhases` apply. */
 function matching(store: Store, query: Record<string, unknown>, defaultPhases: readonly Phase[]): SandboxState[] {
-  const tags = ((query.tag as string[] | undefined) ?? []).map(
-    (t) => [t.slice(0, t.indexOf("=")), t.slice(t.indexOf("=") + 1)] as const,
-  );
+  const tags = ((query.tag as string[] | undefined) ?? []).map(splitTag);
   const phases = (query.phase as Phase[] | undefined) ?? defaultPhases;
   const image = query.image as string | undefined;
   const prefix = query.search as string | undefined;
   const from = time(query, "start_time");
   const to = time(query, "end_time");
-  return [...store.sandboxes.values()]
-    .filter(
-      (s) =>
-        phases.includes(s.phase) &&
-        tags.every(([k, v]) => s.spec.tags?.[k] === v) &&
-        (image === undefined || s.image === image) &&
-        (prefix === undefined || s.name.startsWith(prefix)) &&
-        (from === undefined || s.createdAt >= from) &&
-        (to === undefined || s.createdAt < to),
-    )
-    .sort((a, b) => b.seq - a.seq);
+  // Each filter holds when it was not given, or when the sandbox meets it.
+  const matches = (s: SandboxState): boolean => {
+    const phaseOk = phases.includes(s.phase);
+    const tagsOk = tags.every(([k, v]) => s.spec.tags?.[k] === v);
+    const imageOk = image === undefined || s.image === image;
+    const nameOk = prefix === undefined || s.name.startsWith(prefix);
+    const fromOk = from === undefined || s.createdAt >= from;
+    const toOk = to === undefined || s.createdAt < to;
+    return phaseOk && tagsOk && imageOk && nameOk && fromOk && toOk;
+  };
+  return [...store.sandboxes.values()].filter(matches).sort((a, b) => b.seq - a.seq);
 }
 
 // The values to build filters from, as Porter's API gives them: every phase the API supports, and the

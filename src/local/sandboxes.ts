@@ -18,6 +18,11 @@ import {
 } from "./store.js";
 import { UsageLog } from "./usage.js";
 
+/** Whether two relative mount paths are the same or one lies inside the other. */
+function overlap(a: string, b: string): boolean {
+  return a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
+}
+
 // Mount paths as relative paths inside the working dir; one may not contain another, since the
 // inner link would then be created inside the outer volume.
 function mountsOf(store: Store, mounts: Record<string, string> | undefined): [string, VolumeState][] {
@@ -26,7 +31,7 @@ function mountsOf(store: Store, mounts: Record<string, string> | undefined): [st
     const rel = path.posix.normalize(mountPath).replace(/^\/+|\/+$/g, "");
     if (rel === "" || rel === ".")
       throw badRequest(`invalid request: volume_mounts: cannot mount a volume at "${mountPath}"`);
-    const other = out.find(([p]) => p === rel || p.startsWith(`${rel}/`) || rel.startsWith(`${p}/`));
+    const other = out.find(([p]) => overlap(p, rel));
     if (other) throw badRequest(`invalid request: volume_mounts: "${mountPath}" overlaps another mount path`);
     const volume = store.volumes.get(volumeId);
     if (!volume) throw notFound(`volume ${volumeId} not found`);
