@@ -145,10 +145,11 @@ export function checkRetries(value: number | undefined): void {
   }
 }
 
+// The client options that are durations in milliseconds.
+const DURATION_OPTIONS = ["timeoutMs", "totalTimeoutMs", "retryDelayMs", "maxRetryDelayMs", "maxRetryAfterMs"] as const;
+
 export function resolveConfig(options: ClientOptions): ResolvedConfig {
-  for (const name of ["timeoutMs", "totalTimeoutMs", "retryDelayMs", "maxRetryDelayMs", "maxRetryAfterMs"] as const) {
-    checkMs(name, options[name]);
-  }
+  for (const name of DURATION_OPTIONS) checkMs(name, options[name]);
   checkRetries(options.maxRetries);
   if (options.idempotencyTag !== undefined && typeof options.idempotencyTag !== "boolean")
     throw optionError("idempotencyTag", "must be true or false");
