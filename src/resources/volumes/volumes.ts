@@ -7,8 +7,7 @@ import type { RawClient } from "../raw.js";
 import type { Transport } from "../../internal/transport.js";
 import type { RequestOptions } from "../../core/options.js";
 import type { VolumeSpec } from "../../core/types.js";
-import { Volume } from "./volume.js";
-import { deleteVolume } from "./volume-errors.js";
+import { deleteVolume, Volume } from "./volume.js";
 
 /**
  * `porter.volumes`: persistent storage to mount into sandboxes.
