@@ -61,17 +61,23 @@ export class Volume {
       `volume ${this.name} to be ready`,
       async (signal, left) => {
         if (this.phase !== "ready") await this.refresh({ signal, totalTimeoutMs: left });
-        if (this.phase === "ready") return true;
-        if (this.phase === "failed")
-          throw new VolumeFailedError(
-            `volume ${this.name} (${this.id}) failed to provision and will never be ready; delete it and create another`,
-            { volumeId: this.id },
-          );
-        return undefined;
+        return this.#readyYet();
       },
       options,
     );
     return this;
+  }
+
+  /** For `waitUntilReady`'s polling: true once ready, undefined to poll again; a failed volume never will be. */
+  #readyYet(): true | undefined {
+    if (this.phase === "ready") return true;
+    if (this.phase === "failed")
+      throw new VolumeFailedError(
+        `volume ${this.name} (${this.id}) failed to provision and will never be ready; ` +
+          "delete it and create another",
+        { volumeId: this.id },
+      );
+    return undefined;
   }
 
   /**
@@ -180,13 +186,10 @@ export class Volume {
    */
   #diskOnly(method: string): void {
     // Not `type === "disk"`: a record from an older server has no `type`.
-    const { type, object } = this;
-    if (type !== "object") return;
-    const bucket = object?.bucket
-      ? ` (bucket ${object.bucket}${object.prefix ? `, prefix ${object.prefix}` : ""})`
-      : "";
+    if (this.type !== "object") return;
     throw new ObjectVolumeError(
-      `${method}: volume ${this.name} (${this.id}) is an object volume${bucket}, and Porter's API has a file API for disk volumes only; ` +
+      `${method}: volume ${this.name} (${this.id}) is an object volume${bucketNote(this.object)}, ` +
+        "and Porter's API has a file API for disk volumes only; " +
         "read and write its objects through its bucket, or from a sandbox that mounts the volume",
       { volumeId: this.id },
     );
@@ -196,6 +199,13 @@ export class Volume {
   toJSON(): VolumeRecord {
     return { ...this } as VolumeRecord;
   }
+}
+
+/** Where an object volume's objects are, for its errors: " (bucket b, prefix p)", or "" when unknown. */
+function bucketNote(object: VolumeRecord["object"]): string {
+  if (!object?.bucket) return "";
+  const prefix = object.prefix ? `, prefix ${object.prefix}` : "";
+  return ` (bucket ${object.bucket}${prefix})`;
 }
 
 // The delete request is sent from here by both `volume.delete()` and `porter.volumes.delete()`: volumes.ts
