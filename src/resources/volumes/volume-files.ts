@@ -196,8 +196,9 @@ function* flatten(entries: readonly VolumeFileEntry[], dir: string): Generator<V
       yield { ...entry, path };
       continue;
     }
-    yield { ...entry, path, truncated: truncated === true };
-    if (truncated !== true) yield* flatten(children ?? [], path);
+    const readWhole = truncated !== true;
+    yield { ...entry, path, truncated: !readWhole };
+    if (readWhole) yield* flatten(children ?? [], path);
   }
 }
 
@@ -236,6 +237,8 @@ export async function* iterdir(
   yield* continueWalk({ transport: t, volumeId: id, options }, first, base(first, start));
 }
 
+/** Yields the entries of one listing, listing each directory it left `truncated` on its own when the walk
+ * reaches it, and walking that listing in turn. */
 async function* continueWalk(
   walk: Walk,
   listing: VolumeFileListResponse,
