@@ -2,7 +2,8 @@
 // file API under the names of Porter's published SDK (listdir, iterdir, search, readFile, readText,
 // stream, writeFile, writeText, moveFile). Paths are on the volume: relative ones start at its root,
 // and a leading "/" also means the root. The file API is for disk volumes: Porter's API has none for
-// object volumes, so the file methods refuse them before sending anything.
+// object volumes, so the file methods refuse them before sending anything. Also `deleteVolume`, the
+// delete request that both the handle and `porter.volumes` send.
 import { ConflictError, ValidationError } from "../../core/errors.js";
 import { invoke } from "../../internal/operation.js";
 import { adopt, attach, type ResponseInfo, type WithResponse } from "../../core/response-info.js";
@@ -258,6 +259,7 @@ function volumeInUse(id: string, conflict: ConflictError, holders: string[]): Vo
   return inUse;
 }
 
+/** Whether `value` is a list of ids, as `attached_to` must be for its sandboxes to be named. */
 function isIds(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((item) => typeof item === "string");
 }
