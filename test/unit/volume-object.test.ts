@@ -68,6 +68,13 @@ describe("file methods on an object volume", () => {
     );
   });
 
+  it("names the bucket alone when the record carries no prefix", async () => {
+    const { volume } = await open({ ...OBJECT, object: { bucket: "ml-datasets" } });
+    await expect(volume.readText("labels.csv")).rejects.toThrow(
+      /^readText: volume training-data \(vol_1\) is an object volume \(bucket ml-datasets\), and Porter's API/,
+    );
+  });
+
   it("lifecycle methods still work: refresh() reaches the API", async () => {
     const { server, volume } = await open(OBJECT);
     await volume.refresh();

@@ -193,6 +193,27 @@ describe("stream", () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it("a caller's signal aborted before the stream is made fails the first read, sending nothing", async () => {
+    serve(bytesOf(3000));
+    const ctl = new AbortController();
+    ctl.abort();
+    const reader = volume.stream("f", { chunkBytes: 1000 }, { signal: ctl.signal }).getReader();
+    await expect(reader.read()).rejects.toBeInstanceOf(RequestAbortedError);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it("ends at a 206 shorter than asked for when the server tells no size", async () => {
+    const content = bytesOf(1500);
+    server.handle((req, res) => {
+      const [, first, last] = /^bytes=(\d+)-(\d+)$/.exec(String(req.headers.range)) ?? [];
+      res.writeHead(206).end(content.subarray(Number(first), Math.min(Number(last) + 1, content.length)));
+    });
+    const chunks = await collect(volume.stream("f", { chunkBytes: 1000 }));
+    expect(chunks.map((c) => c.length)).toEqual([1000, 500]);
+    expect(concat(chunks)).toEqual(content);
+    expect(ranges()).toEqual(["bytes=0-999", "bytes=1000-1999"]);
+  });
+
   it("is async-iterable where web streams are not (the fallback iterator)", async () => {
     const proto = ReadableStream.prototype as unknown as Record<symbol, unknown>;
     const native = Object.getOwnPropertyDescriptor(proto, Symbol.asyncIterator);

@@ -203,6 +203,26 @@ describe("deleting an attached volume", () => {
     expect(error.attached_to).toEqual([]);
     expect(error.message).toContain("attached to a sandbox (the API did not say which)");
   });
+
+  it("keeps the 409 as its cause with its attempt count, and adds no request suffix when there was no request id", async () => {
+    server.handle((req, res) =>
+      req.method === "DELETE"
+        ? json(res, 409, { error: "attached" })
+        : json(res, 200, record({ attached_to: ["sbx_a", 7] })),
+    );
+    const error = (await porter.volumes.delete("vol_1").catch((e: unknown) => e)) as VolumeInUseError;
+    expect(error).toBeInstanceOf(VolumeInUseError);
+    expect(error.cause).toBeInstanceOf(ConflictError);
+    expect(error.cause).not.toBeInstanceOf(VolumeInUseError);
+    expect(error.attempts).toBe(1);
+    expect(error.requestId).toBeUndefined();
+    // A record whose attached_to is not all ids is not believed.
+    expect(error.attached_to).toEqual([]);
+    expect(error.message).toBe(
+      "volume vol_1 cannot be deleted: it is attached to a sandbox (the API did not say which); terminate them first",
+    );
+    expect(wire()).toEqual(["DELETE /v1/volume/vol_1", "GET /v1/volume/vol_1"]);
+  });
 });
 
 // A handle made through the public API, with the requests that made it forgotten.

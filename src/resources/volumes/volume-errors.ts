@@ -1,8 +1,6 @@
-// Errors particular to volumes, and the delete call that raises `VolumeInUseError`.
+// Errors particular to volumes. The delete call that raises `VolumeInUseError` is `deleteVolume`, in
+// volume.ts, with the volume's other requests.
 import { ConflictError, nameErrors, SandboxError, type SandboxErrorInit } from "../../core/errors.js";
-import { invoke } from "../../internal/operation.js";
-import type { Transport } from "../../internal/transport.js";
-import type { RequestOptions } from "../../core/options.js";
 
 /**
  * 409 on delete: the volume is still mounted into sandboxes that have not ended. `attached_to` names
@@ -90,40 +88,3 @@ export class ObjectVolumeError extends SandboxError {
 }
 
 nameErrors({ VolumeInUseError, VolumeFailedError, ObjectVolumeError });
-
-const isIds = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
-
-/** Deletes a volume by id; a 409 becomes `VolumeInUseError` naming the sandboxes that hold it. */
-export async function deleteVolume(transport: Transport, id: string, options?: RequestOptions): Promise<void> {
-  try {
-    await invoke(transport, "deleteVolume", { path: { id } }, options, { read: "none", label: "volume name or id" });
-  } catch (error) {
-    // The transport raises ConflictError for a 409 and for nothing else.
-    if (!(error instanceof ConflictError)) throw error;
-    // Porter's 409 body names the sandboxes only in its human message, which is not parsed: a server
-    // that sends `attached_to` is believed, otherwise the volume's record says (when it can be read).
-    let holders = (error.body as { attached_to?: unknown } | null | undefined)?.attached_to;
-    if (!isIds(holders)) {
-      try {
-        const { data } = await invoke(transport, "getVolume", { path: { id } }, options);
-        holders = data.attached_to;
-      } catch {
-        // The record could not be read: the error then says the API did not say which.
-      }
-    }
-    const attached = isIds(holders) ? holders : [];
-    const who = attached.length ? `sandboxes ${attached.join(", ")}` : "a sandbox (the API did not say which)";
-    // The 409's own fields (status, code, body, request id) carry over; `attempts` is set below.
-    const inUse = new VolumeInUseError(
-      `volume ${id} cannot be deleted: it is attached to ${who}; terminate them first${error.requestId ? ` (request ${error.requestId})` : ""}`,
-      {
-        ...error,
-        cause: error,
-        volumeId: id,
-        attached_to: attached,
-      },
-    );
-    inUse.attempts = error.attempts;
-    throw inUse;
-  }
-}

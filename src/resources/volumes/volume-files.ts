@@ -100,15 +100,19 @@ export interface VolumeSearchResult {
   truncated: boolean;
 }
 
-export const throwIfAny = (label: string, issues: ValidationIssue[]) => {
+/** Throws one `ValidationError` with every issue found, if any: the caller learns all of them at once. */
+export function throwIfAny(label: string, issues: ValidationIssue[]): void {
   if (issues.length) throw new ValidationError(label, issues);
-};
+}
 
 /** Checks a path that must name a file, against the spec's VolumeFilePath rule and then this one. */
 export function fileIssues(field: string, value: unknown, issues: ValidationIssue[]): void {
   const before = issues.length;
   check({ $ref: "VolumeFilePath" }, value, field, issues);
-  if (issues.length === before && typeof value === "string" && value.endsWith("/")) {
+  // Only a path the spec accepts is checked further, so that a bad one gets one issue, not two.
+  const passedSpecRule = issues.length === before;
+  const namesDirectory = typeof value === "string" && value.endsWith("/");
+  if (passedSpecRule && namesDirectory) {
     issues.push({ path: field, message: 'must name a file, so must not end with "/"' });
   }
 }
@@ -128,21 +132,44 @@ export function byteRange(
 ): { offset: number; end: number } {
   const end = offset + (length ?? Infinity);
   wholeBytes("offset", offset, 0, issues);
-  if (length !== undefined && wholeBytes("length", length, 1, issues) && !Number.isSafeInteger(end))
+  if (length === undefined) return { offset, end };
+  // The end is only worth checking for a length that is itself whole: one issue per mistake.
+  const wholeLength = wholeBytes("length", length, 1, issues);
+  if (wholeLength && !Number.isSafeInteger(end))
     issues.push({ path: "length", message: "offset + length must be at most 2^53 - 1" });
   return { offset, end };
 }
 
-/** The "/"-rooted form of a directory path on the volume ("/" for the root), as the API echoes it. */
-export function rooted(path: string | undefined): string {
-  return `/${(path ?? "").replace(/^\/+|\/+$/g, "")}`;
+/** A path without its leading and trailing "/": "a", "/a" and "a/" name the same entry. */
+function bare(path: string): string {
+  return path.replace(/^\/+|\/+$/g, "");
 }
 
-const childPath = (dir: string, name: string) => (dir === "/" ? `/${name}` : `${dir}/${name}`);
+/** The "/"-rooted form of a directory path on the volume ("/" for the root), as the API echoes it. */
+export function rooted(path: string | undefined): string {
+  return `/${bare(path ?? "")}`;
+}
+
+/** Whether `path` names an entry somewhere under the directory `dir` (not `dir` itself). */
+function isInside(path: string, dir: string): boolean {
+  return bare(path).startsWith(`${bare(dir)}/`);
+}
+
+/** `path` without its trailing "/": a directory may be named either way, and is sent one way. */
+function withoutTrailingSlashes(path: string): string {
+  return path.replace(/\/+$/, "");
+}
+
+/** The path of the entry `name` in the "/"-rooted directory `dir`. */
+function childPath(dir: string, name: string): string {
+  return dir === "/" ? `/${name}` : `${dir}/${name}`;
+}
 
 /** Where an answer's entries hang: the directory the API says it walked (an entry's path joins the names
  * from there down), or the one asked for when the echo is missing. */
-const base = (listing: VolumeFileListResponse, asked: string | undefined) => rooted(listing.path || asked);
+function base(listing: VolumeFileListResponse, asked: string | undefined): string {
+  return rooted(listing.path || asked);
+}
 
 /** Lists a directory; `query` may also hold `search`. Fields left undefined are neither checked nor
  * sent. `label` names the caller's arguments in validation errors. */
@@ -169,8 +196,9 @@ function* flatten(entries: readonly VolumeFileEntry[], dir: string): Generator<V
       yield { ...entry, path };
       continue;
     }
-    yield { ...entry, path, truncated: truncated === true };
-    if (truncated !== true) yield* flatten(children ?? [], path);
+    const readWhole = truncated !== true;
+    yield { ...entry, path, truncated: !readWhole };
+    if (readWhole) yield* flatten(children ?? [], path);
   }
 }
 
@@ -209,6 +237,8 @@ export async function* iterdir(
   yield* continueWalk({ transport: t, volumeId: id, options }, first, base(first, start));
 }
 
+/** Yields the entries of one listing, listing each directory it left `truncated` on its own when the walk
+ * reaches it, and walking that listing in turn. */
 async function* continueWalk(
   walk: Walk,
   listing: VolumeFileListResponse,
@@ -244,9 +274,8 @@ export async function search(
     throw new ValidationError(label, [{ path: "search", message: "must be a non-empty string" }]);
   const listing = await list(t, id, label, { path: start, search: term }, options);
   const needle = term.toLowerCase();
-  const entries = [...flatten(listing.entries, base(listing, start))].filter((entry) =>
-    entry.name.toLowerCase().includes(needle),
-  );
+  const nameMatches = (entry: VolumeTreeEntry) => entry.name.toLowerCase().includes(needle);
+  const entries = [...flatten(listing.entries, base(listing, start))].filter(nameMatches);
   return { path: listing.path, entries, truncated: listing.truncated };
 }
 
@@ -256,19 +285,31 @@ interface ReadRange {
   fromWhole(bytes: Uint8Array): Uint8Array;
 }
 
+/** Checks the range of a read and says how to ask for it: a suffix, a byte range, or (with neither) the
+ * whole file. */
 function readRange(range: ByteRange | SuffixRange, issues: ValidationIssue[]): ReadRange {
-  if ("suffix" in range && range.suffix !== undefined) {
-    const { suffix } = range;
-    const { offset, length } = range as ByteRange;
-    if (offset !== undefined || length !== undefined)
-      issues.push({ path: "suffix", message: "cannot be combined with offset or length" });
-    wholeBytes("suffix", suffix, 1, issues);
-    return { header: `bytes=-${suffix}`, fromWhole: (bytes) => bytes.subarray(Math.max(0, bytes.length - suffix)) };
-  }
+  const isSuffix = "suffix" in range && range.suffix !== undefined;
+  if (isSuffix) return suffixRange(range, issues);
   const { offset, end } = byteRange(range as ByteRange, issues);
-  // No header for the whole file.
-  const header = end < Infinity ? `bytes=${offset}-${end - 1}` : offset > 0 ? `bytes=${offset}-` : undefined;
-  return { header, fromWhole: (bytes) => bytes.subarray(offset, end) };
+  return { header: rangeHeader(offset, end), fromWhole: (bytes) => bytes.subarray(offset, end) };
+}
+
+/** The last `suffix` bytes; offset and length cannot be asked for with it (a `Range` has one form). */
+function suffixRange(range: SuffixRange, issues: ValidationIssue[]): ReadRange {
+  const { suffix } = range;
+  const { offset, length } = range as ByteRange;
+  if (offset !== undefined || length !== undefined)
+    issues.push({ path: "suffix", message: "cannot be combined with offset or length" });
+  wholeBytes("suffix", suffix, 1, issues);
+  return { header: `bytes=-${suffix}`, fromWhole: (bytes) => bytes.subarray(Math.max(0, bytes.length - suffix)) };
+}
+
+/** The `Range` header for bytes `offset` to `end` (exclusive; Infinity for "to the end of the file"), or
+ * none for the whole file. */
+function rangeHeader(offset: number, end: number): string | undefined {
+  if (end < Infinity) return `bytes=${offset}-${end - 1}`;
+  if (offset > 0) return `bytes=${offset}-`;
+  return undefined;
 }
 
 export async function readFile(
@@ -291,7 +332,31 @@ export async function readFile(
   const bytes = out.data as unknown as Uint8Array;
   // A 200 is the whole file even though a Range was sent: Porter's API answers a ranged read of an empty
   // file so (no Content-Range), and so does a server that ignores Range. Cut the asked-for part out of it.
-  return out.status === 200 && wanted.header ? wanted.fromWhole(bytes) : bytes;
+  const wholeFileForRange = out.status === 200 && wanted.header !== undefined;
+  return wholeFileForRange ? wanted.fromWhole(bytes) : bytes;
+}
+
+/** The size of content known before it is sent: bytes and Blobs; undefined for anything else. */
+function knownSize(body: unknown): number | undefined {
+  if (body instanceof Uint8Array) return body.byteLength;
+  if (body instanceof Blob) return body.size;
+  return undefined;
+}
+
+/** Checks what a write sends: file content, and at most the API's limit per file when its size is known. */
+function contentIssues(body: unknown, issues: ValidationIssue[]): void {
+  const size = knownSize(body);
+  if (size === undefined) {
+    // A stream's size is unknown until sent; anything else is not file content.
+    if (!(body instanceof ReadableStream))
+      issues.push({ path: "data", message: "must be a Uint8Array, a string, a Blob or a ReadableStream" });
+    return;
+  }
+  if (size > DEFAULTS.maxWriteBytes)
+    issues.push({
+      path: "data",
+      message: `must be at most ${DEFAULTS.maxWriteBytes} bytes (1 GiB), the API's limit per file; has ${size}`,
+    });
 }
 
 /**
@@ -309,17 +374,7 @@ export async function writeFile(
   const issues: ValidationIssue[] = [];
   fileIssues("path", path, issues);
   const body = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  const size = body instanceof Uint8Array ? body.byteLength : body instanceof Blob ? body.size : undefined;
-  if (size !== undefined) {
-    if (size > DEFAULTS.maxWriteBytes)
-      issues.push({
-        path: "data",
-        message: `must be at most ${DEFAULTS.maxWriteBytes} bytes (1 GiB), the API's limit per file; has ${size}`,
-      });
-  } else if (!(body instanceof ReadableStream)) {
-    // A stream's size is unknown until sent; anything else is not file content.
-    issues.push({ path: "data", message: "must be a Uint8Array, a string, a Blob or a ReadableStream" });
-  }
+  contentIssues(body, issues);
   throwIfAny(label, issues);
   await invoke(t, "writeVolumeFile", { path: { id }, query: { path } }, options, {
     read: "none",
@@ -328,9 +383,6 @@ export async function writeFile(
     label,
   });
 }
-
-// Without leading and trailing "/": "a", "/a" and "a/" name the same entry.
-const bare = (path: string) => path.replace(/^\/+|\/+$/g, "");
 
 /** The rules of a move the spec cannot state; `from` and `to` have passed the VolumeFilePath rule. */
 function moveIssues(from: string, to: string, issues: ValidationIssue[]): void {
@@ -343,7 +395,7 @@ function moveIssues(from: string, to: string, issues: ValidationIssue[]): void {
   if (issues.length) return;
   if (bare(from) === bare(to))
     issues.push({ path: "to", message: "must differ from `from` (a move never overwrites)" });
-  else if (bare(to).startsWith(`${bare(from)}/`))
+  else if (isInside(to, from))
     issues.push({ path: "to", message: "must not be inside `from` (a directory cannot be moved into itself)" });
 }
 
@@ -362,7 +414,7 @@ export async function moveFile(
   if (!issues.length) moveIssues(from, to, issues);
   throwIfAny(label, issues);
   // Never "": the root was refused above.
-  const source = from.replace(/\/+$/, "");
+  const source = withoutTrailingSlashes(from);
   await invoke(t, "moveVolumeFile", { path: { id }, body: { from: source, to } }, options, {
     read: "none",
     retry: "unstarted",

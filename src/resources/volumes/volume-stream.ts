@@ -7,6 +7,7 @@ import { SandboxError, type ValidationIssue } from "../../core/errors.js";
 import { invoke } from "../../internal/operation.js";
 import type { Transport } from "../../internal/transport.js";
 import type { RequestOptions } from "../../core/options.js";
+import type { Outcome } from "../../core/response-info.js";
 import { byteRange, fileIssues, throwIfAny, wholeBytes, type ByteRange } from "./volume-files.js";
 
 /**
@@ -37,24 +38,8 @@ export interface StreamOptions extends ByteRange {
  */
 export type VolumeFileStream = ReadableStream<Uint8Array> & AsyncIterable<Uint8Array>;
 
-/** Where a stream is in its file, and what it has learned of the file so far. */
-interface Position {
-  /** The next byte to ask for. */
-  next: number;
-  /** Where the stream ends (exclusive): the range's end, lowered to the file's size once an answer tells it. */
-  end: number;
-  /** The Last-Modified and size of the first answer, which every later answer must match. */
-  version: string | undefined;
-}
-
-/** What every request of one stream shares. */
-interface Source {
-  transport: Transport;
-  volumeId: string;
-  path: string;
-  chunkBytes: number;
-  options: RequestOptions;
-}
+/** What names the arguments of `stream` in its validation errors (its requests are checked too). */
+const LABEL = "stream arguments";
 
 export function stream(
   t: Transport,
@@ -63,7 +48,18 @@ export function stream(
   opts?: StreamOptions,
   options?: RequestOptions,
 ): VolumeFileStream {
-  const label = "stream arguments";
+  const { offset, end, chunkBytes } = streamArguments(path, opts);
+  const reader = new RangeReader({ transport: t, volumeId: id, path, chunkBytes }, { offset, end }, options);
+  // A high-water mark of 0: nothing is fetched before the consumer asks (see the top of this file).
+  const fileStream = new ReadableStream<Uint8Array>(
+    { pull: (controller) => reader.pull(controller), cancel: (reason) => reader.cancel(reason) },
+    { highWaterMark: 0 },
+  );
+  return asyncIterable(fileStream);
+}
+
+/** Checks the arguments of `stream` before anything is sent: the file, the chunk size and the range. */
+function streamArguments(path: string, opts: StreamOptions | undefined): ChunkRange & { chunkBytes: number } {
   const issues: ValidationIssue[] = [];
   fileIssues("path", path, issues);
   const chunkBytes = opts?.chunkBytes ?? DEFAULTS.readChunkBytes;
@@ -75,93 +71,160 @@ export function stream(
       message: "is not supported by stream, which reads forward from offset; use readFile(path, { suffix })",
     });
   const { offset, end } = byteRange(opts ?? {}, issues);
-  throwIfAny(label, issues);
-
-  const ctl = new AbortController();
-  const forward = () => ctl.abort(options?.signal?.reason);
-  // Through the shared fan-out: many streams under one signal keep one listener on it.
-  if (options?.signal?.aborted) forward();
-  else callerSignals.add(options?.signal, forward);
-  const finish = () => callerSignals.delete(options?.signal, forward);
-  const source: Source = { transport: t, volumeId: id, path, chunkBytes, options: { ...options, signal: ctl.signal } };
-  const position: Position = { next: offset, end, version: undefined };
-
-  // A high-water mark of 0: nothing is fetched before the consumer asks (see the top of this file).
-  const fileStream = new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        let ended = true; // an error ends the stream too
-        try {
-          ended = await readChunk(source, position, controller);
-        } finally {
-          if (ended) finish();
-        }
-        if (ended) controller.close();
-      },
-      cancel(reason) {
-        ctl.abort(reason);
-        finish();
-      },
-    },
-    { highWaterMark: 0 },
-  );
-  // Node, Deno, Bun, Firefox and Chrome iterate web streams natively; older Safari does not.
-  if (!(Symbol.asyncIterator in fileStream))
-    Object.defineProperty(fileStream, Symbol.asyncIterator, { value: iterate, configurable: true });
-  return fileStream as VolumeFileStream;
+  throwIfAny(LABEL, issues);
+  return { offset, end, chunkBytes };
 }
 
-/** Asks for the next chunk and enqueues what came back; resolves with whether the stream has ended. */
-async function readChunk(
-  source: Source,
-  at: Position,
-  controller: ReadableStreamDefaultController<Uint8Array>,
-): Promise<boolean> {
-  const want = Math.min(at.end, at.next + source.chunkBytes);
-  let out;
-  try {
-    const Range = `bytes=${at.next}-${want - 1}`;
-    out = await invoke(
-      source.transport,
-      "readVolumeFile",
-      { path: { id: source.volumeId }, query: { path: source.path }, header: { Range } },
-      source.options,
-      { read: "bytes", label: "stream arguments" },
-    );
-  } catch (error) {
-    // A server that answers 416 for byte 0 of an empty file (an empty file has no byte 0): an empty stream.
-    if (at.next === 0 && error instanceof SandboxError && error.statusCode === 416) return true;
-    throw error;
+/** Bytes of the file from `offset` up to `end` (exclusive; Infinity for "to the end of the file"). */
+interface ChunkRange {
+  offset: number;
+  end: number;
+}
+
+/** What every request of one stream shares. */
+interface Source {
+  transport: Transport;
+  volumeId: string;
+  path: string;
+  /** Bytes asked for per request, and the largest chunk the stream yields. */
+  chunkBytes: number;
+}
+
+/**
+ * The stream's source: where it is in the file, what it has learned of the file so far, and the abort
+ * controller of its requests. Each `pull` sends one `Range` request for the next chunk.
+ */
+class RangeReader {
+  readonly #source: Source;
+  /** The caller's options with the reader's own signal, which aborts on cancel and on the caller's signal. */
+  readonly #requestOptions: RequestOptions;
+  /** The next byte to ask for. */
+  #next: number;
+  /** Where the stream ends (exclusive): the range's end, lowered to the file's size once an answer tells it. */
+  #end: number;
+  /** The Last-Modified and size of the first answer, which every later answer must match. */
+  #version: string | undefined;
+  /** Aborts the request in flight: fired by `cancel`, and by the caller's signal through `#forwardAbort`. */
+  readonly #abort = new AbortController();
+  readonly #callerSignal: AbortSignal | undefined;
+  /** One function for the lifetime of the reader, so that `#close` removes exactly what was added. */
+  readonly #forwardAbort = () => this.#abort.abort(this.#callerSignal?.reason);
+
+  constructor(source: Source, range: ChunkRange, options: RequestOptions | undefined) {
+    this.#source = source;
+    this.#next = range.offset;
+    this.#end = range.end;
+    this.#callerSignal = options?.signal;
+    this.#requestOptions = { ...options, signal: this.#abort.signal };
+    // Through the shared fan-out: many streams under one signal keep one listener on it.
+    if (this.#callerSignal?.aborted) this.#forwardAbort();
+    else callerSignals.add(this.#callerSignal, this.#forwardAbort);
   }
-  const body = out.data as unknown as Uint8Array;
-  // A 200 is the whole file: Porter's API answers a ranged read of an empty file so (no Content-Range),
-  // and so does a server that ignores Range. A 206 tells the size in `Content-Range: bytes a-b/size`.
-  const whole = out.status === 200;
-  const size = whole ? body.length : sizeFromContentRange(out.headers);
-  checkSameVersion(source.path, at, `${out.headers.get("last-modified")} ${size}`);
-  if (size !== undefined) at.end = Math.min(at.end, size);
-  const bytes = whole ? body.subarray(at.next, at.end) : body.subarray(0, want - at.next);
-  if (!whole && bytes.length < want - at.next) at.end = at.next + bytes.length; // a short read ends the file
-  for (let i = 0; i < bytes.length; i += source.chunkBytes)
-    controller.enqueue(bytes.subarray(i, i + source.chunkBytes));
-  at.next += bytes.length;
-  return at.next >= at.end;
+
+  /** Enqueues the next chunk, and closes the stream once the range (or the file) is read. */
+  async pull(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+    let ended = true; // an error ends the stream too
+    try {
+      ended = await this.#readChunk(controller);
+    } finally {
+      if (ended) this.#close();
+    }
+    if (ended) controller.close();
+  }
+
+  /** The consumer cancelled the stream (or left a `for await` loop early): abort the request in flight. */
+  cancel(reason: unknown): void {
+    this.#abort.abort(reason);
+    this.#close();
+  }
+
+  /** The bytes the next request asks for: from where the stream is, at most `chunkBytes`, not past its end. */
+  #nextRange(): ChunkRange {
+    return { offset: this.#next, end: Math.min(this.#end, this.#next + this.#source.chunkBytes) };
+  }
+
+  /** Asks for the next chunk and enqueues what came back; resolves with whether the stream has ended. */
+  async #readChunk(controller: ReadableStreamDefaultController<Uint8Array>): Promise<boolean> {
+    const range = this.#nextRange();
+    const answer = await this.#request(range);
+    if (answer === undefined) return true; // an empty file
+    const bytes = this.#bytesOf(answer, range);
+    // A 200's part may be longer than one chunk: it is handed out in chunks of at most `chunkBytes`.
+    for (let i = 0; i < bytes.length; i += this.#source.chunkBytes)
+      controller.enqueue(bytes.subarray(i, i + this.#source.chunkBytes));
+    this.#next += bytes.length;
+    return this.#next >= this.#end;
+  }
+
+  /** Sends the `Range` request for `range`; resolves with undefined for an empty file answered with 416. */
+  async #request(range: ChunkRange): Promise<Outcome | undefined> {
+    const { transport, volumeId, path } = this.#source;
+    const Range = `bytes=${range.offset}-${range.end - 1}`;
+    try {
+      return await invoke(
+        transport,
+        "readVolumeFile",
+        { path: { id: volumeId }, query: { path }, header: { Range } },
+        this.#requestOptions,
+        { read: "bytes", label: LABEL },
+      );
+    } catch (error) {
+      // A server that answers 416 for byte 0 of an empty file (an empty file has no byte 0): an empty stream.
+      const emptyFile = range.offset === 0 && error instanceof SandboxError && error.statusCode === 416;
+      if (emptyFile) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * The bytes of `range` in an answer, after checking the file did not change and learning from the
+   * answer where the file ends (which lowers the stream's end).
+   */
+  #bytesOf(answer: Outcome, range: ChunkRange): Uint8Array {
+    const body = answer.data as Uint8Array;
+    // A 200 is the whole file: Porter's API answers a ranged read of an empty file so (no Content-Range),
+    // and so does a server that ignores Range. A 206 tells the size in `Content-Range: bytes a-b/size`.
+    const whole = answer.status === 200;
+    const size = whole ? body.length : sizeFromContentRange(answer.headers);
+    this.#checkUnchanged(`${answer.headers.get("last-modified")} ${size}`);
+    if (size !== undefined) this.#end = Math.min(this.#end, size);
+    if (whole) return body.subarray(range.offset, this.#end);
+    const asked = range.end - range.offset;
+    const bytes = body.subarray(0, asked);
+    // A short read ends the file.
+    if (bytes.length < asked) this.#end = range.offset + bytes.length;
+    return bytes;
+  }
+
+  /** Chunks of two versions of a file must not be spliced together: an atomic replace mid-stream shows as
+   * a new Last-Modified or size (Last-Modified has 1 s resolution, so this is best effort). */
+  #checkUnchanged(version: string): void {
+    this.#version ??= version;
+    if (version === this.#version) return;
+    const { path } = this.#source;
+    throw new SandboxError(`${path} changed while it was being streamed (at byte ${this.#next}); read it again`, {
+      code: "conflict",
+    });
+  }
+
+  /** Stops following the caller's signal: the stream has ended, errored or been cancelled. */
+  #close(): void {
+    callerSignals.delete(this.#callerSignal, this.#forwardAbort);
+  }
 }
 
+/** The size of the file, from a 206's `Content-Range: bytes first-last/size` (undefined when not given). */
 function sizeFromContentRange(headers: Headers): number | undefined {
   const size = /^bytes \d+-\d+\/(\d+)$/.exec(headers.get("content-range") ?? "")?.[1];
   return size === undefined ? undefined : Number(size);
 }
 
-/** Chunks of two versions of a file must not be spliced together: an atomic replace mid-stream shows as a
- * new Last-Modified or size (Last-Modified has 1 s resolution, so this is best effort). */
-function checkSameVersion(path: string, at: Position, version: string): void {
-  at.version ??= version;
-  if (version !== at.version) {
-    throw new SandboxError(`${path} changed while it was being streamed (at byte ${at.next}); read it again`, {
-      code: "conflict",
-    });
-  }
+/** The stream itself, async-iterable: Node, Deno, Bun, Firefox and Chrome iterate web streams natively;
+ * older Safari does not, and gets the fallback below. */
+function asyncIterable(fileStream: ReadableStream<Uint8Array>): VolumeFileStream {
+  if (!(Symbol.asyncIterator in fileStream))
+    Object.defineProperty(fileStream, Symbol.asyncIterator, { value: iterate, configurable: true });
+  return fileStream as VolumeFileStream;
 }
 
 /** The stream's `[Symbol.asyncIterator]` where the runtime has none: called on the stream, as `this`. */

@@ -2,15 +2,16 @@
 // file API under the names of Porter's published SDK (listdir, iterdir, search, readFile, readText,
 // stream, writeFile, writeText, moveFile). Paths are on the volume: relative ones start at its root,
 // and a leading "/" also means the root. The file API is for disk volumes: Porter's API has none for
-// object volumes, so the file methods refuse them before sending anything.
-import { ValidationError } from "../../core/errors.js";
+// object volumes, so the file methods refuse them before sending anything. Also `deleteVolume`, the
+// delete request that both the handle and `porter.volumes` send.
+import { ConflictError, ValidationError } from "../../core/errors.js";
 import { invoke } from "../../internal/operation.js";
 import { adopt, attach, type ResponseInfo, type WithResponse } from "../../core/response-info.js";
 import type { Transport } from "../../internal/transport.js";
 import type { RequestOptions } from "../../core/options.js";
 import type { Outcome } from "../../core/response-info.js";
 import type { VolumeFileListResponse, VolumeRecord } from "../../core/types.js";
-import { deleteVolume, ObjectVolumeError, VolumeFailedError } from "./volume-errors.js";
+import { ObjectVolumeError, VolumeFailedError, VolumeInUseError } from "./volume-errors.js";
 import * as files from "./volume-files.js";
 import type { ByteRange, FileData, SuffixRange, VolumeSearchResult, VolumeTreeEntry } from "./volume-files.js";
 import { stream, type StreamOptions, type VolumeFileStream } from "./volume-stream.js";
@@ -61,17 +62,23 @@ export class Volume {
       `volume ${this.name} to be ready`,
       async (signal, left) => {
         if (this.phase !== "ready") await this.refresh({ signal, totalTimeoutMs: left });
-        if (this.phase === "ready") return true;
-        if (this.phase === "failed")
-          throw new VolumeFailedError(
-            `volume ${this.name} (${this.id}) failed to provision and will never be ready; delete it and create another`,
-            { volumeId: this.id },
-          );
-        return undefined;
+        return this.#readyYet();
       },
       options,
     );
     return this;
+  }
+
+  /** For `waitUntilReady`'s polling: true once ready, undefined to poll again; a failed volume never will be. */
+  #readyYet(): true | undefined {
+    if (this.phase === "ready") return true;
+    if (this.phase === "failed")
+      throw new VolumeFailedError(
+        `volume ${this.name} (${this.id}) failed to provision and will never be ready; ` +
+          "delete it and create another",
+        { volumeId: this.id },
+      );
+    return undefined;
   }
 
   /**
@@ -180,13 +187,10 @@ export class Volume {
    */
   #diskOnly(method: string): void {
     // Not `type === "disk"`: a record from an older server has no `type`.
-    const { type, object } = this;
-    if (type !== "object") return;
-    const bucket = object?.bucket
-      ? ` (bucket ${object.bucket}${object.prefix ? `, prefix ${object.prefix}` : ""})`
-      : "";
+    if (this.type !== "object") return;
     throw new ObjectVolumeError(
-      `${method}: volume ${this.name} (${this.id}) is an object volume${bucket}, and Porter's API has a file API for disk volumes only; ` +
+      `${method}: volume ${this.name} (${this.id}) is an object volume${bucketNote(this.object)}, ` +
+        "and Porter's API has a file API for disk volumes only; " +
         "read and write its objects through its bucket, or from a sandbox that mounts the volume",
       { volumeId: this.id },
     );
@@ -196,4 +200,66 @@ export class Volume {
   toJSON(): VolumeRecord {
     return { ...this } as VolumeRecord;
   }
+}
+
+/** Where an object volume's objects are, for its errors: " (bucket b, prefix p)", or "" when unknown. */
+function bucketNote(object: VolumeRecord["object"]): string {
+  if (!object?.bucket) return "";
+  const prefix = object.prefix ? `, prefix ${object.prefix}` : "";
+  return ` (bucket ${object.bucket}${prefix})`;
+}
+
+// The delete request is sent from here by both `volume.delete()` and `porter.volumes.delete()`: volumes.ts
+// imports from this file, so keeping it here spares the two files an import cycle.
+
+/** Deletes a volume by id; a 409 becomes `VolumeInUseError` naming the sandboxes that hold it. */
+export async function deleteVolume(transport: Transport, id: string, options?: RequestOptions): Promise<void> {
+  try {
+    await invoke(transport, "deleteVolume", { path: { id } }, options, { read: "none", label: "volume name or id" });
+  } catch (error) {
+    // The transport raises ConflictError for a 409 and for nothing else.
+    if (!(error instanceof ConflictError)) throw error;
+    throw volumeInUse(id, error, await holdersOf(transport, id, error, options));
+  }
+}
+
+/**
+ * The sandboxes holding a volume whose delete answered 409 (empty when that cannot be learned). Porter's
+ * 409 body names them only in its human message, which is not parsed: a server that sends `attached_to`
+ * is believed, otherwise the volume's record says, when it can be read.
+ */
+async function holdersOf(
+  transport: Transport,
+  id: string,
+  conflict: ConflictError,
+  options?: RequestOptions,
+): Promise<string[]> {
+  const fromBody = (conflict.body as { attached_to?: unknown } | null | undefined)?.attached_to;
+  if (isIds(fromBody)) return fromBody;
+  try {
+    const { data } = await invoke(transport, "getVolume", { path: { id } }, options);
+    return isIds(data.attached_to) ? data.attached_to : [];
+  } catch {
+    // The record could not be read: the error then says the API did not say which.
+    return [];
+  }
+}
+
+/** The `VolumeInUseError` for a delete's 409, carrying over the 409's own fields (status, code, body,
+ * request id, attempts). */
+function volumeInUse(id: string, conflict: ConflictError, holders: string[]): VolumeInUseError {
+  const who = holders.length ? `sandboxes ${holders.join(", ")}` : "a sandbox (the API did not say which)";
+  const request = conflict.requestId ? ` (request ${conflict.requestId})` : "";
+  const inUse = new VolumeInUseError(
+    `volume ${id} cannot be deleted: it is attached to ${who}; terminate them first${request}`,
+    { ...conflict, cause: conflict, volumeId: id, attached_to: holders },
+  );
+  // The constructor starts every error at 0 attempts; this one took the 409's.
+  inUse.attempts = conflict.attempts;
+  return inUse;
+}
+
+/** Whether `value` is a list of ids, as `attached_to` must be for its sandboxes to be named. */
+function isIds(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === "string");
 }

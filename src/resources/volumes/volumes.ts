@@ -7,8 +7,7 @@ import type { RawClient } from "../raw.js";
 import type { Transport } from "../../internal/transport.js";
 import type { RequestOptions } from "../../core/options.js";
 import type { VolumeSpec } from "../../core/types.js";
-import { Volume } from "./volume.js";
-import { deleteVolume } from "./volume-errors.js";
+import { deleteVolume, Volume } from "./volume.js";
 
 /**
  * `porter.volumes`: persistent storage to mount into sandboxes.
@@ -16,7 +15,10 @@ import { deleteVolume } from "./volume-errors.js";
  * @example
  * ```ts
  * const volume = await porter.volumes.create({ name: "my-data" });
- * const sandbox = await porter.sandboxes.create({ image: "python:3.12-slim", volume_mounts: { "/mnt/data": volume.id } });
+ * const sandbox = await porter.sandboxes.create({
+ *   image: "python:3.12-slim",
+ *   volume_mounts: { "/mnt/data": volume.id },
+ * });
  * ```
  */
 export class Volumes {
@@ -54,7 +56,11 @@ export class Volumes {
    * @example
    * ```ts
    * const volume = await porter.volumes.create({ name: "data-cache" });
-   * const bucket = await porter.volumes.create({ name: "training-data", type: "object", object: { bucket: "acme-datasets", access: "read_only" } });
+   * const bucket = await porter.volumes.create({
+   *   name: "training-data",
+   *   type: "object",
+   *   object: { bucket: "acme-datasets", access: "read_only" },
+   * });
    * ```
    */
   async create(body: VolumeSpec = {}, options?: RequestOptions): Promise<Volume> {
@@ -68,9 +74,10 @@ export class Volumes {
       });
       return new Volume(this.#transport, outcome.data, outcome);
     } catch (error) {
-      const mine = named ? await this.#ownEarlierAttempt(error, body, began, remaining()) : undefined;
+      if (!named) throw unnamedMayExist(error);
+      const mine = await this.#ownEarlierAttempt(error, body, began, remaining());
       if (mine) return mine;
-      throw named ? error : unnamedMayExist(error);
+      throw error;
     }
   }
 
@@ -129,7 +136,8 @@ export class Volumes {
 function unnamedMayExist(error: unknown): unknown {
   if (error instanceof SandboxError && mayHaveCreated(error)) {
     error.message +=
-      ". The volume may have been created: an unnamed create is not sent again after an attempt whose outcome is unknown; look for it with porter.volumes.list(), or give volumes a name";
+      ". The volume may have been created: an unnamed create is not sent again after an attempt whose outcome " +
+      "is unknown; look for it with porter.volumes.list(), or give volumes a name";
   }
   return error;
 }
