@@ -8,7 +8,8 @@
 // create again: a sandbox found there is the one this call made, and the call resolves to it.
 import { ConflictError, SandboxError, ValidationError } from "../../core/errors.js";
 import { mayHaveCreated } from "../../internal/retry.js";
-import { invoke, validateBody } from "../../internal/operation.js";
+import { invoke } from "../../internal/operation.js";
+import { validate } from "../../internal/validate.js";
 import type { Transport } from "../../internal/transport.js";
 import type { RequestOptions } from "../../core/options.js";
 import type { Outcome } from "../../core/response-info.js";
@@ -54,8 +55,8 @@ export class SandboxCreation {
     this.#key = given?.idempotencyKey ?? keyFromHeaders(given?.headers) ?? newIdempotencyKey();
     this.#maxRetries = given?.maxRetries ?? transport.config.maxRetries;
     this.#tagged = transport.config.idempotencyTag;
-    // The caller's spec is checked as given, so that errors speak of what they wrote; the tag is added after.
-    validateBody("createSandbox", spec, "sandbox spec");
+    // The caller has checked the spec as given (`porter.sandboxes.create` does), so that errors speak of
+    // what they wrote; the tag is added after, and only the tags are checked again.
     this.#body = this.#tagged ? withKeyTag(spec, this.#key) : spec;
   }
 
@@ -157,7 +158,7 @@ function keyFromHeaders(headers: Record<string, string> | undefined): string | u
 function withKeyTag(spec: SandboxSpec, key: string): SandboxSpec {
   const tagged = { ...spec, tags: { ...spec.tags, [IDEMPOTENCY_TAG]: key } };
   try {
-    validateBody("createSandbox", tagged, "sandbox spec");
+    validate("sandbox spec", { $ref: "Tags" }, tagged.tags);
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     throw new ValidationError("sandbox spec", [
