@@ -16,6 +16,7 @@ import type { Outcome } from "../core/response-info.js";
 import { fetchFollowingRedirects } from "./redirects.js";
 import { backoffMs, isRetryableNetworkError, isRetryableStatus, neverConnected, retryAfterMs } from "./retry.js";
 import { requestHeaders, type Call } from "./call.js";
+import { runtimeFetchOptions } from "./runtime-limits.js";
 
 /** How one attempt ended when it did not end the call: the error to report if no retry follows, and
  * the wait the server asked for. */
@@ -101,7 +102,13 @@ export class LogicalCall<T> {
     const budget = Math.min(this.#timeoutMs, this.#deadline - started);
     const signal = new AttemptSignal(budget, this.#caller, this.#context.closing);
     try {
-      const request = { method: this.#call.method, headers: this.#headers, body: this.#call.body };
+      const request = {
+        method: this.#call.method,
+        headers: this.#headers,
+        body: this.#call.body,
+        // Only the runtime's own fetch has the limits, and takes the options that lift them.
+        runtimeOptions: this.#context.config.runtimeFetch ? runtimeFetchOptions(budget) : undefined,
+      };
       const response = await fetchFollowingRedirects(this.#context.config.fetch, this.#url, request, signal.signal);
       return await this.#readAnswer(response, started);
     } catch (error) {
