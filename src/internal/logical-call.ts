@@ -16,6 +16,7 @@ import type { Outcome } from "../core/response-info.js";
 import { fetchFollowingRedirects } from "./redirects.js";
 import { backoffMs, isRetryableNetworkError, isRetryableStatus, neverConnected, retryAfterMs } from "./retry.js";
 import { requestHeaders, type Call } from "./call.js";
+import { CancellableBody } from "./cancellable-body.js";
 import { redactSecret } from "./redact.js";
 import { runtimeFetchOptions } from "./runtime-limits.js";
 
@@ -41,6 +42,9 @@ export class LogicalCall<T> {
   readonly #what: string;
   readonly #url: string;
   readonly #headers: Record<string, string>;
+  /** What is sent: the call's body, or a stream body wrapped so that a failed call can cancel it. */
+  readonly #body: BodyInit | null;
+  readonly #streamBody: CancellableBody | undefined;
   readonly #idempotencyKey: string | undefined;
   readonly #maxRetries: number;
   readonly #timeoutMs: number;
@@ -62,8 +66,9 @@ export class LogicalCall<T> {
     this.#headers = headers;
     this.#idempotencyKey = idempotencyKey;
     // A stream body can be read only once, so it cannot be sent again.
-    const bodyIsStream = call.body instanceof ReadableStream;
-    this.#maxRetries = bodyIsStream ? 0 : (options.maxRetries ?? config.maxRetries);
+    this.#streamBody = call.body instanceof ReadableStream ? new CancellableBody(call.body) : undefined;
+    this.#body = this.#streamBody?.stream ?? call.body;
+    this.#maxRetries = this.#streamBody ? 0 : (options.maxRetries ?? config.maxRetries);
     this.#timeoutMs = options.timeoutMs ?? call.timeoutMs ?? config.timeoutMs;
     this.#deadline = Date.now() + (options.totalTimeoutMs ?? config.totalTimeoutMs ?? Infinity);
     this.#attempt = call.attemptsBefore ?? 0;
@@ -80,6 +85,8 @@ export class LogicalCall<T> {
         await this.#waitBeforeRetry(result);
       }
     } catch (error) {
+      // A stream the call will not send to its end must stop being pulled (an endless one never would).
+      this.#streamBody?.cancel(error);
       if (error instanceof SandboxError) {
         error.attempts = this.#attempt;
         error.uncertainAttempts = this.#uncertain;
@@ -106,7 +113,7 @@ export class LogicalCall<T> {
       const request = {
         method: this.#call.method,
         headers: this.#headers,
-        body: this.#call.body,
+        body: this.#body,
         // Only the runtime's own fetch has the limits, and takes the options that lift them.
         runtimeOptions: this.#context.config.runtimeFetch ? runtimeFetchOptions(budget) : undefined,
       };

@@ -38,7 +38,12 @@ export async function startServer(
   const requests: Recorded[] = [];
   const server = createServer(async (raw, res) => {
     const chunks: Buffer[] = [];
-    for await (const chunk of raw) chunks.push(chunk as Buffer);
+    try {
+      for await (const chunk of raw) chunks.push(chunk as Buffer);
+    } catch {
+      // The client went away while sending (an aborted upload): there is no request to answer.
+      return;
+    }
     const body = Buffer.concat(chunks);
     const u = new URL(raw.url ?? "/", "http://x");
     let parsed: unknown;
