@@ -100,6 +100,8 @@ export interface ResolvedConfig {
   baseUrl: string;
   apiKey: string | undefined;
   fetch: typeof fetch;
+  /** Whether `fetch` is the runtime's own (no `fetch` option was given), whose limits the SDK may lift. */
+  runtimeFetch: boolean;
   headers: Record<string, string>;
   timeoutMs: number;
   totalTimeoutMs: number | undefined;
@@ -162,6 +164,7 @@ export function resolveConfig(options: ClientOptions): ResolvedConfig {
     ...resolveLocation(options),
     // Bound lazily: calling a detached `fetch` throws "Illegal invocation" in browsers.
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    runtimeFetch: options.fetch === undefined,
     headers: { ...options.defaultHeaders },
     timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
     totalTimeoutMs: options.totalTimeoutMs,

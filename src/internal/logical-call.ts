@@ -16,6 +16,8 @@ import type { Outcome } from "../core/response-info.js";
 import { fetchFollowingRedirects } from "./redirects.js";
 import { backoffMs, isRetryableNetworkError, isRetryableStatus, neverConnected, retryAfterMs } from "./retry.js";
 import { requestHeaders, type Call } from "./call.js";
+import { redactSecret } from "./redact.js";
+import { runtimeFetchOptions } from "./runtime-limits.js";
 
 /** How one attempt ended when it did not end the call: the error to report if no retry follows, and
  * the wait the server asked for. */
@@ -101,7 +103,13 @@ export class LogicalCall<T> {
     const budget = Math.min(this.#timeoutMs, this.#deadline - started);
     const signal = new AttemptSignal(budget, this.#caller, this.#context.closing);
     try {
-      const request = { method: this.#call.method, headers: this.#headers, body: this.#call.body };
+      const request = {
+        method: this.#call.method,
+        headers: this.#headers,
+        body: this.#call.body,
+        // Only the runtime's own fetch has the limits, and takes the options that lift them.
+        runtimeOptions: this.#context.config.runtimeFetch ? runtimeFetchOptions(budget) : undefined,
+      };
       const response = await fetchFollowingRedirects(this.#context.config.fetch, this.#url, request, signal.signal);
       return await this.#readAnswer(response, started);
     } catch (error) {
@@ -118,7 +126,10 @@ export class LogicalCall<T> {
     // The raw client reports error answers itself, once no retry will follow.
     const lastAnswerForRawClient = this.#call.passErrors === true && (!retryable || this.#retriesUsedUp());
     const accepted = response.ok || lastAnswerForRawClient;
-    const body = accepted ? await readBody(response, this.#call.read, requestId) : await readErrorBody(response);
+    // An error answer may echo the request's Authorization header (a proxy's 401 page, say).
+    const body = accepted
+      ? await readBody(response, this.#call.read, requestId)
+      : redactSecret(await readErrorBody(response), this.#context.config.apiKey);
     this.#logAttempt(response.status, started, requestId);
     if (accepted) return this.#outcome(response, body as T, requestId);
     const serverAskMs = retryAfterMs(response.headers);
@@ -153,7 +164,7 @@ export class LogicalCall<T> {
     if (error instanceof SandboxError) {
       // A 2xx whose body could not be read: the server did the work, the answer is lost.
       if (isSuccessStatus(error.statusCode)) this.#uncertain++;
-      throw error;
+      throw redactSecret(error, this.#context.config.apiKey);
     }
     return this.#connectionFailed(error);
   }
@@ -164,7 +175,7 @@ export class LogicalCall<T> {
     const which = totalBudgetRanOut ? "totalTimeoutMs" : "timeoutMs";
     const failure = new SandboxTimeoutError(
       `${this.#what} timed out after ${Math.round(budget)} ms (${which}, attempt ${this.#attempt})`,
-      { code: "timeout", cause: error },
+      { code: "timeout", cause: redactSecret(error, this.#context.config.apiKey) },
     );
     // A request that timed out may have been carried out: only idempotent ones are sent again.
     if (totalBudgetRanOut || this.#call.retry !== "idempotent") throw failure;
@@ -174,7 +185,9 @@ export class LogicalCall<T> {
   #connectionFailed(error: unknown): ConnectionError {
     if (!neverConnected(error)) this.#uncertain++;
     const message = `${this.#what} failed: ${describeNetworkError(error, this.#context.config.apiKey)}`;
-    const failure = new ConnectionError(message, { code: "connection_error", cause: error });
+    // The runtime's error is kept as `cause` for its details, without the key its message may quote.
+    const cause = redactSecret(error, this.#context.config.apiKey);
+    const failure = new ConnectionError(message, { code: "connection_error", cause });
     if (!isRetryableNetworkError(error, this.#call.retry)) throw failure;
     return failure;
   }
@@ -210,6 +223,5 @@ function isSuccessStatus(status: number | undefined): boolean {
 export function describeNetworkError(error: unknown, apiKey: string | undefined): string {
   const e = error as { message?: string; cause?: { code?: string; message?: string } } | null;
   const cause = e?.cause?.code ?? e?.cause?.message;
-  const text = `${e?.message ?? String(error)}${cause ? ` (${cause})` : ""}`;
-  return apiKey ? text.split(apiKey).join("[redacted]") : text;
+  return redactSecret(`${e?.message ?? String(error)}${cause ? ` (${cause})` : ""}`, apiKey);
 }

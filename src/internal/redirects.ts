@@ -10,6 +10,8 @@ export interface Outgoing {
   /** Lowercased names (the transport merges them so). */
   headers: Record<string, string>;
   body: BodyInit | null;
+  /** Runtime-specific fetch options for every hop (see runtime-limits.ts). */
+  runtimeOptions?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -75,7 +77,14 @@ export async function fetchFollowingRedirects(
   const redirectsComeBack = followsRedirectsByHand() || streamed;
   const redirect: RequestRedirect = redirectsComeBack ? "manual" : "follow";
   for (let hop = 0; ; hop++) {
-    const init: RequestInit & { duplex?: "half" } = { method, headers, body, signal, redirect };
+    const init: RequestInit & { duplex?: "half" } = {
+      ...request.runtimeOptions,
+      method,
+      headers,
+      body,
+      signal,
+      redirect,
+    };
     if (body instanceof ReadableStream) init.duplex = "half";
     const res = await fetchImpl(url, init);
     if (res.type === "opaqueredirect") {
