@@ -1,8 +1,9 @@
 // Every operation of the spec, by operationId, with the function that handles it.
 import { execSandbox, getSandboxLogs } from "./exec.js";
 import { moveVolumeFile } from "./file-moves.js";
+import { readVolumeFile } from "./file-reads.js";
 import { writeVolumeFile } from "./file-writes.js";
-import { listVolumeFiles, readVolumeFile } from "./files.js";
+import { listVolumeFiles } from "./files.js";
 import type { Handler } from "./handler.js";
 import { countSandboxes, listSandboxes } from "./listing.js";
 import { getSandboxMetrics, getSandboxMetricsSummary } from "./metrics.js";

@@ -2,7 +2,7 @@
 import { CODE_BY_STATUS } from "../core/errors.js";
 import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
-import type { Readable } from "node:stream";
+import { pipeline, type Readable } from "node:stream";
 import type { components } from "../../generated/schema.js";
 
 export type ErrorCode = components["schemas"]["ErrorCode"];
@@ -43,8 +43,9 @@ export function sendReply(res: ServerResponse, reply: Reply): void {
   const headers: Record<string, string | number> = { ...reply.headers };
   if (reply.stream) {
     res.writeHead(reply.status, { "content-type": "application/octet-stream", ...headers });
-    reply.stream.on("error", () => res.destroy());
-    reply.stream.pipe(res);
+    // pipeline, not pipe: a client that goes away mid-body destroys the file stream too, which closes the
+    // file; a failed read destroys the response. Either way both end, so the outcome needs no handling.
+    pipeline(reply.stream, res, () => {});
     return;
   }
   if (reply.json === undefined) {

@@ -75,7 +75,11 @@ export function requestListener(store: Store): (req: IncomingMessage, res: Serve
     const produce = async () => handler({ store, input, req });
     const key = input.header["Idempotency-Key"];
     const reply = key === undefined ? await produce() : await keys.run(key, fingerprint(op, input.body), produce);
-    if (reply.status < 300 && dropAfterCommit(faults, op)) return "drop";
+    if (reply.status < 300 && dropAfterCommit(faults, op)) {
+      // Never sent: a file being read is closed here.
+      reply.stream?.destroy();
+      return "drop";
+    }
     return reply;
   }
 

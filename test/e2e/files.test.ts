@@ -3,6 +3,7 @@
 // never overwrite; and every path confined to its volume. The nested listing is in file-listing.test.ts.
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SandboxError } from "../../src/index.js";
 import { startLocalServer } from "../../src/local/index.js";
 import { json, post, runningSandbox, sh as shIn, terminate, useServer } from "./harness.js";
 
@@ -250,6 +251,81 @@ describe("writing and reading", () => {
     const missing = await get("nope.txt");
     expect([missing.status, (await missing.json()).code]).toEqual([404, "not_found"]);
     expect((await get("dir")).status).toBe(400);
+  });
+});
+
+describe("versions: a strong ETag on reads, and If-Match", () => {
+  const STRONG = /^"[\x21\x23-\x7E]+"$/;
+  const tagOf = async (path: string, headers: Record<string, string> = {}) =>
+    (await get(path, headers)).headers.get("etag");
+
+  /** Replaces `path` with `data` (an atomic write, as every write is), then gives it the old version's
+   * modification time to the nanosecond (`touch -r`): the same size and the same Last-Modified. */
+  async function replaceKeepingTime(path: string, data: string): Promise<void> {
+    await sh(`touch -r mnt/v/${path} mnt/v/${path}.time`);
+    expect((await put(path, data)).status).toBe(204);
+    await sh(`touch -r mnt/v/${path}.time mnt/v/${path} && rm mnt/v/${path}.time`);
+  }
+
+  it("sends the same strong ETag on whole and ranged reads while the file is unchanged", async () => {
+    await put("tagged.txt", "0123456789");
+    const whole = await tagOf("tagged.txt");
+    expect(whole).toMatch(STRONG);
+    expect(await tagOf("tagged.txt", { range: "bytes=2-5" })).toBe(whole);
+    expect(await tagOf("tagged.txt", { range: "bytes=-3" })).toBe(whole);
+    expect(await tagOf("tagged.txt")).toBe(whole);
+  });
+
+  it("gives a replacement of the same size with the very same modification time a new ETag", async () => {
+    await put("swap.txt", "version one");
+    const before = await get("swap.txt");
+    await before.text();
+    await replaceKeepingTime("swap.txt", "version two");
+    const after = await get("swap.txt");
+    expect(await after.text()).toBe("version two");
+    // What a client without the ETag compares is the same: the size and Last-Modified.
+    expect(after.headers.get("content-length")).toBe(before.headers.get("content-length"));
+    expect(after.headers.get("last-modified")).toBe(before.headers.get("last-modified"));
+    expect(after.headers.get("etag")).toMatch(STRONG);
+    expect(after.headers.get("etag")).not.toBe(before.headers.get("etag"));
+  });
+
+  it("honours If-Match: the range for the current tag, 412 (code conflict) for another, before the range is looked at", async () => {
+    await put("matched.txt", "0123456789");
+    const tag = (await tagOf("matched.txt"))!;
+    const current = await get("matched.txt", { range: "bytes=2-5", "if-match": tag });
+    expect([current.status, await current.text()]).toEqual([206, "2345"]);
+    const whole = await get("matched.txt", { "if-match": tag });
+    expect([whole.status, await whole.text()]).toEqual([200, "0123456789"]);
+    await put("matched.txt", "9876543210");
+    for (const range of ["bytes=2-5", "bytes=50-"]) {
+      const stale = await get("matched.txt", { range, "if-match": tag });
+      expect(stale.status).toBe(412);
+      expect(await stale.json()).toEqual({
+        error: `file "matched.txt" no longer matches If-Match ${tag}`,
+        code: "conflict",
+      });
+    }
+    // If-Match compares strongly, and the spec's rule takes one strong tag: a weak one is refused.
+    expect((await get("matched.txt", { "if-match": `W/${tag}` })).status).toBe(400);
+  });
+
+  it("fails volume.stream() at the next chunk when the file is replaced mid-stream with the same size and time", async () => {
+    const first = "a".repeat(48);
+    await put("streamed.txt", first);
+    const v = await h.porter.volumes.get(volume);
+    const reader = v.stream("streamed.txt", { chunkBytes: 16 }).getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe(first.slice(0, 16));
+    await replaceKeepingTime("streamed.txt", "b".repeat(48));
+    const error = (await reader.read().catch((e: unknown) => e)) as SandboxError;
+    expect(error).toBeInstanceOf(SandboxError);
+    expect(error.code).toBe("conflict");
+    expect(error.message).toBe("streamed.txt changed while it was being streamed (at byte 16); read it again");
+    expect((error.cause as SandboxError).statusCode).toBe(412);
+    // Read again, it streams the new version whole.
+    let text = "";
+    for await (const chunk of v.stream("streamed.txt", { chunkBytes: 16 })) text += new TextDecoder().decode(chunk);
+    expect(text).toBe("b".repeat(48));
   });
 });
 

@@ -173,6 +173,19 @@ describe("stream", () => {
     expect(server.requests).toHaveLength(2);
   });
 
+  it("without an ETag sends no If-Match, and cannot see a same-size replacement in the same second (the stated limit)", async () => {
+    // Pins what a server that sends only Last-Modified allows: the README says such a replacement is not
+    // detected. If this ever fails because it is detected, update the README.
+    let content = bytesOf(2000);
+    serve(content);
+    const reader = volume.stream("f", { chunkBytes: 1000 }).getReader();
+    expect((await reader.read()).value).toEqual(bytesOf(2000).subarray(0, 1000));
+    content = bytesOf(2000).map((b) => b ^ 0xff);
+    serve(content);
+    expect((await reader.read()).value).toEqual(content.subarray(1000, 2000));
+    expect(server.requests.map((r) => r.headers["if-match"])).toEqual([undefined, undefined]);
+  });
+
   it("breaking out of for-await cancels: no further requests", async () => {
     serve(bytesOf(10_000));
     for await (const chunk of volume.stream("f", { chunkBytes: 1000 })) {
@@ -257,5 +270,114 @@ describe("stream", () => {
   ])("refuses the path %j when called, before any request", (path, message) => {
     expect(() => volume.stream(path)).toThrow(message);
     expect(server.requests).toHaveLength(0);
+  });
+});
+
+/** A file the test replaces between chunks: same size, same Last-Modified second, each version its own tag. */
+interface Versioned {
+  bytes: Uint8Array;
+  etag: string;
+}
+
+const SECOND = "Fri, 21 Nov 2025 14:20:45 GMT";
+const versionA: Versioned = { bytes: bytesOf(3000), etag: '"a-3000"' };
+const versionB: Versioned = { bytes: bytesOf(3000).map((b) => b ^ 0xff), etag: '"b-3000"' };
+
+/**
+ * Serves `file()` with single ranges and its ETag, as a server that sends a strong validator does;
+ * `honourIfMatch` has it answer 412 when `If-Match` names another tag (RFC 9110 §13.1.1), which a server
+ * may also not do.
+ */
+function serveVersioned(file: () => Versioned, { honourIfMatch = true, lastModified = () => SECOND } = {}): void {
+  server.handle((req, res) => {
+    const { bytes, etag } = file();
+    const ifMatch = req.headers["if-match"];
+    if (honourIfMatch && ifMatch !== undefined && ifMatch !== etag)
+      return json(res, 412, { error: `no longer matches If-Match ${ifMatch}`, code: "conflict" });
+    const [, first, last] = /^bytes=(\d+)-(\d+)$/.exec(String(req.headers.range))!;
+    const end = Math.min(Number(last), bytes.length - 1);
+    res.writeHead(206, {
+      "content-range": `bytes ${first}-${end}/${bytes.length}`,
+      "last-modified": lastModified(),
+      etag,
+    });
+    res.end(bytes.subarray(Number(first), end + 1));
+  });
+}
+
+/** Reads the first chunk, lets `replace` run, then reads on until the stream ends or fails. */
+async function readAcrossReplacement(
+  replace: () => void,
+): Promise<{ chunks: Uint8Array[]; error: SandboxError | undefined }> {
+  const reader = volume.stream("f", { chunkBytes: 1000 }).getReader();
+  const chunks = [(await reader.read()).value!];
+  replace();
+  try {
+    for (let r = await reader.read(); !r.done; r = await reader.read()) chunks.push(r.value);
+    return { chunks, error: undefined };
+  } catch (error) {
+    return { chunks, error: error as SandboxError };
+  }
+}
+
+describe("stream: a file replaced mid-stream, with an ETag", () => {
+  it("sends the first answer's strong ETag in If-Match; the 412 of a same-size, same-second replacement fails the stream", async () => {
+    let file = versionA;
+    serveVersioned(() => file);
+    const { chunks, error } = await readAcrossReplacement(() => (file = versionB));
+    expect(chunks).toEqual([versionA.bytes.subarray(0, 1000)]);
+    expect(error).toBeInstanceOf(SandboxError);
+    expect(error!.code).toBe("conflict");
+    expect(error!.message).toBe("f changed while it was being streamed (at byte 1000); read it again");
+    expect((error!.cause as SandboxError).statusCode).toBe(412);
+    expect(server.requests.map((r) => [r.headers.range, r.headers["if-match"]])).toEqual([
+      ["bytes=0-999", undefined],
+      ["bytes=1000-1999", '"a-3000"'],
+    ]);
+  });
+
+  it("fails on the answer's new ETag when the server ignores If-Match: no byte of the new version is yielded", async () => {
+    let file = versionA;
+    serveVersioned(() => file, { honourIfMatch: false });
+    const { chunks, error } = await readAcrossReplacement(() => (file = versionB));
+    expect(chunks).toEqual([versionA.bytes.subarray(0, 1000)]);
+    expect(error?.code).toBe("conflict");
+    expect(error?.message).toBe("f changed while it was being streamed (at byte 1000); read it again");
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it("reads an unchanged file to the end with If-Match on every later request; a strong ETag outranks Last-Modified", async () => {
+    // The same tag means the same bytes (RFC 9110 §8.8.1), so a Last-Modified that moves (a touch) is no change.
+    let second = 44;
+    serveVersioned(() => versionA, { lastModified: () => `Fri, 21 Nov 2025 14:20:${++second} GMT` });
+    const chunks = await collect(volume.stream("f", { chunkBytes: 1000 }));
+    expect(concat(chunks)).toEqual(versionA.bytes);
+    expect(server.requests.map((r) => r.headers["if-match"])).toEqual([undefined, '"a-3000"', '"a-3000"']);
+  });
+
+  it("never sends a weak ETag (If-Match compares strongly), and fails when it changes with the same size and second", async () => {
+    const weakA = { ...versionA, etag: 'W/"a"' };
+    const weakB = { ...versionB, etag: 'W/"b"' };
+    let file = weakA;
+    serveVersioned(() => file);
+    const { chunks, error } = await readAcrossReplacement(() => (file = weakB));
+    expect(chunks).toEqual([versionA.bytes.subarray(0, 1000)]);
+    expect(error?.code).toBe("conflict");
+    expect(server.requests.map((r) => r.headers["if-match"])).toEqual([undefined, undefined]);
+  });
+
+  it("reads a file whose weak ETag stays the same to the end, sending no If-Match", async () => {
+    serveVersioned(() => ({ ...versionA, etag: 'W/"a"' }));
+    expect(concat(await collect(volume.stream("f", { chunkBytes: 1000 })))).toEqual(versionA.bytes);
+    expect(server.requests.map((r) => r.headers["if-match"])).toEqual([undefined, undefined, undefined]);
+  });
+
+  it("never sends an ETag that is not a quoted tag (it would break If-Match's rule), and still compares it", async () => {
+    let file = { ...versionA, etag: "a-3000" };
+    serveVersioned(() => file, { honourIfMatch: false });
+    const { chunks, error } = await readAcrossReplacement(() => (file = { ...versionB, etag: "b-3000" }));
+    expect(chunks).toHaveLength(1);
+    expect(error?.code).toBe("conflict");
+    expect(server.requests.map((r) => r.headers["if-match"])).toEqual([undefined, undefined]);
   });
 });

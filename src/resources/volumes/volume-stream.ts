@@ -1,6 +1,9 @@
 // Streams a volume file in bounded chunks: one `Range` request per chunk, sent only when the consumer
 // asks for the next chunk (a pull-based stream with a high-water mark of 0), so the stream never holds
 // more than one chunk whatever the file's size.
+//
+// Chunks of two versions of a file must never be joined: the first answer's validators pin the version
+// the stream reads (see `FileVersion`), and every later answer must show the same.
 import { callerSignals } from "../../internal/attempt-signal.js";
 import { DEFAULTS } from "../../core/defaults.js";
 import { SandboxError, type ValidationIssue } from "../../core/errors.js";
@@ -102,8 +105,8 @@ class RangeReader {
   #next: number;
   /** Where the stream ends (exclusive): the range's end, lowered to the file's size once an answer tells it. */
   #end: number;
-  /** The Last-Modified and size of the first answer, which every later answer must match. */
-  #version: string | undefined;
+  /** The version of the file the first answer showed, which every later answer must show too. */
+  #version: FileVersion | undefined;
   /** Aborts the request in flight: fired by `cancel`, and by the caller's signal through `#forwardAbort`. */
   readonly #abort = new AbortController();
   readonly #callerSignal: AbortSignal | undefined;
@@ -156,22 +159,31 @@ class RangeReader {
     return this.#next >= this.#end;
   }
 
-  /** Sends the `Range` request for `range`; resolves with undefined for an empty file answered with 416. */
+  /**
+   * Sends the `Range` request for `range`, with `If-Match` once the first answer gave a strong ETag;
+   * resolves with undefined for an empty file answered with 416.
+   */
   async #request(range: ChunkRange): Promise<Outcome | undefined> {
     const { transport, volumeId, path } = this.#source;
     const Range = `bytes=${range.offset}-${range.end - 1}`;
+    const ifMatch = this.#version?.ifMatch;
+    const header = ifMatch === undefined ? { Range } : { Range, "If-Match": ifMatch };
     try {
       return await invoke(
         transport,
         "readVolumeFile",
-        { path: { id: volumeId }, query: { path }, header: { Range } },
+        { path: { id: volumeId }, query: { path }, header },
         this.#requestOptions,
         { read: "bytes", label: LABEL },
       );
     } catch (error) {
+      if (!(error instanceof SandboxError)) throw error;
       // A server that answers 416 for byte 0 of an empty file (an empty file has no byte 0): an empty stream.
-      const emptyFile = range.offset === 0 && error instanceof SandboxError && error.statusCode === 416;
+      const emptyFile = range.offset === 0 && error.statusCode === 416;
       if (emptyFile) return undefined;
+      // The file no longer has the tag the stream started on.
+      const changed = ifMatch !== undefined && error.statusCode === 412;
+      if (changed) throw this.#changed(error);
       throw error;
     }
   }
@@ -186,7 +198,7 @@ class RangeReader {
     // and so does a server that ignores Range. A 206 tells the size in `Content-Range: bytes a-b/size`.
     const whole = answer.status === 200;
     const size = whole ? body.length : sizeFromContentRange(answer.headers);
-    this.#checkUnchanged(`${answer.headers.get("last-modified")} ${size}`);
+    this.#checkUnchanged(versionOf(answer.headers, size));
     if (size !== undefined) this.#end = Math.min(this.#end, size);
     if (whole) return body.subarray(range.offset, this.#end);
     const asked = range.end - range.offset;
@@ -196,21 +208,54 @@ class RangeReader {
     return bytes;
   }
 
-  /** Chunks of two versions of a file must not be spliced together: an atomic replace mid-stream shows as
-   * a new Last-Modified or size (Last-Modified has 1 s resolution, so this is best effort). */
-  #checkUnchanged(version: string): void {
+  /** Throws unless an answer shows the version of the file the first answer showed. Also checked when
+   * `If-Match` was sent: a server may ignore it. */
+  #checkUnchanged(version: FileVersion): void {
     this.#version ??= version;
-    if (version === this.#version) return;
+    if (version.validators !== this.#version.validators) throw this.#changed();
+  }
+
+  /** The error of a file replaced or changed while it was streamed; `cause` is the server's 412, if any. */
+  #changed(cause?: SandboxError): SandboxError {
     const { path } = this.#source;
-    throw new SandboxError(`${path} changed while it was being streamed (at byte ${this.#next}); read it again`, {
-      code: "conflict",
-    });
+    const message = `${path} changed while it was being streamed (at byte ${this.#next}); read it again`;
+    return new SandboxError(message, cause === undefined ? { code: "conflict" } : { code: "conflict", cause });
   }
 
   /** Stops following the caller's signal: the stream has ended, errored or been cancelled. */
   #close(): void {
     callerSignals.delete(this.#callerSignal, this.#forwardAbort);
   }
+}
+
+/**
+ * Which version of the file an answer shows, by the strongest validator the server gave:
+ * - a strong ETag names the exact bytes (RFC 9110 §8.8.1), so it alone is compared, and every later
+ *   request sends it in `If-Match`. If-Match rather than If-Range: a server answers a changed file with
+ *   a bodiless 412 to If-Match, but with the whole new file (a 200) to If-Range, which the transport would
+ *   read in full (up to 1 GiB) before the stream could see its status and throw it away; and "fail if
+ *   the file changed" is what If-Match says.
+ * - a weak ETag (`W/"…"`) is never sent: If-Match compares strongly (RFC 9110 §13.1.1), so it would never
+ *   match. Nor is a tag that is not a quoted one (it would break the spec's rule for If-Match). Either is
+ *   compared along with Last-Modified and the size: a tag that changed still shows a new version.
+ * - with no ETag, Last-Modified and the size. Last-Modified counts whole seconds, so a replacement of the
+ *   same size within the second of the first answer's Last-Modified cannot be seen (the README says so).
+ */
+interface FileVersion {
+  /** What every answer must show: the strong ETag alone, or any ETag with Last-Modified and the size. */
+  validators: string;
+  /** The strong ETag to send in `If-Match`, when the answer carried one. */
+  ifMatch: string | undefined;
+}
+
+/** A strong entity tag as RFC 9110 §8.8.3 writes it (visible ASCII between double quotes, no `W/`). */
+const STRONG_ETAG = /^"[\x21\x23-\x7E]*"$/;
+
+/** The version of the file an answer shows (see `FileVersion`); `size` is the file's, when it told it. */
+function versionOf(headers: Headers, size: number | undefined): FileVersion {
+  const etag = headers.get("etag");
+  if (etag !== null && STRONG_ETAG.test(etag)) return { validators: `etag ${etag}`, ifMatch: etag };
+  return { validators: `${etag ?? ""} ${headers.get("last-modified")} ${size}`, ifMatch: undefined };
 }
 
 /** The size of the file, from a 206's `Content-Range: bytes first-last/size` (undefined when not given). */
