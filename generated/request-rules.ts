@@ -450,6 +450,11 @@ export const operations = {
           "type": "string",
           "pattern": "^bytes=([0-9]+-[0-9]*|-[0-9]+)$",
           "x-rule": "a single byte range such as \"bytes=0-1023\", \"bytes=1024-\" or \"bytes=-512\""
+        },
+        "If-Match": {
+          "type": "string",
+          "pattern": "^\"[\\x21\\x23-\\x7E]*\"$",
+          "x-rule": "a strong entity tag: visible characters between double quotes, with no W/ prefix"
         }
       }
     }

@@ -984,8 +984,8 @@ export interface components {
         };
         /**
          * @description A stable, machine-readable error code. Porter's API sends none; clients derive it from the HTTP status: 400,
-         *     413 and 416 → `invalid_request`; 401 → `unauthenticated`; 403 → `forbidden`; 404 → `not_found`; 409 →
-         *     `conflict`; 429 → `rate_limited`; 5xx → `internal_error`. `quota_exceeded` (403), `sandbox_ttl_exceeded`
+         *     413 and 416 → `invalid_request`; 401 → `unauthenticated`; 403 → `forbidden`; 404 → `not_found`; 409 and
+         *     412 → `conflict`; 429 → `rate_limited`; 5xx → `internal_error`. `quota_exceeded` (403), `sandbox_ttl_exceeded`
          *     (400) and `idempotency_key_reused` (409), from the project's seed documents, appear only when a server sends them.
          * @enum {string}
          */
@@ -1173,6 +1173,16 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description The file no longer has the entity tag sent in `If-Match`; it was replaced or changed. Code `conflict`. */
+        PreconditionFailed: {
+            headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description The range starts past the end of the file. Code `invalid_request`. `Content-Range` gives the file's size. */
         RangeNotSatisfiable: {
             headers: {
@@ -1243,6 +1253,12 @@ export interface components {
         FileSearch: string;
         /** @description A single byte range: `bytes=first-last` (inclusive), `bytes=first-` (to the end of the file) or `bytes=-n` (the last n bytes). */
         Range: string;
+        /**
+         * @description A strong entity tag from an earlier answer's `ETag`: the file is read only if its current tag is that one,
+         *     and the answer is `412` otherwise (RFC 9110 §13.1.1). Clients reading a file in several ranged requests send
+         *     it with every request after the first, so that ranges of two versions of a file are never joined.
+         */
+        IfMatch: string;
         /** @description The lookback window as a Go duration (`30m`, `1h`). Porter's CLI keeps it within 3 minutes and 24 hours and defaults to `1h`. */
         MetricsSince: string;
         /** @description The metric to read. */
@@ -1260,6 +1276,11 @@ export interface components {
         IdempotentReplayed: "true";
         /** @description How long to wait before retrying, as a number of seconds or an HTTP date (RFC 9110 §10.2.3). */
         RetryAfter: string;
+        /**
+         * @description A strong entity tag of the file's current content (RFC 9110 §8.8.3): it changes whenever the content does, even
+         *     when the size and the second of `Last-Modified` stay the same. Send it back in `If-Match`.
+         */
+        ETag: string;
         /** @description The number of bytes in the body. */
         ContentLength: number;
         /** @description When the file was last modified, as an HTTP date. */
@@ -1336,6 +1357,7 @@ export type ResponseConflict = components['responses']['Conflict'];
 export type ResponseRateLimited = components['responses']['RateLimited'];
 export type ResponseInternalError = components['responses']['InternalError'];
 export type ResponsePayloadTooLarge = components['responses']['PayloadTooLarge'];
+export type ResponsePreconditionFailed = components['responses']['PreconditionFailed'];
 export type ResponseRangeNotSatisfiable = components['responses']['RangeNotSatisfiable'];
 export type ParameterSandboxId = components['parameters']['SandboxId'];
 export type ParameterVolumeId = components['parameters']['VolumeId'];
@@ -1358,6 +1380,7 @@ export type ParameterVolumeDirPath = components['parameters']['VolumeDirPath'];
 export type ParameterVolumeFilePathRequired = components['parameters']['VolumeFilePathRequired'];
 export type ParameterFileSearch = components['parameters']['FileSearch'];
 export type ParameterRange = components['parameters']['Range'];
+export type ParameterIfMatch = components['parameters']['IfMatch'];
 export type ParameterMetricsSince = components['parameters']['MetricsSince'];
 export type ParameterMetric = components['parameters']['Metric'];
 export type ParameterStartTimeUtc = components['parameters']['StartTimeUtc'];
@@ -1365,6 +1388,7 @@ export type ParameterEndTimeUtc = components['parameters']['EndTimeUtc'];
 export type HeaderXRequestId = components['headers']['XRequestId'];
 export type HeaderIdempotentReplayed = components['headers']['IdempotentReplayed'];
 export type HeaderRetryAfter = components['headers']['RetryAfter'];
+export type HeaderETag = components['headers']['ETag'];
 export type HeaderContentLength = components['headers']['ContentLength'];
 export type HeaderLastModified = components['headers']['LastModified'];
 export type HeaderContentRange = components['headers']['ContentRange'];
@@ -2111,6 +2135,12 @@ export interface operations {
             header?: {
                 /** @description A single byte range: `bytes=first-last` (inclusive), `bytes=first-` (to the end of the file) or `bytes=-n` (the last n bytes). */
                 Range?: components["parameters"]["Range"];
+                /**
+                 * @description A strong entity tag from an earlier answer's `ETag`: the file is read only if its current tag is that one,
+                 *     and the answer is `412` otherwise (RFC 9110 §13.1.1). Clients reading a file in several ranged requests send
+                 *     it with every request after the first, so that ranges of two versions of a file are never joined.
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
                 /** @description The volume id (`vol_…`). */
@@ -2125,6 +2155,7 @@ export interface operations {
                 headers: {
                     "Content-Length": components["headers"]["ContentLength"];
                     "Last-Modified": components["headers"]["LastModified"];
+                    ETag: components["headers"]["ETag"];
                     "Content-Range": components["headers"]["ContentRange"];
                     [name: string]: unknown;
                 };
@@ -2137,6 +2168,7 @@ export interface operations {
                 headers: {
                     "Content-Length": components["headers"]["ContentLength"];
                     "Last-Modified": components["headers"]["LastModified"];
+                    ETag: components["headers"]["ETag"];
                     "Content-Range": components["headers"]["ContentRangeRequired"];
                     [name: string]: unknown;
                 };
@@ -2148,6 +2180,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             416: components["responses"]["RangeNotSatisfiable"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];

@@ -303,6 +303,8 @@ export const CODE_BY_STATUS: Readonly<Record<number, SandboxErrorCode>> = {
   403: "forbidden",
   404: "not_found",
   409: "conflict",
+  // A precondition (If-Match) that no longer holds: the resource changed under the caller.
+  412: "conflict",
   413: "invalid_request",
   416: "invalid_request",
   422: "invalid_request",
@@ -339,6 +341,7 @@ const CLASS_BY_STATUS: Record<number, typeof SandboxError> = {
   403: PermissionDeniedError,
   404: NotFoundError,
   409: ConflictError,
+  412: ConflictError,
   413: BadRequestError,
   416: BadRequestError,
   422: BadRequestError,

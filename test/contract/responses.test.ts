@@ -45,6 +45,8 @@ const EXPECTED_ERROR: Record<number, { class: typeof SandboxError; code: Sandbox
   403: { class: PermissionDeniedError, code: "forbidden" },
   404: { class: NotFoundError, code: "not_found" },
   409: { class: ConflictError, code: "conflict" },
+  // A read whose If-Match no longer holds: the file changed under the caller.
+  412: { class: ConflictError, code: "conflict" },
   // Too large a write and an unsatisfiable range are requests the API rejects as invalid.
   413: { class: BadRequestError, code: "invalid_request" },
   416: { class: BadRequestError, code: "invalid_request" },

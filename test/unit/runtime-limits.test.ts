@@ -9,7 +9,14 @@ import { json, useServers } from "../helpers/http.js";
 const serve = useServers();
 const GLOBAL_DISPATCHER = Symbol.for("undici.globalDispatcher.1");
 const globals = globalThis as unknown as Record<symbol, object>;
-const status = { id: "sbx_1", name: "box", image: "alpine", phase: "running", created_at: "2026-11-22T00:00:00Z", host: "" };
+const status = {
+  id: "sbx_1",
+  name: "box",
+  image: "alpine",
+  phase: "running",
+  created_at: "2026-11-22T00:00:00Z",
+  host: "",
+};
 
 let original: object;
 beforeEach(() => {

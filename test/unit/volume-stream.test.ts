@@ -288,7 +288,13 @@ const versionB: Versioned = { bytes: bytesOf(3000).map((b) => b ^ 0xff), etag: '
  * `honourIfMatch` has it answer 412 when `If-Match` names another tag (RFC 9110 §13.1.1), which a server
  * may also not do.
  */
-function serveVersioned(file: () => Versioned, { honourIfMatch = true, lastModified = () => SECOND } = {}): void {
+function serveVersioned(
+  file: () => Versioned,
+  {
+    honourIfMatch = true,
+    lastModified = (): string => SECOND,
+  }: { honourIfMatch?: boolean; lastModified?: () => string } = {},
+): void {
   server.handle((req, res) => {
     const { bytes, etag } = file();
     const ifMatch = req.headers["if-match"];
