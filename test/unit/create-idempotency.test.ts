@@ -150,6 +150,16 @@ describe("volume creates", () => {
     expect(s.requests).toHaveLength(1);
   });
 
+  test("a committed create answered with an unreadable body counts as uncertain, and its error says the volume may exist", async () => {
+    const s = await serve(
+      (_req, res) => void res.writeHead(201, { "content-type": "text/html" }).end("<html>Bad Gateway"),
+    );
+    const error = await new Porter({ baseUrl: s.url, ...fast }).volumes.create().catch((e: unknown) => e);
+    expect(error).toMatchObject({ attempts: 1, uncertainAttempts: 1 });
+    expect((error as Error).message).toContain("The volume may have been created");
+    expect(s.requests).toHaveLength(1);
+  });
+
   test("a named one is sent again; the name conflict resolves to the volume its own lost attempt made", async () => {
     let made = false;
     const s = await serve((req, res, raw) => {
