@@ -63,7 +63,8 @@ try {
   step(6, `sandboxes tagged demo=quickstart: ${tagged.map((s) => `${s.name} (${s.phase})`).join(", ")}`);
 
   await sandbox.terminate();
-  await worker.terminate();
+  // The volume can be deleted once the sandbox mounting it has ended, which on a cluster takes a moment.
+  await (await worker.terminate()).waitUntilEnded();
   await volume.delete();
   step(7, `terminated: ${sandbox.name} is ${sandbox.phase}, ${worker.name} is ${worker.phase}; volume deleted`);
 } finally {

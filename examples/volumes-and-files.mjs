@@ -84,7 +84,8 @@ try {
       .join(", ")}`,
   );
 } finally {
-  await sandbox?.terminate(); // a volume mounted by a live sandbox cannot be deleted
+  // A volume mounted by a sandbox that has not ended cannot be deleted: wait for the end, not only the terminate.
+  if (sandbox) await (await sandbox.terminate()).waitUntilEnded();
   await volume.delete();
   console.log(`cleaned up: sandbox ${sandbox?.phase ?? "never created"}, volume deleted`);
   porter.close();

@@ -27,9 +27,11 @@ export const DEFAULTS = {
   pollIntervalMs: 250,
   /** How long a wait helper waits before raising `SandboxTimeoutError`. */
   waitTimeoutMs: 120_000,
-  /** How long `terminate()` waits for the sandbox to end when the call has no `totalTimeoutMs`:
-   * termination usually takes a moment, so it is shorter than `waitTimeoutMs`. */
-  terminateWaitMs: 30_000,
+  /** First poll interval of `sandbox.followLogs`: each poll is two requests (the status, then the logs). */
+  followLogsPollIntervalMs: 1_000,
+  /** Lines each poll of `sandbox.followLogs` asks for: the API's most, so that a chatty sandbox loses no
+   * line between two polls (the API answers the most recent lines when more match). */
+  followLogsLimit: 5_000,
   /** The phases `porter.sandboxes.list` asks for when the caller names none. Porter does not state which
    * phases its list returns by default (its CLI hides only `terminated`), so the SDK asks for the live
    * ones itself: "live sandboxes by default" then holds on any server. */
@@ -43,8 +45,11 @@ export const DEFAULTS = {
   pollGrowth: 1.5,
   /** The longest poll interval of the wait helpers. */
   maxPollIntervalMs: 2_000,
-  /** Poll interval of `terminate()`'s wait for the end: short, since the end usually comes at once. */
-  terminatePollIntervalMs: 100,
+  /** The shortest poll interval: no wait helper or log follower polls the API more often. */
+  minPollIntervalMs: 250,
+  /** How far before its newest line a `followLogs` poll asks from (`since`): room for the difference
+   * between the client's clock and the server's, since the API takes `since` as a duration back from now. */
+  followLogsOverlapMs: 10_000,
   /** Redirect hops followed before giving up. */
   maxRedirects: 5,
   /** Characters of a non-JSON response body (an HTML error page, say) kept in an error's message and `body`. */

@@ -36,7 +36,13 @@ export class Transport {
 
   /** Waits the backoff before retry number `retry` (1-based), for callers that retry a call themselves. */
   pauseBeforeRetry(retry: number, signal: AbortSignal | undefined): Promise<void> {
-    return sleep(backoffMs(retry, undefined, this.config), signal, this.#closing.signal);
+    return this.pause(backoffMs(retry, undefined, this.config), signal);
+  }
+
+  /** Waits `ms` between calls (a poll's interval), ending early without throwing on the caller's signal
+   * or on `close()`: the caller's next step then reports which. */
+  pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    return sleep(ms, signal, this.#closing.signal);
   }
 
   #log(level: "debug" | "info", line: string): void {

@@ -89,6 +89,7 @@ export class Snapshot {
    */
   async waitUntilReady(options: WaitOptions = {}): Promise<this> {
     await pollUntil(
+      this.#transport,
       `snapshot ${this.id} to be ready`,
       async (signal, left) => {
         const settled = this.status === READY || this.status === FAILED;

@@ -228,7 +228,7 @@ export const DRIVERS: Record<string, Driver> = {
   },
   terminateSandbox: {
     via: "sdk",
-    how: "porter.sandboxes.terminate(id), which then polls the record until it has ended",
+    how: "porter.sandboxes.terminate(id), which then reads the record once",
     run: ({ porter }, opts) => porter.sandboxes.terminate(IDS.sandbox, opts),
     aux: { getSandbox: "example=terminated" },
     check: (result, _served, rec) => {

@@ -365,6 +365,15 @@ describe.each(TARGETS)("contract scenario against $name", (target) => {
     }
   });
 
+  it("terminateSandbox returns once the DELETE is accepted, with the record as read then: Prism's default example is still running", async () => {
+    const sandbox = state.sandbox!;
+    const stopping = await h.porter().sandboxes.terminate(sandbox.id);
+    expect(h.rec.one("terminateSandbox")).toMatchObject({ pathname: `/v1/sandbox/${sandbox.id}`, status: 204 });
+    expect(h.rec.of("getSandbox")).toHaveLength(1);
+    // On the mock the sandbox takes its time to stop (as on a cluster); the local server ends it at once.
+    expect(stopping.phase).toBe(target.stateful ? "terminated" : "running");
+  });
+
   it("deleteVolume deletes it", async () => {
     const porter = h.porter();
     const volume = state.volume!;

@@ -13,7 +13,7 @@ beforeAll(async () => {
     command: ["sh", "-c", "echo started; echo 'no config' >&2; exec sleep 60"],
     env: { WHO: "world" },
   });
-  await sandbox.waitUntilRunning({ pollIntervalMs: 10 });
+  await sandbox.waitUntilRunning();
 });
 
 describe("exec", () => {
@@ -47,7 +47,7 @@ describe("exec", () => {
     await sandbox.exec(["sh", "-c", "echo kept > note.txt"]);
     expect((await sandbox.exec(["cat", "note.txt"])).stdout).toBe("kept\n");
     const other = await h.porter.sandboxes.create({ image: "alpine" });
-    await other.waitUntilRunning({ pollIntervalMs: 10 });
+    await other.waitUntilRunning();
     expect((await other.exec(["cat", "note.txt"])).exit_code).not.toBe(0);
     expect((await other.exec(["pwd"])).stdout).not.toBe((await sandbox.exec(["pwd"])).stdout);
     await other.terminate();
@@ -76,7 +76,7 @@ describe("logs", () => {
       image: "alpine",
       command: ["sh", "-c", "echo out; echo err >&2; exec sleep 60"],
     });
-    await s.waitUntilRunning({ pollIntervalMs: 10 });
+    await s.waitUntilRunning();
     await eventually(async () => ((await s.logs()).length === 2 ? true : undefined));
     await s.exec(["sh", "-c", "echo one; echo two; echo bad >&2"]);
     const logs = await s.logs();
@@ -100,7 +100,7 @@ describe("logs", () => {
 
   it("splits output into lines, keeps a last line without newline, and drops the trailing newline", async () => {
     const s = await h.porter.sandboxes.create({ image: "alpine" });
-    await s.waitUntilRunning({ pollIntervalMs: 10 });
+    await s.waitUntilRunning();
     await s.exec(["printf", "a\\r\\nb\\n\\nc"]);
     expect((await s.logs()).map((l) => l.line)).toEqual(["a", "b", "", "c"]);
     await s.terminate();
@@ -108,7 +108,7 @@ describe("logs", () => {
 
   it("filters with since (a duration or a timestamp) and keeps the most recent `limit` lines", async () => {
     const s = await h.porter.sandboxes.create({ image: "alpine" });
-    await s.waitUntilRunning({ pollIntervalMs: 10 });
+    await s.waitUntilRunning();
     await s.exec(["sh", "-c", "for i in 1 2 3 4 5; do echo old$i; done"]);
     await new Promise((r) => setTimeout(r, 400));
     const cut = new Date().toISOString();

@@ -43,7 +43,7 @@ describe("sandbox lifecycle", () => {
     expect(sandbox.name).toBe(sandbox.id);
     expect(sandbox.id).toMatch(/^sbx_[0-9a-z]{26}$/);
     expect(sandbox.started_at).toBeNull();
-    await sandbox.waitUntilRunning({ pollIntervalMs: 10 });
+    await sandbox.waitUntilRunning();
     expect(sandbox.phase).toBe("running");
     expect(Date.parse(sandbox.started_at!)).toBeGreaterThanOrEqual(Date.parse(sandbox.created_at));
     expect(sandbox.exec_target).toEqual({
@@ -140,7 +140,7 @@ describe("sandbox lifecycle", () => {
 
   it("without a command the sandbox stays running until terminated", async () => {
     const s = await h.porter.sandboxes.create({ image: "alpine" });
-    await s.waitUntilRunning({ pollIntervalMs: 10 });
+    await s.waitUntilRunning();
     await new Promise((r) => setTimeout(r, 100));
     expect((await s.refresh()).phase).toBe("running");
     await s.terminate();
@@ -150,7 +150,7 @@ describe("sandbox lifecycle", () => {
 
   it("terminates when ttl_seconds elapses", async () => {
     const s = await h.porter.sandboxes.create({ image: "alpine", command: ["sleep", "60"], ttl_seconds: 1 });
-    await s.waitUntilRunning({ pollIntervalMs: 10 });
+    await s.waitUntilRunning();
     const done = await eventually(() => ended(h.porter, s.id), 4000);
     expect(done.phase).toBe("terminated");
     const lifetime = Date.parse((await record(s.id)).finished_at) - Date.parse(done.created_at);
@@ -163,7 +163,7 @@ describe("sandbox lifecycle", () => {
       image: "alpine",
       command: ["sh", "-c", "sleep 300 & echo $! > child.pid; wait"],
     });
-    await s.waitUntilRunning({ pollIntervalMs: 10 });
+    await s.waitUntilRunning();
     const pid = Number(await eventually(async () => (await s.exec(["cat", "child.pid"])).stdout.trim() || undefined));
     // A process an exec left running in the background is the sandbox's too.
     const background = Number((await s.exec(["sh", "-c", "sleep 300 > /dev/null 2>&1 & echo $!"])).stdout.trim());
@@ -210,7 +210,7 @@ describe("sandbox lifecycle", () => {
       env_groups: ["base", "more"],
       env: { A: "from-env", FROM_GROUP: "env-wins" },
     });
-    await s.waitUntilRunning({ pollIntervalMs: 10 });
+    await s.waitUntilRunning();
     const env = Object.fromEntries(
       (await s.exec(["env"])).stdout
         .trim()

@@ -31,7 +31,7 @@ describe("the local server", () => {
       image: "alpine",
       command: ["sh", "-c", "sleep 300 & echo $! > pid; wait"],
     });
-    await s.waitUntilRunning({ pollIntervalMs: 10 });
+    await s.waitUntilRunning();
     const pid = Number(await eventually(async () => (await s.exec(["cat", "pid"])).stdout.trim() || undefined));
     const volume = await porter.volumes.create();
     expect(existsSync(server.stateDir)).toBe(true);

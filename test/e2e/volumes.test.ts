@@ -62,8 +62,8 @@ describe("volumes", () => {
     expect(refused.headers.get("x-request-id")).toMatch(/^req_/);
 
     // The mount is visible inside each sandbox's working dir at the mount path.
-    await a.waitUntilRunning({ pollIntervalMs: 10 });
-    await b.waitUntilRunning({ pollIntervalMs: 10 });
+    await a.waitUntilRunning();
+    await b.waitUntilRunning();
     await a.exec(["sh", "-c", "mkdir -p mnt/data/sub && echo shared > mnt/data/sub/file.txt"]);
     expect((await b.exec(["cat", "data/shared/sub/file.txt"])).stdout).toBe("shared\n");
 
@@ -73,7 +73,7 @@ describe("volumes", () => {
     expect((await v.refresh()).attached_to).toEqual([]);
     // Files outlive the sandboxes; a new sandbox sees them.
     const c = await h.porter.sandboxes.create({ image: "alpine", volume_mounts: { "/work": v.id } });
-    await c.waitUntilRunning({ pollIntervalMs: 10 });
+    await c.waitUntilRunning();
     expect((await c.exec(["cat", "work/sub/file.txt"])).stdout).toBe("shared\n");
     await c.terminate();
     await v.delete();

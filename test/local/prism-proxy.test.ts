@@ -74,7 +74,7 @@ describe("Prism proxy in front of the local server", () => {
       resources: { cpu: "500m", memory: "512Mi" },
       ttl_seconds: 60,
     });
-    await sandbox.waitUntilRunning({ pollIntervalMs: 10 });
+    await sandbox.waitUntilRunning();
     // A second client, whose name cache is empty, so the name goes through the lookup endpoint.
     const fresh = new Porter({ baseUrl: prism.url, fetch: recording, maxRetries: 0 });
     expect((await fresh.sandboxes.get("prism-flow")).id).toBe(sandbox.id);

@@ -101,7 +101,7 @@ describe("create", () => {
     const sandbox = await porter.sandboxes.create({ image: "alpine:3.20" });
     expect(sandbox.name).toBe(sandbox.id);
     expect(sandbox.phase).toBe("queued");
-    const running = sandbox.waitUntilRunning({ pollIntervalMs: 20, timeoutMs: 10_000 });
+    const running = sandbox.waitUntilRunning({ timeoutMs: 10_000 });
     // Time passes on the server while the wait polls: whenever that happens, the next poll sees it running.
     setTimeout(() => server.skipAhead(60_000), 50);
     await running;
@@ -555,7 +555,7 @@ describe("snapshots, metrics and object volumes through the SDK's own methods", 
     await porter.sandboxes.create({ image: "alpine:3.20", name: "source" });
     const snapshot = await porter.snapshots.create("source", { mode: "filesystem" });
     expect([snapshot.status, snapshot.mode]).toEqual(["pending", "filesystem"]);
-    await snapshot.waitUntilReady({ pollIntervalMs: 50 });
+    await snapshot.waitUntilReady();
     expect(snapshot.status).toBe("ready");
     const listed = await porter.snapshots.list({ sandbox_id: "source" });
     expect(listed.map((s) => s.id)).toEqual([snapshot.id]);

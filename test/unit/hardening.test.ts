@@ -112,9 +112,7 @@ describe("options and timers", () => {
     const s = await serve((_req, res) => json(res, 200, record({ phase: "creating" })));
     const box = await new Porter({ baseUrl: s.url }).sandboxes.get("sbx_1");
     const ctl = new AbortController();
-    const waits = Array.from({ length: 15 }, () =>
-      box.waitUntilRunning({ signal: ctl.signal, pollIntervalMs: 50 }).catch((e) => e),
-    );
+    const waits = Array.from({ length: 15 }, () => box.waitUntilRunning({ signal: ctl.signal }).catch((e) => e));
     await new Promise((r) => setTimeout(r, 120));
     ctl.abort();
     expect((await Promise.all(waits)).every((e) => e instanceof SandboxError && e.code === "aborted")).toBe(true);

@@ -280,7 +280,7 @@ describe("the Sandbox handle", () => {
     const starting = await porter.sandboxes.get("sbx_1");
     expect(starting.phase).toBe("creating");
     s.requests.length = 0;
-    expect(await starting.waitUntilRunning({ pollIntervalMs: 1 })).toBe(starting);
+    expect(await starting.waitUntilRunning()).toBe(starting);
     expect(starting.phase).toBe("running");
     expect(s.requests.map(wire)).toEqual(["GET /v1/sandbox/sbx_1", "GET /v1/sandbox/sbx_1"]);
   });
@@ -289,7 +289,7 @@ describe("the Sandbox handle", () => {
     s.handle((_req, res) => json(res, 200, record({ phase: "creating" })));
     const starting = await porter.sandboxes.get("sbx_1");
     s.handle((_req, res) => json(res, 200, record({ phase: "failed", exit_code: 2 })));
-    const err = await starting.waitUntilRunning({ pollIntervalMs: 1 }).catch((e) => e);
+    const err = await starting.waitUntilRunning().catch((e) => e);
     expect(err).toBeInstanceOf(SandboxNotRunningError);
     expect(err).toMatchObject({ code: "sandbox_not_running", phase: "failed", exit_code: 2 });
     expect(err.message).toBe("sandbox box is failed with exit code 2; it will never run");
@@ -298,11 +298,9 @@ describe("the Sandbox handle", () => {
   test("waitUntilRunning honours its timeout and an AbortSignal", async () => {
     s.handle((_req, res) => json(res, 200, record({ phase: "queued" })));
     const queued = await porter.sandboxes.get("sbx_1");
-    await expect(queued.waitUntilRunning({ timeoutMs: 30, pollIntervalMs: 5 })).rejects.toBeInstanceOf(
-      SandboxTimeoutError,
-    );
+    await expect(queued.waitUntilRunning({ timeoutMs: 300 })).rejects.toBeInstanceOf(SandboxTimeoutError);
     const ctl = new AbortController();
-    const waiting = queued.waitUntilRunning({ signal: ctl.signal, pollIntervalMs: 5 }).catch((e) => e);
+    const waiting = queued.waitUntilRunning({ signal: ctl.signal }).catch((e) => e);
     setTimeout(() => ctl.abort(), 20);
     expect(await waiting).toBeInstanceOf(RequestAbortedError);
   });

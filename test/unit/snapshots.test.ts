@@ -57,7 +57,7 @@ describe("porter.snapshots", () => {
     expect(snapshot).toBeInstanceOf(Snapshot);
     expect([snapshot.id, snapshot.status]).toEqual(["snap_1", "pending"]);
     expect(s.requests.at(-1)!.json).toEqual({ mode: "filesystem" });
-    await snapshot.waitUntilReady({ pollIntervalMs: 1 });
+    await snapshot.waitUntilReady();
     expect([snapshot.status, snapshot.size_bytes]).toEqual(["ready", 4096]);
     expect(s.requests.map(wire)).toEqual([
       "GET /v1/sandbox/lookup?name=box",
@@ -82,7 +82,7 @@ describe("porter.snapshots", () => {
   test("a failed capture throws SnapshotFailedError with the API's reason", async () => {
     const s = await serve(snapshotServer({ status: "failed", failure_reason: "the sandbox ended during the capture" }));
     const snapshot = await new Porter({ baseUrl: s.url }).snapshots.create("sbx_1");
-    const error = await snapshot.waitUntilReady({ pollIntervalMs: 1 }).catch((e: unknown) => e);
+    const error = await snapshot.waitUntilReady().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SnapshotFailedError);
     expect(error).toMatchObject({ code: "snapshot_failed", failure_reason: "the sandbox ended during the capture" });
     expect((error as Error).message).toBe(
@@ -93,9 +93,7 @@ describe("porter.snapshots", () => {
   test("a status Porter has not published is taken as still under way, until the wait times out", async () => {
     const s = await serve(snapshotServer({ status: "capturing" }, 0));
     const snapshot = await new Porter({ baseUrl: s.url }).snapshots.create("sbx_1");
-    await expect(snapshot.waitUntilReady({ pollIntervalMs: 5, timeoutMs: 100 })).rejects.toBeInstanceOf(
-      SandboxTimeoutError,
-    );
+    await expect(snapshot.waitUntilReady({ timeoutMs: 300 })).rejects.toBeInstanceOf(SandboxTimeoutError);
   });
 
   test("a snapshot that is no longer listed is NotFoundError on refresh", async () => {

@@ -255,7 +255,7 @@ describe("Volume handle", () => {
     const volume = await handle({ phase: "pending" });
     const phases = ["pending", "pending", "ready"];
     server.handle((_req, res) => json(res, 200, record({ phase: phases.shift() })));
-    expect(await volume.waitUntilReady({ pollIntervalMs: 1 })).toBe(volume);
+    expect(await volume.waitUntilReady()).toBe(volume);
     expect(wire()).toEqual(Array(3).fill("GET /v1/volume/vol_1"));
     expect(volume.phase).toBe("ready");
   });
@@ -280,7 +280,7 @@ describe("Volume handle", () => {
   it("waitUntilReady() times out with SandboxTimeoutError", async () => {
     const volume = await handle({ phase: "pending" });
     server.handle((_req, res) => json(res, 200, record({ phase: "pending" })));
-    const error = await volume.waitUntilReady({ timeoutMs: 250, pollIntervalMs: 5 }).catch((e: unknown) => e);
+    const error = await volume.waitUntilReady({ timeoutMs: 250 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SandboxTimeoutError);
     expect((error as Error).message).toBe("volume data to be ready: still waiting after 250 ms");
     // How many polls fit in 250 ms depends on the machine's load (a loaded machine once failed to answer

@@ -223,54 +223,78 @@ export class Sandbox {
     return new Snapshot(this.#transport, outcome.data, outcome);
   }
 
-  /** Terminates the sandbox and returns this handle with the ended record. Terminating a sandbox
-   * that already ended succeeds and returns its record. */
+  /**
+   * Terminates the sandbox and returns this handle once the API has accepted it, with the record as the
+   * API reports it then: on a real cluster the sandbox may still be `running` while it stops, so
+   * `waitUntilEnded()` waits for the end. Terminating a sandbox that already ended succeeds. If the
+   * record cannot be read after the terminate was accepted, the handle keeps its earlier record rather
+   * than fail a terminate that succeeded (`refresh()` reads it again).
+   *
+   * @example
+   * ```ts
+   * await sandbox.terminate();
+   * await (await sandbox.terminate()).waitUntilEnded({ timeoutMs: 60_000 }); // until it has ended
+   * ```
+   */
   async terminate(options?: RequestOptions): Promise<this> {
     const remaining = deadlineFor(options);
     await invoke(this.#transport, "terminateSandbox", { path: { id: this.id } }, remaining(), { read: "none" });
-    // Termination can take a moment on the server; report the record once it has ended, waiting what is
-    // left of the call's budget, or the default terminate wait when it has none.
-    const untilEnded: WaitOptions = {
-      signal: options?.signal,
-      timeoutMs: remaining()?.totalTimeoutMs ?? DEFAULTS.terminateWaitMs,
-      pollIntervalMs: DEFAULTS.terminatePollIntervalMs,
-    };
-    await pollUntil(
-      `sandbox ${this.name} to end`,
-      async (signal, left) => {
-        const record = await this.refresh({ ...options, signal, totalTimeoutMs: left });
-        return ENDED_PHASES.includes(record.phase) ? record : undefined;
-      },
-      untilEnded,
-    );
+    await this.refresh(remaining()).catch(() => undefined);
     return this;
   }
 
   /** Resolves with this handle once the sandbox is `running`; fails at once with
    * `SandboxNotRunningError` if it ends instead, and with `SandboxTimeoutError` after `timeoutMs`. */
   async waitUntilRunning(options: WaitOptions = {}): Promise<this> {
-    await pollUntil(
-      `sandbox ${this.name} to be running`,
-      async (signal, left) => {
-        // Always asked afresh: a handle from an old page may say running of a sandbox that has ended.
-        await this.refresh({ signal, totalTimeoutMs: left });
-        if (this.phase === "running") return true;
-        if (ENDED_PHASES.includes(this.phase)) {
-          const exit = typeof this.exit_code === "number" ? ` with exit code ${this.exit_code}` : "";
-          throw new SandboxNotRunningError(
-            `sandbox ${this.name} is ${this.phase}${exit}; it will never run`,
-            this.phase,
-            this.exit_code,
-          );
-        }
-        return undefined;
-      },
-      options,
-    );
+    await this.#waitFor("be running", options, () => {
+      if (this.phase === "running") return true;
+      if (ENDED_PHASES.includes(this.phase)) {
+        const exit = typeof this.exit_code === "number" ? ` with exit code ${this.exit_code}` : "";
+        throw new SandboxNotRunningError(
+          `sandbox ${this.name} is ${this.phase}${exit}; it will never run`,
+          this.phase,
+          this.exit_code,
+        );
+      }
+      return undefined;
+    });
     return this;
   }
 
-  /** `await using sandbox = await porter.sandboxes.create(...)` terminates it at scope exit. */
+  /**
+   * Resolves with this handle once the sandbox has ended (`succeeded`, `failed` or `terminated`), after a
+   * `terminate()` or when its main process exits; fails with `SandboxTimeoutError` after `timeoutMs`.
+   *
+   * @example
+   * ```ts
+   * const ended = await sandbox.waitUntilEnded({ timeoutMs: 10 * 60_000 });
+   * console.log(ended.phase, ended.exit_code);
+   * ```
+   */
+  async waitUntilEnded(options: WaitOptions = {}): Promise<this> {
+    await this.#waitFor("end", options, () => (ENDED_PHASES.includes(this.phase) ? true : undefined));
+    return this;
+  }
+
+  /** Polls the status until `reached` returns true (or throws). Always asked afresh: a handle from an
+   * old page may say running of a sandbox that has ended. */
+  #waitFor(what: string, options: WaitOptions, reached: () => true | undefined): Promise<true> {
+    return pollUntil(
+      this.#transport,
+      `sandbox ${this.name} to ${what}`,
+      async (signal, left) => {
+        await this.refresh({ signal, totalTimeoutMs: left });
+        return reached();
+      },
+      options,
+    );
+  }
+
+  /**
+   * `await using sandbox = await porter.sandboxes.create(...)` terminates it at scope exit, without
+   * waiting for it to end. It throws only when the terminate itself failed (a sandbox already gone is
+   * fine); if the scope threw too, the runtime throws a `SuppressedError` that carries both.
+   */
   async [Symbol.asyncDispose](): Promise<void> {
     if (ENDED_PHASES.includes(this.phase)) return;
     try {

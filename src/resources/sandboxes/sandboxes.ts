@@ -308,12 +308,15 @@ export class Sandboxes {
   }
 
   /**
-   * Terminates a sandbox by name or id and returns its ended record as a handle. Idempotent by
-   * state: terminating a sandbox that already ended succeeds and returns its record.
+   * Terminates a sandbox by name or id and returns its handle once the API has accepted it, with the
+   * record as the API reports it then (see `Sandbox.terminate`): the sandbox may still be stopping, and
+   * `waitUntilEnded()` waits for the end. Idempotent by state: terminating a sandbox that already ended
+   * succeeds.
    *
    * @example
    * ```ts
-   * const ended = await porter.sandboxes.terminate("my-sandbox");
+   * const stopping = await porter.sandboxes.terminate("my-sandbox");
+   * const ended = await stopping.waitUntilEnded();
    * console.log(ended.phase); // "terminated"
    * ```
    */

@@ -59,6 +59,7 @@ export class Volume {
    * provisioning failed, and with `SandboxTimeoutError` after `timeoutMs` (default 120 s). */
   async waitUntilReady(options: WaitOptions = {}): Promise<this> {
     await pollUntil(
+      this.#transport,
       `volume ${this.name} to be ready`,
       async (signal, left) => {
         if (this.phase !== "ready") await this.refresh({ signal, totalTimeoutMs: left });
