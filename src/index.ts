@@ -19,6 +19,7 @@ export {
   type MetricsOptions,
   type MetricsSummaryOptions,
 } from "./resources/sandboxes/sandbox.js";
+export type { FollowLogsOptions } from "./resources/sandboxes/follow-logs.js";
 export { IDEMPOTENCY_TAG } from "./resources/sandboxes/create-sandbox.js";
 export { Snapshots, Snapshot, SnapshotFailedError, type ListSnapshotsParams } from "./resources/snapshots.js";
 export { Volumes } from "./resources/volumes/volumes.js";

@@ -17,7 +17,8 @@ import type {
   StatusResponse,
   StatusResponsePhase,
 } from "../../core/types.js";
-import { pollUntil, type WaitOptions } from "../../internal/wait.js";
+import { checkPollInterval, pollUntil, type WaitOptions } from "../../internal/wait.js";
+import { followLogs, type FollowLogsOptions } from "./follow-logs.js";
 
 /**
  * Options of `sandbox.metricsSummary()`.
@@ -157,6 +158,36 @@ export class Sandbox {
       label: "logs options",
     });
     return attach(outcome.data.logs, outcome);
+  }
+
+  /**
+   * Follows the log lines as they come: an async iterable that polls the logs (and the status) with
+   * backoff, yields each line once, oldest first (lines with equal timestamps included), and ends by
+   * itself once the sandbox has ended and its last lines are read. `break` stops it; so do `signal` and
+   * `porter.close()`, which make the iteration throw (`RequestAbortedError`, `ClientClosedError`). A 429
+   * only delays the next poll. It holds one page of lines at most. The first poll reads the most recent
+   * `limit` lines within `since`; each later one asks from shortly before the newest line it has seen. The
+   * API answers the most recent lines when more match, so if more than `limit` lines are written between
+   * two polls the oldest of them are never seen. Updates this handle's record as it reads the status.
+   *
+   * @example
+   * ```ts
+   * const run = sandbox.exec(["python", "train.py"]); // its output arrives when it ends...
+   * for await (const line of sandbox.followLogs({ since: "1m" })) {
+   *   console.log(line.exec_id, line.line); // ...but its lines show up here while it runs
+   *   if (line.line.includes("epoch 3")) break;
+   * }
+   * await run;
+   * ```
+   */
+  followLogs(options: FollowLogsOptions = {}): AsyncGenerator<LogLine, void, undefined> {
+    checkPollInterval(options.pollIntervalMs);
+    return followLogs(`following the logs of sandbox ${this.name}`, this.#transport, options, async (query, signal) => {
+      // The status first: once it says the sandbox has ended, the lines read after it are its last.
+      await this.refresh({ signal });
+      const ended = ENDED_PHASES.includes(this.phase);
+      return { ended, lines: await this.logs(query, { signal }) };
+    });
   }
 
   /**
