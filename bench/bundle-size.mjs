@@ -6,13 +6,14 @@ import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 
 /**
- * The ceiling for the quickstart bundle, reported by the benchmark: 17 KiB gzipped, everything included.
- * It was 16 KiB; measured from dist/, Porter's published API (snapshots, metrics, object volumes, nested
- * walks, creates found by tag) took the bundle from 12.3 to 15.3 KiB, writing the core for reading 0.7 KiB
- * more, and the stress fixes (no runtime limit under an exec, redacted causes, cancelled uploads, ETag
- * checks) 0.8 KiB more: 16.5 KiB. docs/performance.md has the breakdown.
+ * The ceiling for the quickstart bundle, reported by the benchmark: 18 KiB gzipped, everything included.
+ * It was 16 KiB, then 17; measured from dist/, Porter's published API (snapshots, metrics, object volumes,
+ * nested walks, creates found by tag) took the bundle from 12.3 to 15.3 KiB, writing the core for reading
+ * 0.7 KiB more, the stress fixes (no runtime limit under an exec, redacted causes, cancelled uploads, ETag
+ * checks) 0.8 KiB more: 16.5 KiB; issue 18's lifecycle (terminate without waiting, waitUntilEnded, the pace
+ * of waits) and `followLogs` 0.75 KiB more: 17.2 KiB. docs/performance.md has the breakdown.
  */
-export const BUNDLE_TARGET_BYTES = 17 * 1024;
+export const BUNDLE_TARGET_BYTES = 18 * 1024;
 /** What CI enforces: the same ceiling. It is a ceiling with room, not a target to squeeze: no line is made
  * less clear to save bytes (docs/performance.md says what each part costs). */
 export const BUNDLE_BUDGET_BYTES = BUNDLE_TARGET_BYTES;
