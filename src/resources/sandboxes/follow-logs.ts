@@ -72,7 +72,7 @@ export async function* followLogs(
  * of the lines at that timestamp, only those past that many are new (the API answers lines with equal
  * timestamps in the same order each time). It holds those two values, never the lines.
  */
-export class LogCursor {
+class LogCursor {
   readonly #firstSince: string | undefined;
   #newest = "";
   #newestMs = 0;
