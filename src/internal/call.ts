@@ -5,13 +5,20 @@ import type { ReadAs } from "./body.js";
 import type { RetryMode } from "./retry.js";
 import { VERSION } from "../version.js";
 
+/**
+ * A request body as fetch takes it. Named through `RequestInit`, which both the DOM lib and @types/node
+ * declare, because this type reaches the published .d.ts: `BodyInit` is DOM-only, and a Node project
+ * whose `lib` has no DOM could not compile our types with it.
+ */
+export type CallBody = NonNullable<RequestInit["body"]> | null;
+
 /** What an operation asks the transport to send: one logical call. */
 export interface Call {
   method: string;
   /** Path and query, appended to the base URL as text (never URL-resolved: the base may have a path). */
   path: string;
   headers?: Record<string, string>;
-  body: BodyInit | null;
+  body: CallBody;
   retry: RetryMode;
   /** How to read a 2xx body, inside the attempt so that the timeout and retries cover it. */
   read: ReadAs;

@@ -27,7 +27,7 @@ const record = async (id: string) => (await h.http(`/v1/sandbox/${id}`)).json();
 
 const ended = async (porter: Porter, id: string) => {
   const s = await porter.sandboxes.get(id);
-  return ["succeeded", "failed", "terminated"].includes(s.phase) ? s : undefined;
+  return s.phase !== null && ["succeeded", "failed", "terminated"].includes(s.phase) ? s : undefined;
 };
 
 describe("sandbox lifecycle", () => {

@@ -239,6 +239,8 @@ describe("this repository", () => {
       "package.json",
       "package-lock.json",
       "src/version.ts",
+      // The committed changelog (only its title until the first release): the flow writes below it.
+      "CHANGELOG.md",
       ".changeset/config.json",
       ".changeset/version.mjs",
     ]) {

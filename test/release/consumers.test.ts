@@ -15,14 +15,20 @@ const devDependencies = (
   JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { devDependencies: Record<string, string> }
 ).devDependencies;
 
-/** Each consumer project and the declaration files its settings must resolve the two entries to. */
-const projects = [
+/** Each consumer project, the declaration files its settings must resolve the two entries to, and, for
+ * those that name their environment, whether it has the DOM lib and @types/node (proved from the files
+ * tsc loaded, so that a fixture cannot silently compile with more than it says). */
+const projects: readonly { name: string; main: string; local: string; dom?: boolean; node?: boolean }[] = [
   { name: "nodenext-esm", main: "dist/index.d.ts", local: "dist/local/index.d.ts" },
   { name: "nodenext-cjs", main: "dist/index.d.cts", local: "dist/local/index.d.cts" },
   { name: "bundler", main: "dist/index.d.ts", local: "dist/local/index.d.ts" },
   { name: "commonjs-node10-interop", main: "dist/index.d.cts", local: "dist/local/index.d.cts" },
   { name: "commonjs-node10", main: "dist/index.d.cts", local: "dist/local/index.d.cts" },
-] as const;
+  // A Node project with `lib: ["ES2022"]` and @types/node: no DOM, so no DOM-only name (BodyInit) in our types.
+  { name: "node-es2022", main: "dist/index.d.ts", local: "dist/local/index.d.ts", dom: false, node: true },
+  // A browser project with `lib: ["ES2022", "DOM"]` and no @types/node.
+  { name: "browser", main: "dist/index.d.ts", local: "dist/local/index.d.ts", dom: true, node: false },
+];
 
 interface Block {
   section: string;
@@ -193,6 +199,11 @@ describe("consumer projects compile the README and the usage file against the pa
         .filter((l) => l.includes("/node_modules/porter-sandbox/"))
         .map((l) => l.slice(l.indexOf("/node_modules/porter-sandbox/") + "/node_modules/porter-sandbox/".length));
       expect(loaded.sort()).toEqual([project.main, project.local].sort());
+      const files = r.stdout.split("\n");
+      if (project.dom !== undefined)
+        expect(files.some((f) => f.endsWith("/typescript/lib/lib.dom.d.ts"))).toBe(project.dom);
+      if (project.node !== undefined)
+        expect(files.some((f) => f.includes("/node_modules/@types/node/"))).toBe(project.node);
     }, 120_000);
   }
 

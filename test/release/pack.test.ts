@@ -1,7 +1,9 @@
 // What `npm pack` puts in the tarball is exactly what users need: the built entries with their types
-// and source maps, the Node10 stub of the /local entry, README, LICENSE, CHANGELOG (once there is one)
-// and package.json. No tests, sources, spec, fixtures or examples. Prints the tarball's size.
-import { existsSync, readFileSync } from "node:fs";
+// and source maps, the Node10 stub of the /local entry, README, LICENSE, CHANGELOG and package.json. No
+// tests, sources, spec, fixtures or examples; and the README links only to what is in it. Prints the
+// tarball's size.
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { builtPackage, pkg, root, run } from "./helpers.js";
@@ -35,6 +37,7 @@ const REQUIRED = [
   "package.json",
   "README.md",
   "LICENSE",
+  "CHANGELOG.md",
   "local/package.json",
   "dist/index.js",
   "dist/index.cjs",
@@ -58,6 +61,16 @@ beforeAll(async () => {
   files = packed.files.map((f) => f.path).sort();
 }, 180_000);
 
+/** Every link target in a Markdown text: inline and image links, reference definitions, HTML href and src. */
+function readmeLinks(markdown: string): string[] {
+  const patterns = [
+    /!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g,
+    /^\s*\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)/gm,
+    /\b(?:href|src)="([^"]+)"/g,
+  ];
+  return patterns.flatMap((pattern) => [...markdown.matchAll(pattern)].map((m) => m[1]!));
+}
+
 const kB = (bytes: number) => `${(bytes / 1024).toFixed(1)} kB`;
 
 describe("npm pack", () => {
@@ -71,9 +84,29 @@ describe("npm pack", () => {
     );
     expect(files.filter((f) => !ALLOWED.some((pattern) => pattern.test(f)))).toEqual([]);
     expect(REQUIRED.filter((f) => !files.includes(f))).toEqual([]);
-    expect(files.includes("CHANGELOG.md")).toBe(existsSync(path.join(root, "CHANGELOG.md")));
     expect(packed.name).toBe("porter-sandbox");
     expect(packed.version).toBe(pkg.version);
+  });
+
+  test("every path `files` lists exists, so the tarball holds all it promises (CHANGELOG.md included)", () => {
+    expect(pkg.files.filter((f) => !existsSync(path.join(root, f)))).toEqual([]);
+    for (const listed of pkg.files)
+      expect(
+        files.some((f) => f === listed || f.startsWith(`${listed}/`)),
+        listed,
+      ).toBe(true);
+  });
+
+  test("every relative link in README.md (the page npm shows) opens a file in the tarball", () => {
+    const readme = readFileSync(path.join(root, "README.md"), "utf8");
+    const targets = readmeLinks(readme).filter((target) => !/^([a-z][a-z0-9+.-]*:|\/\/|#)/i.test(target));
+    const missing = targets.filter((target) => !files.includes(path.posix.normalize(target.replace(/[#?].*$/, ""))));
+    expect(missing).toEqual([]);
+  });
+
+  test("negative control: the link reader finds inline, image, reference and HTML links", () => {
+    const text = '[a](docs/a.md) ![b](img/b.png "title") [c][ref] <a href="src/c.ts">c</a>\n[ref]: examples/\n';
+    expect(readmeLinks(text).sort()).toEqual(["docs/a.md", "examples/", "img/b.png", "src/c.ts"]);
   });
 
   test("no tests, sources, spec, generated code, fixtures, examples or configuration", () => {
@@ -115,4 +148,31 @@ describe("npm pack", () => {
       ).toEqual([]);
     }
   });
+});
+
+describe("npm pack from a fresh clone", () => {
+  test("builds before packing (prepack), so the tarball ships a build of the sources it was packed from", async () => {
+    const clone = mkdtempSync(path.join(tmpdir(), "porter-clone-"));
+    try {
+      // What a clone holds: the files git tracks (as this working tree has them), and no dist/.
+      const tracked = await run("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"]);
+      expect(tracked.status, tracked.output).toBe(0);
+      for (const file of tracked.stdout.split("\0").filter((f) => f && existsSync(path.join(root, f)))) {
+        mkdirSync(path.dirname(path.join(clone, file)), { recursive: true });
+        cpSync(path.join(root, file), path.join(clone, file));
+      }
+      expect(existsSync(path.join(clone, "dist"))).toBe(false);
+      // The dependencies as `npm ci` would install them: this repository's, linked (packing installs nothing).
+      symlinkSync(path.join(root, "node_modules"), path.join(clone, "node_modules"), "dir");
+      const packed = await run("npm", ["pack", "--pack-destination", clone], { cwd: clone, timeoutMs: 240_000 });
+      expect(packed.status, packed.output).toBe(0);
+      const tarball = path.join(clone, `${pkg.name}-${pkg.version}.tgz`);
+      const listing = await run("tar", ["-tzf", tarball]);
+      expect(listing.status, listing.output).toBe(0);
+      const shipped = listing.stdout.split("\n").map((line) => line.replace(/^package\//, ""));
+      expect(REQUIRED.filter((f) => !shipped.includes(f))).toEqual([]);
+    } finally {
+      rmSync(clone, { recursive: true, force: true });
+    }
+  }, 300_000);
 });

@@ -55,6 +55,10 @@ const utc = (time: Date | string): string => (time instanceof Date ? time.toISOS
 /** Phases a sandbox never leaves. */
 export const ENDED_PHASES: readonly StatusResponsePhase[] = ["succeeded", "failed", "terminated"];
 
+/** Whether a handle's phase is one it never leaves (null, a phase the API did not report, is not). */
+const hasEnded = (phase: StatusResponsePhase | null): phase is StatusResponsePhase =>
+  phase !== null && ENDED_PHASES.includes(phase);
+
 /**
  * Which log lines `sandbox.logs` fetches. Wire names.
  *
@@ -98,7 +102,20 @@ export class SandboxNotRunningError extends SandboxError {
 
 nameErrors({ SandboxNotRunningError });
 
-export interface Sandbox extends Readonly<StatusResponse> {}
+/** The seed's property table: a handle's `tags` and `phase` are null when unknown, never undefined. */
+export interface Sandbox extends Readonly<Omit<StatusResponse, "tags" | "phase">> {
+  /** Last-known tags; null when the sandbox has none. */
+  readonly tags: Record<string, string> | null;
+  /** Last-known lifecycle phase; null when the API did not report one. */
+  readonly phase: StatusResponsePhase | null;
+}
+
+/** A record as a handle holds it: `tags` and `phase` null when the API left them out. */
+const handleFields = (record: StatusResponse) => ({
+  ...record,
+  tags: record.tags ?? null,
+  phase: record.phase ?? null,
+});
 
 /**
  * A sandbox: its last-known status record (wire names: `id`, `name`, `phase`, `tags`, `exit_code`, ...)
@@ -121,13 +138,13 @@ export class Sandbox {
   /** @internal Handles come from `porter.sandboxes`; they are not constructed directly. */
   constructor(transport: Transport, record: StatusResponse, outcome?: Outcome<unknown>) {
     this.#transport = transport;
-    adopt(this, record, outcome);
+    adopt(this, handleFields(record), outcome);
   }
 
   /** Refetches the status, updates this handle (`phase`, `tags`, ...) and returns the new record. */
   async refresh(options?: RequestOptions): Promise<WithResponse<StatusResponse>> {
     const outcome = await invoke(this.#transport, "getSandbox", { path: { id: this.id } }, options);
-    adopt(this, outcome.data, outcome);
+    adopt(this, handleFields(outcome.data), outcome);
     return attach(outcome.data, outcome);
   }
 
@@ -185,7 +202,7 @@ export class Sandbox {
     return followLogs(`following the logs of sandbox ${this.name}`, this.#transport, options, async (query, signal) => {
       // The status first: once it says the sandbox has ended, the lines read after it are its last.
       await this.refresh({ signal });
-      const ended = ENDED_PHASES.includes(this.phase);
+      const ended = hasEnded(this.phase);
       return { ended, lines: await this.logs(query, { signal }) };
     });
   }
@@ -279,7 +296,7 @@ export class Sandbox {
   async waitUntilRunning(options: WaitOptions = {}): Promise<this> {
     await this.#waitFor("be running", options, () => {
       if (this.phase === "running") return true;
-      if (ENDED_PHASES.includes(this.phase)) {
+      if (hasEnded(this.phase)) {
         const exit = typeof this.exit_code === "number" ? ` with exit code ${this.exit_code}` : "";
         throw new SandboxNotRunningError(
           `sandbox ${this.name} is ${this.phase}${exit}; it will never run`,
@@ -303,7 +320,7 @@ export class Sandbox {
    * ```
    */
   async waitUntilEnded(options: WaitOptions = {}): Promise<this> {
-    await this.#waitFor("end", options, () => (ENDED_PHASES.includes(this.phase) ? true : undefined));
+    await this.#waitFor("end", options, () => (hasEnded(this.phase) ? true : undefined));
     return this;
   }
 
@@ -327,7 +344,7 @@ export class Sandbox {
    * fine); if the scope threw too, the runtime throws a `SuppressedError` that carries both.
    */
   async [Symbol.asyncDispose](): Promise<void> {
-    if (ENDED_PHASES.includes(this.phase)) return;
+    if (hasEnded(this.phase)) return;
     try {
       await this.terminate();
     } catch (error) {
@@ -335,8 +352,9 @@ export class Sandbox {
     }
   }
 
-  /** The record, for `JSON.stringify`. */
+  /** The record as the API sent it, for `JSON.stringify`: what the handle holds as null was absent. */
   toJSON(): StatusResponse {
-    return { ...this } as StatusResponse;
+    const { tags, phase, ...rest } = this;
+    return { ...rest, ...(tags !== null && { tags }), ...(phase !== null && { phase }) } as StatusResponse;
   }
 }
