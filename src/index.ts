@@ -51,6 +51,7 @@ export {
   RequestAbortedError,
   ClientClosedError,
   ValidationError,
+  ConfigurationError,
   type SandboxErrorCode,
   type SandboxErrorInit,
   type ValidationIssue,
