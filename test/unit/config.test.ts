@@ -219,6 +219,22 @@ describe("base URL and key resolution", () => {
   });
 });
 
+test("a bad wait option is a ValidationError naming it", async () => {
+  const s = await startServer((_req, res) =>
+    json(res, 200, { id: "sbx_1", name: "box", image: "alpine", phase: "queued", created_at: "2026-11-22T00:00:00Z" }),
+  );
+  const sandbox = await new Porter({ baseUrl: s.url }).sandboxes.get("sbx_1");
+  const error = await sandbox.waitUntilRunning({ pollIntervalMs: 0 }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(ValidationError);
+  expect(error).toMatchObject({
+    code: "validation_error",
+    issues: [{ path: "pollIntervalMs", message: expect.stringMatching(/^must be a positive number of milliseconds/) }],
+    message: expect.stringMatching(/^invalid wait options: pollIntervalMs: /),
+  });
+  expect(s.requests).toHaveLength(1);
+  await s.close();
+});
+
 /** What `fn` throws. */
 function catchError(fn: () => unknown): unknown {
   try {
