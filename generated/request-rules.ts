@@ -118,7 +118,7 @@ export const operations = {
       "additionalProperties": false,
       "properties": {
         "name": {
-          "$ref": "Name"
+          "$ref": "NameOrId"
         }
       },
       "required": [
@@ -347,7 +347,7 @@ export const operations = {
       "additionalProperties": false,
       "properties": {
         "name": {
-          "$ref": "Name"
+          "$ref": "NameOrId"
         }
       },
       "required": [
@@ -561,6 +561,13 @@ export const schemas: Record<string, unknown> = {
     "maxLength": 63,
     "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
     "x-rule": "a DNS label: lowercase letters, digits and hyphens, starting and ending with a letter or digit"
+  },
+  "NameOrId": {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 255,
+    "pattern": "^(?:[a-z0-9](?:[-a-z0-9]*[a-z0-9])?|[A-Za-z0-9][A-Za-z0-9._-]*)$",
+    "x-rule": "a name or an id: letters, digits, \"_\", \".\" and \"-\", starting with a letter or digit"
   },
   "NetworkingPort": {
     "type": "object",

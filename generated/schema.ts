@@ -135,7 +135,8 @@ export interface paths {
         /**
          * Resolve a sandbox name to its id
          * @description Sandbox names are unique in the cluster and are never reused, even after termination, so a
-         *     name-to-id mapping never changes once seen and can be cached.
+         *     name-to-id mapping never changes once seen and can be cached. A sandbox created without a name is named
+         *     by its id, so its id is a name this endpoint resolves (to itself).
          */
         get: operations["lookupSandbox"];
         put?: never;
@@ -392,7 +393,8 @@ export interface paths {
         /**
          * Resolve a volume name to its id
          * @description Volume names are unique while the volume exists but can be reused after deletion, so the same name
-         *     may resolve to a different id later.
+         *     may resolve to a different id later. A volume created without a name is named by its id, so its id is a
+         *     name this endpoint resolves (to itself).
          */
         get: operations["lookupVolume"];
         put?: never;
@@ -559,6 +561,15 @@ export interface components {
          * @example data-cache
          */
         Name: string;
+        /**
+         * @description A name to look up: a `Name`, or the id of a sandbox or volume created without one, which Porter names by
+         *     its id (Porter's models: the name "defaults to the sandbox id", "defaults to the volume's id"). An id is no
+         *     DNS label (`sbx_…` has an underscore), so the pattern is the `Name` pattern or the `Id` pattern (request
+         *     rules cannot use `anyOf`), at most 255 characters as an id.
+         * @example nightly-eval
+         * @example sbx_01jc8k2m9q4r7t3v6w8x0y2z4a
+         */
+        NameOrId: string;
         /**
          * @description An id in a request path. Letters, digits, `_`, `.` and `-`, starting with a letter or digit, at most 255
          *     characters: no id can be `.` or `..` (URL parsers treat those, even percent-encoded, as path
@@ -1232,10 +1243,10 @@ export interface components {
         EndTime: string;
         /** @description When true, the response includes `filter_values`, the phases, images and tags that can be filtered on. */
         IncludeFilterValues: boolean;
-        /** @description The sandbox name to resolve. */
-        SandboxNameQuery: components["schemas"]["Name"];
-        /** @description The volume name to resolve. */
-        VolumeNameQuery: components["schemas"]["Name"];
+        /** @description The sandbox name to resolve, or the id of an unnamed sandbox (its name). */
+        SandboxNameQuery: components["schemas"]["NameOrId"];
+        /** @description The volume name to resolve, or the id of an unnamed volume (its name). */
+        VolumeNameQuery: components["schemas"]["NameOrId"];
         /**
          * @description Only lines at or after this point: Porter's CLI sends a Go duration back from now (`90s`, `15m`, `1h30m`);
          *     the local server also takes an RFC 3339 timestamp. When absent, the server's default window applies.
@@ -1299,6 +1310,7 @@ export interface components {
 export type HealthResponse = components['schemas']['HealthResponse'];
 export type ReadinessResponse = components['schemas']['ReadinessResponse'];
 export type Name = components['schemas']['Name'];
+export type NameOrId = components['schemas']['NameOrId'];
 export type Id = components['schemas']['Id'];
 export type Tags = components['schemas']['Tags'];
 export type Env = components['schemas']['Env'];
@@ -1602,7 +1614,7 @@ export interface operations {
     lookupSandbox: {
         parameters: {
             query: {
-                /** @description The sandbox name to resolve. */
+                /** @description The sandbox name to resolve, or the id of an unnamed sandbox (its name). */
                 name: components["parameters"]["SandboxNameQuery"];
             };
             header?: never;
@@ -1999,7 +2011,7 @@ export interface operations {
     lookupVolume: {
         parameters: {
             query: {
-                /** @description The volume name to resolve. */
+                /** @description The volume name to resolve, or the id of an unnamed volume (its name). */
                 name: components["parameters"]["VolumeNameQuery"];
             };
             header?: never;

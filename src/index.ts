@@ -52,6 +52,7 @@ export {
   RequestAbortedError,
   ClientClosedError,
   ValidationError,
+  ConfigurationError,
   type SandboxErrorCode,
   type SandboxErrorInit,
   type ValidationIssue,

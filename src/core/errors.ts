@@ -3,8 +3,8 @@
 
 /**
  * The `code` of a `SandboxError`: the API's codes (see `ErrorCode`) plus those the SDK raises itself
- * (`connection_error`, `timeout`, `aborted`, `client_closed`, `validation_error`, ...). Stable: branch on
- * it rather than on messages.
+ * (`connection_error`, `timeout`, `aborted`, `client_closed`, `validation_error`, `configuration_error`,
+ * ...). Stable: branch on it rather than on messages.
  *
  * @example
  * ```ts
@@ -29,6 +29,7 @@ export type SandboxErrorCode =
   | "aborted"
   | "client_closed"
   | "validation_error"
+  | "configuration_error"
   | "sandbox_not_running"
   | "volume_failed"
   | "snapshot_failed"
@@ -295,6 +296,29 @@ export class ValidationError extends SandboxError {
   }
 }
 
+/**
+ * The client cannot be set up from its settings (code `configuration_error`), raised by `new Porter()`: no
+ * base URL can be chosen from the options and the environment, a setting the environment gives is unusable
+ * (`PORTER_SANDBOX_BASE_URL`, `PORTER_SANDBOX_API_KEY`, `PORTER_SANDBOX_LOG`), the API key is not a Porter
+ * API token where the URL must be derived from it, or the runtime has no `fetch`. The message names what to
+ * set. An option passed in code that breaks a rule is a `ValidationError` instead.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   const porter = new Porter();
+ * } catch (error) {
+ *   if (error instanceof ConfigurationError) console.error("set PORTER_SANDBOX_BASE_URL, or PORTER_CLUSTER_ID and PORTER_SANDBOX_API_KEY");
+ *   else throw error;
+ * }
+ * ```
+ */
+export class ConfigurationError extends SandboxError {
+  constructor(message: string) {
+    super(`porter-sandbox configuration: ${message}`, { code: "configuration_error" });
+  }
+}
+
 /** The code a status stands for when a body carries none (see `ErrorCode` in the spec); the local server
  * answers with the same codes. */
 export const CODE_BY_STATUS: Readonly<Record<number, SandboxErrorCode>> = {
@@ -333,6 +357,7 @@ nameErrors({
   RequestAbortedError,
   ClientClosedError,
   ValidationError,
+  ConfigurationError,
 });
 
 const CLASS_BY_STATUS: Record<number, typeof SandboxError> = {

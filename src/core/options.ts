@@ -2,7 +2,7 @@
 // against the environment and src/core/defaults.ts.
 import { readEnv, resolveLocation } from "./config.js";
 import { DEFAULTS } from "./defaults.js";
-import { SandboxError } from "./errors.js";
+import { ConfigurationError, ValidationError, type ValidationIssue } from "./errors.js";
 
 /**
  * How much the client logs (exported as `ClientLogLevel`): `debug` logs every HTTP attempt, `info` logs
@@ -116,10 +116,6 @@ export interface ResolvedConfig {
 
 const LEVELS: readonly LogLevel[] = ["off", "error", "warn", "info", "debug"];
 
-function optionError(name: string, rule: string): SandboxError {
-  return new SandboxError(`invalid option ${name}: ${rule}`, { code: "validation_error" });
-}
-
 // Timers hold a signed 32-bit delay; a longer one fires at once in Node and browsers alike.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -129,36 +125,89 @@ function isDuration(value: unknown): boolean {
   return positive && (value <= MAX_TIMER_MS || value === Infinity);
 }
 
-/** Checks a duration option (when given): a positive number of milliseconds, or `Infinity` for none. */
-export function checkMs(name: string, value: number | undefined): void {
+// The rules of options, each an issue under the option's name; a checker lists every broken one at once.
+type Issues = ValidationIssue[];
+
+/** A duration option (when given): a positive number of milliseconds, or `Infinity` for none. */
+function checkDuration(issues: Issues, name: string, value: unknown): void {
   if (value !== undefined && !isDuration(value)) {
-    throw optionError(
-      name,
-      `must be a positive number of milliseconds, at most ${MAX_TIMER_MS} (about 24.8 days), or Infinity for none`,
-    );
+    issues.push({
+      path: name,
+      message: `must be a positive number of milliseconds, at most ${MAX_TIMER_MS} (about 24.8 days), or Infinity for none`,
+    });
   }
 }
 
-/** Checks `maxRetries` (when given): a whole number, 0 or more. */
-export function checkRetries(value: number | undefined): void {
+/** `maxRetries` (when given): a whole number, 0 or more. */
+function checkRetries(issues: Issues, value: unknown): void {
   const retryCount = Number.isSafeInteger(value) && (value as number) >= 0;
-  if (value !== undefined && !retryCount) {
-    throw optionError("maxRetries", "must be a whole number, 0 or more");
+  if (value !== undefined && !retryCount)
+    issues.push({ path: "maxRetries", message: "must be a whole number, 0 or more" });
+}
+
+/** Headers (when given): names and values `fetch` can send. Refused here, since `fetch` would fail the
+ * call as if the network had. */
+function checkHeaders(issues: Issues, name: string, headers: Record<string, string> | undefined): void {
+  for (const [key, value] of Object.entries(headers ?? {})) {
+    try {
+      new Headers([[key, value]]);
+    } catch {
+      issues.push({ path: `${name}[${JSON.stringify(key)}]`, message: "must be a valid HTTP header name and value" });
+    }
   }
+}
+
+function throwIfAny(what: string, issues: Issues): void {
+  if (issues.length) throw new ValidationError(what, issues);
+}
+
+/** Checks a duration option of a wait (when given): a positive number of milliseconds, or `Infinity`. */
+export function checkMs(name: string, value: number | undefined): void {
+  const issues: Issues = [];
+  checkDuration(issues, name, value);
+  throwIfAny("wait options", issues);
+}
+
+/** Checks the per-call options of a request; throws `ValidationError` listing every one that breaks a rule. */
+export function checkRequestOptions(options: RequestOptions): void {
+  const issues: Issues = [];
+  checkDuration(issues, "timeoutMs", options.timeoutMs);
+  checkDuration(issues, "totalTimeoutMs", options.totalTimeoutMs);
+  checkRetries(issues, options.maxRetries);
+  checkHeaders(issues, "headers", options.headers);
+  // Anything else would fail deep in the call with a bare TypeError.
+  const { signal } = options;
+  if (signal !== undefined && typeof signal?.addEventListener !== "function")
+    issues.push({ path: "signal", message: "must be an AbortSignal" });
+  throwIfAny("request options", issues);
 }
 
 // The client options that are durations in milliseconds.
 const DURATION_OPTIONS = ["timeoutMs", "totalTimeoutMs", "retryDelayMs", "maxRetryDelayMs", "maxRetryAfterMs"] as const;
 
+/** Checks the client options that are not about where the API is; throws `ValidationError` listing every
+ * one that breaks a rule. */
+function checkClientOptions(options: ClientOptions): void {
+  const issues: Issues = [];
+  for (const name of DURATION_OPTIONS) checkDuration(issues, name, options[name]);
+  checkRetries(issues, options.maxRetries);
+  const { idempotencyTag, logLevel, fetch } = options;
+  if (idempotencyTag !== undefined && typeof idempotencyTag !== "boolean")
+    issues.push({ path: "idempotencyTag", message: "must be true or false" });
+  if (logLevel !== undefined && !LEVELS.includes(logLevel))
+    issues.push({ path: "logLevel", message: `must be one of ${LEVELS.join(", ")}` });
+  if (fetch !== undefined && typeof fetch !== "function") issues.push({ path: "fetch", message: "must be a function" });
+  checkHeaders(issues, "defaultHeaders", options.defaultHeaders);
+  throwIfAny("client options", issues);
+}
+
 export function resolveConfig(options: ClientOptions): ResolvedConfig {
-  for (const name of DURATION_OPTIONS) checkMs(name, options[name]);
-  checkRetries(options.maxRetries);
-  if (options.idempotencyTag !== undefined && typeof options.idempotencyTag !== "boolean")
-    throw optionError("idempotencyTag", "must be true or false");
+  checkClientOptions(options);
   const logLevel = options.logLevel ?? (readEnv("PORTER_SANDBOX_LOG") as LogLevel | undefined) ?? DEFAULTS.logLevel;
-  if (!LEVELS.includes(logLevel)) throw optionError("logLevel", `must be one of ${LEVELS.join(", ")}`);
-  const fetchImpl = options.fetch ?? globalThis.fetch;
-  if (typeof fetchImpl !== "function") throw optionError("fetch", "no global fetch in this runtime: pass one");
+  if (!LEVELS.includes(logLevel))
+    throw new ConfigurationError(`PORTER_SANDBOX_LOG must be one of ${LEVELS.join(", ")}`);
+  if (typeof (options.fetch ?? globalThis.fetch) !== "function")
+    throw new ConfigurationError("no global fetch in this runtime: pass one as the fetch option");
   // Every field written out, so that the type checker proves the resolved config complete.
   return {
     ...resolveLocation(options),

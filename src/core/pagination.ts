@@ -1,5 +1,6 @@
 // A list call's result: `await` gives one page, usable as an array that also carries the API's
 // pagination; `for await` walks every item of every page, fetching one page at a time, lazily.
+import { SandboxError, ValidationError } from "./errors.js";
 
 /**
  * Where a page sits in a listing, as the API reports it (wire names).
@@ -40,7 +41,8 @@ export type Page<T, Extra = object> = T[] &
     readonly pagination: Pagination;
     /** Whether a page after this one exists. */
     hasNextPage(): boolean;
-    /** Fetches the page after this one. Throws when there is none; check `hasNextPage()` first. */
+    /** Fetches the page after this one. Past the last page it fails with a `ValidationError` (and sends
+     * nothing); check `hasNextPage()` first. */
     getNextPage(): Promise<Page<T, Extra>>;
   };
 
@@ -55,8 +57,10 @@ export function makePage<T, Extra extends object>(
     ...extra,
     hasNextPage: () => pagination.has_next_page,
     getNextPage: () => {
-      if (!pagination.has_next_page)
-        return Promise.reject(new RangeError(`page ${pagination.current_page} is the last page`));
+      if (!pagination.has_next_page) {
+        const last = `page ${pagination.current_page} is the last page: check hasNextPage() first`;
+        return Promise.reject(new ValidationError("call to getNextPage()", [{ path: "", message: last }]));
+      }
       return fetchPage(pagination.current_page + 1);
     },
   };
@@ -114,9 +118,10 @@ export class PagePromise<T, Extra = object> implements Promise<Page<T, Extra>>, 
       yield* page;
       if (!page.hasNextPage()) return;
       const next = await page.getNextPage();
-      // A server that ignores `page` but says there is more would otherwise loop forever.
+      // A server that ignores `page` but says there is more would otherwise loop forever: an answer
+      // the SDK cannot use, as a 2xx that is not JSON is.
       if (next.pagination.current_page <= page.pagination.current_page) {
-        throw new RangeError(
+        throw new SandboxError(
           `asked for page ${page.pagination.current_page + 1}, got page ${next.pagination.current_page}`,
         );
       }

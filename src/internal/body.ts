@@ -18,16 +18,16 @@ export async function readBody(res: Response, read: ReadAs, requestId?: string):
   if (read === "bytes") return new Uint8Array(await res.arrayBuffer());
   const text = await res.text();
   if (read === "none" || text === "") return undefined;
+  return parseJson(res.status, text, requestId);
+}
+
+/** A 2xx body read as JSON; one that is not is an answer the SDK cannot use (code `unexpected_status`). */
+export function parseJson(status: number, text: string, requestId: string | undefined): unknown {
   try {
     return JSON.parse(text);
   } catch (cause) {
-    throw new SandboxError(`${res.status} response is not JSON: ${excerpt(text)}`, {
-      statusCode: res.status,
-      code: "unexpected_status",
-      body: excerpt(text),
-      requestId,
-      cause,
-    });
+    const body = excerpt(text);
+    throw new SandboxError(`${status} response is not JSON: ${body}`, { statusCode: status, body, requestId, cause });
   }
 }
 

@@ -3,7 +3,7 @@
 // fetch, cancellation, redirects that never carry credentials to another origin, and log lines that never
 // show a secret. It owns what outlives one call: the configuration, `close()`, and the log.
 import { sleep } from "./attempt-signal.js";
-import { checkMs, checkRetries, type RequestOptions, type ResolvedConfig } from "../core/options.js";
+import { checkRequestOptions, type RequestOptions, type ResolvedConfig } from "../core/options.js";
 import type { Outcome } from "../core/response-info.js";
 import type { Call } from "./call.js";
 import { LogicalCall } from "./logical-call.js";
@@ -27,9 +27,7 @@ export class Transport {
   /** Sends `call` as attempts until one succeeds or the call must give up; a `SandboxError` it throws
    * counts the attempts. */
   async send<T>(call: Call, options: RequestOptions = {}): Promise<Outcome<T>> {
-    checkMs("timeoutMs", options.timeoutMs);
-    checkMs("totalTimeoutMs", options.totalTimeoutMs);
-    checkRetries(options.maxRetries);
+    checkRequestOptions(options);
     const context = { config: this.config, closing: this.#closing.signal, log: this.#log.bind(this) };
     return new LogicalCall<T>(call, options, context).run();
   }

@@ -158,10 +158,11 @@ export function matches(name: string, value: unknown): boolean {
   return issues.length === 0;
 }
 
-/** Throws `ValidationError` naming every field that breaks the schema; returns the value unchanged. */
-export function validate<T>(what: string, schema: Schema, value: T): T {
+/** Throws `ValidationError` naming every field that breaks the schema; returns the value unchanged. `path`
+ * names the value itself when it is one field of the caller's input (`sandbox_id`). */
+export function validate<T>(what: string, schema: Schema, value: T, path = ""): T {
   const issues: ValidationIssue[] = [];
-  check(schema, value, "", issues);
+  check(schema, value, path, issues);
   if (issues.length) throw new ValidationError(what, issues);
   return value;
 }

@@ -9,6 +9,8 @@ import type { paths } from "../../generated/schema.js";
 import { operations as rules } from "../../generated/request-rules.js";
 import { invoke, type Behaviour, type OperationId } from "../internal/operation.js";
 import type { Transport } from "../internal/transport.js";
+import { ValidationError, type ValidationIssue } from "../core/errors.js";
+import { parseJson } from "../internal/body.js";
 
 /**
  * The typed low-level client: one method per HTTP verb, with paths, parameters, bodies and answers
@@ -86,14 +88,12 @@ export function transportClient(transport: Transport): RawClient {
 async function rawCall(transport: Transport, method: string, route: string, init: RawInit) {
   const what = `porter.raw.${method}("${route}")`;
   const id = OPERATIONS.get(`${method} ${route}`);
-  if (!id) throw new TypeError(`${what}: the spec has no such operation`);
-  // openapi-fetch's per-call options that this client honours; any other is refused, never dropped.
+  // Refused as any bad input is, with a ValidationError: one `instanceof SandboxError` covers every
+  // error a call throws, and these, like the spec's rules, are refused before anything is sent.
+  if (!id) throw new ValidationError(what, [{ path: "", message: "the spec has no such operation" }]);
   const { params = {}, body, bodySerializer, headers: given = {}, signal, parseAs = "json", ...unsupported } = init;
-  const [refused] = Object.keys(unsupported);
-  if (refused !== undefined)
-    throw new TypeError(
-      `${what}: option ${refused} is not supported; createRawClient() takes every openapi-fetch option`,
-    );
+  const refused = refusedOptions(unsupported, parseAs);
+  if (refused.length) throw new ValidationError(what, refused);
   const headers = mergedHeaders(given, params.header);
   const outcome = await invoke(
     transport,
@@ -103,6 +103,20 @@ async function rawCall(transport: Transport, method: string, route: string, init
     { read: "response", passErrors: true, label: what, ...serialised(body, bodySerializer) },
   );
   return parse(outcome.data as Response, parseAs);
+}
+
+const PARSE_AS: readonly string[] = ["json", "text", "blob", "arrayBuffer", "stream"];
+
+/** The options of a call this client cannot honour: any of openapi-fetch's besides those `RawInit`
+ * declares (refused, never dropped), and a `parseAs` that names no way to read a body. */
+function refusedOptions(unsupported: object, parseAs: string): ValidationIssue[] {
+  const refused = Object.keys(unsupported).map((option) => ({
+    path: option,
+    message: "is not supported; createRawClient() takes every openapi-fetch option",
+  }));
+  if (!PARSE_AS.includes(parseAs))
+    refused.push({ path: "parseAs", message: `must be one of ${PARSE_AS.map((p) => JSON.stringify(p)).join(", ")}` });
+  return refused;
 }
 
 /** Every header of a call, lowercased, those without a value (undefined, null) left out. As in
@@ -145,5 +159,7 @@ async function parse(response: Response, parseAs: NonNullable<RawInit["parseAs"]
   if (parseAs === "stream") return { data: response.body ?? new Blob().stream(), response };
   if (parseAs !== "json") return { data: await response[parseAs](), response };
   const text = await response.text();
-  return { data: text ? JSON.parse(text) : undefined, response };
+  // A body that is not JSON fails as the SDK's own methods fail on one, rather than with a bare SyntaxError.
+  const requestId = response.headers.get("x-request-id") ?? undefined;
+  return { data: text ? parseJson(response.status, text, requestId) : undefined, response };
 }

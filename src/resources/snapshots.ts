@@ -9,6 +9,7 @@ import type { RequestOptions } from "../core/options.js";
 import type { Outcome } from "../core/response-info.js";
 import type { SnapshotRecord, SnapshotSpec } from "../core/types.js";
 import { pollUntil, type WaitOptions } from "../internal/wait.js";
+import { validate } from "../internal/validate.js";
 
 /**
  * A snapshot's capture failed; `failure_reason` says why (when the API said). Code `snapshot_failed`.
@@ -190,6 +191,9 @@ export class Snapshots {
    */
   async list(params: ListSnapshotsParams = {}, options?: RequestOptions): Promise<Snapshot[]> {
     const remaining = deadlineFor(options);
+    // The filter takes a sandbox's name or id: checked as such, under the caller's name for it.
+    if (params.sandbox_id !== undefined)
+      validate("snapshot filters", { $ref: "NameOrId" }, params.sandbox_id, "sandbox_id");
     const sandbox_id =
       params.sandbox_id === undefined ? undefined : await this.#resolveSandbox(params.sandbox_id, remaining());
     const outcome = await invoke(this.#transport, "listSnapshots", { query: { sandbox_id } }, remaining(), {

@@ -203,6 +203,21 @@ describe("sandbox lifecycle", () => {
     await expect(h.porter.sandboxes.get("sbx_unknown")).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  it("an unnamed sandbox is named by its id, which the lookup resolves, through porter.raw as over HTTP", async () => {
+    const s = await h.porter.sandboxes.create({ image: "alpine" });
+    expect(s.name).toBe(s.id);
+    // An id (`sbx_…`) is no DNS label: the lookup's `name` takes a name or an id (NameOrId).
+    const raw = await h.porter.raw.GET("/v1/sandbox/lookup", { params: { query: { name: s.id } } });
+    expect({ data: raw.data, error: raw.error, status: raw.response.status }).toEqual({
+      data: { id: s.id },
+      error: undefined,
+      status: 200,
+    });
+    const http = await h.http(`/v1/sandbox/lookup?name=${s.id}`);
+    expect([http.status, await http.json()]).toEqual([200, { id: s.id }]);
+    await h.porter.sandboxes.terminate(s.id);
+  });
+
   it("runs commands with a minimal environment: PATH, HOME, the env groups in order, then env", async () => {
     process.env.PORTER_LOCAL_TEST_SECRET = "must-not-leak";
     const s = await h.porter.sandboxes.create({

@@ -64,6 +64,7 @@ describe("request validation", () => {
     ["include_filter_values", "/v1/sandbox?include_filter_values=yes", undefined, "include_filter_values"],
     ["count end_time", "/v1/sandbox/counts?end_time=2025-13-45", undefined, "end_time"],
     ["lookup without name", "/v1/sandbox/lookup", undefined, "name: is required"],
+    ["lookup name", "/v1/volume/lookup?name=a%2Fb", undefined, "name: must be a name or an id"],
     ["logs since", "/v1/sandbox/sbx_x/logs?since=an%20hour", undefined, 'since: must be a duration such as "1h"'],
     ["logs limit", "/v1/sandbox/sbx_x/logs?limit=-1", undefined, "limit"],
     ["snapshot mode", "/v1/sandbox/sbx_x/snapshot", json({ mode: 3 }), "mode"],

@@ -21,6 +21,10 @@ describe("volumes", () => {
     expect((await h.porter.volumes.list()).map((x) => x.id)).toContain(v.id);
     const unnamed = await h.porter.volumes.create();
     expect(unnamed.name).toBe(unnamed.id);
+    // An unnamed volume's name is its id (`vol_…`, no DNS label), and the lookup resolves it.
+    const raw = await h.porter.raw.GET("/v1/volume/lookup", { params: { query: { name: unnamed.id } } });
+    expect([raw.data, raw.error]).toEqual([{ id: unnamed.id }, undefined]);
+    expect(await (await h.http(`/v1/volume/lookup?name=${unnamed.id}`)).json()).toEqual({ id: unnamed.id });
     await v.delete();
     await unnamed.delete();
   });

@@ -2,7 +2,7 @@
 // and that no secret shows in logs, errors, inspection or serialisation.
 import { inspect } from "node:util";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { Porter, SandboxError, ServerError } from "../../src/index.js";
+import { ConfigurationError, Porter, ServerError, ValidationError, type ValidationIssue } from "../../src/index.js";
 import { json, startServer, type TestServer } from "../helpers/http.js";
 
 const VARS = [
@@ -93,23 +93,157 @@ describe("base URL and key resolution", () => {
       /not a Porter API token \(a JWT with a positive-integer project_id claim\)/,
     ],
     [{ apiKey: "a.bnVsbA.c" }, { PORTER_CLUSTER_ID: "1" }, /not a Porter API token/],
-    [{ baseUrl: "localhost:8080" }, {}, /baseUrl must be an absolute http\(s\) URL/],
-  ])("impossible setting %j %j fails at construction, naming what to set", (options, env, message) => {
+    [{}, { PORTER_SANDBOX_BASE_URL: "localhost:8080" }, /PORTER_SANDBOX_BASE_URL must be an absolute http\(s\) URL/],
+    [{}, { PORTER_SANDBOX_BASE_URL: "http://u:p@host" }, /PORTER_SANDBOX_BASE_URL must not hold a user name, password/],
+    [
+      {},
+      { PORTER_SANDBOX_BASE_URL: "http://x", PORTER_SANDBOX_API_KEY: "two words" },
+      /PORTER_SANDBOX_API_KEY may hold only visible ASCII characters/,
+    ],
+    [{ baseUrl: "http://x" }, { PORTER_SANDBOX_LOG: "loud" }, /PORTER_SANDBOX_LOG must be one of off, error/],
+  ])("impossible setting %j %j is a ConfigurationError naming what to set", (options, env, message) => {
     for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v as string);
-    expect(() => new Porter(options)).toThrow(message);
-    expect(() => new Porter(options)).toThrow(SandboxError);
+    const error = catchError(() => new Porter(options));
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error).not.toBeInstanceOf(ValidationError);
+    expect(error).toMatchObject({ name: "ConfigurationError", code: "configuration_error", statusCode: undefined });
+    expect((error as Error).message).toMatch(/^porter-sandbox configuration: /);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  test("a runtime without fetch and no fetch option is a ConfigurationError", () => {
+    vi.stubGlobal("fetch", undefined);
+    try {
+      const error = catchError(() => new Porter({ baseUrl: "http://x" }));
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect((error as Error).message).toContain("no global fetch in this runtime: pass one as the fetch option");
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
+  const DURATION =
+    "must be a positive number of milliseconds, at most 2147483647 (about 24.8 days), or Infinity for none";
+  test.each([
+    [{ timeoutMs: 0 }, [{ path: "timeoutMs", message: DURATION }]],
+    [{ timeoutMs: -1 }, [{ path: "timeoutMs", message: DURATION }]],
+    [{ retryDelayMs: 2 ** 31 }, [{ path: "retryDelayMs", message: DURATION }]],
+    [{ maxRetries: 1.5 }, [{ path: "maxRetries", message: "must be a whole number, 0 or more" }]],
+    [{ maxRetries: -1 }, [{ path: "maxRetries", message: "must be a whole number, 0 or more" }]],
+    [{ maxRetries: NaN }, [{ path: "maxRetries", message: "must be a whole number, 0 or more" }]],
+    [{ logLevel: "loud" }, [{ path: "logLevel", message: "must be one of off, error, warn, info, debug" }]],
+    [{ idempotencyTag: "yes" }, [{ path: "idempotencyTag", message: "must be true or false" }]],
+    [{ fetch: "fetch" }, [{ path: "fetch", message: "must be a function" }]],
+    [
+      { defaultHeaders: { "x team": "ml" } },
+      [{ path: 'defaultHeaders["x team"]', message: "must be a valid HTTP header name and value" }],
+    ],
+    [
+      { defaultHeaders: { "x-team": "ml\r\nx-admin: 1" } },
+      [{ path: 'defaultHeaders["x-team"]', message: "must be a valid HTTP header name and value" }],
+    ],
+    [
+      { baseUrl: "localhost:8080" },
+      [{ path: "baseUrl", message: 'must be an absolute http(s) URL, got "localhost:8080"' }],
+    ],
+    [
+      { baseUrl: "http://x/?a=1" },
+      [
+        {
+          path: "baseUrl",
+          message: "must not hold a user name, password, query or fragment (pass credentials as apiKey)",
+        },
+      ],
+    ],
+  ])("bad option %j is a ValidationError naming it, at construction", (options, issues) => {
+    const error = catchError(() => new Porter({ baseUrl: "http://x", ...(options as object) }));
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error).toMatchObject({ name: "ValidationError", code: "validation_error", issues });
+    const [issue] = issues as ValidationIssue[];
+    expect((error as Error).message).toBe(`invalid client options: ${issue!.path}: ${issue!.message}`);
+  });
+
+  test("an API key option with a space is a ValidationError naming apiKey, and the key is not echoed", () => {
+    const error = catchError(() => new Porter({ baseUrl: "http://x", apiKey: "sk live" }));
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues).toEqual([
+      {
+        path: "apiKey",
+        message: "may hold only visible ASCII characters (no spaces or line breaks): check how it was pasted",
+      },
+    ]);
+    expect((error as Error).message).not.toContain("sk live");
+  });
+
+  test("every bad option is listed at once", () => {
+    const options = { timeoutMs: -1, maxRetries: NaN, idempotencyTag: "yes", logLevel: "loud" } as object;
+    const error = catchError(() => new Porter({ baseUrl: "http://x", ...options }));
+    expect((error as ValidationError).issues.map((i) => i.path)).toEqual([
+      "timeoutMs",
+      "maxRetries",
+      "idempotencyTag",
+      "logLevel",
+    ]);
   });
 
   test.each([
-    [{ timeoutMs: 0 }, /invalid option timeoutMs: must be a positive number/],
-    [{ timeoutMs: -5 }, /invalid option timeoutMs/],
-    [{ maxRetries: 1.5 }, /invalid option maxRetries: must be a whole number, 0 or more/],
-    [{ maxRetries: -1 }, /invalid option maxRetries/],
-    [{ logLevel: "loud" }, /invalid option logLevel: must be one of off, error, warn, info, debug/],
-  ])("bad option %j is refused at construction", (options, message) => {
-    expect(() => new Porter({ baseUrl: "http://x", ...(options as object) })).toThrow(message);
+    [{ timeoutMs: 0 }, [{ path: "timeoutMs", message: DURATION }]],
+    [{ totalTimeoutMs: -5 }, [{ path: "totalTimeoutMs", message: DURATION }]],
+    [{ maxRetries: NaN }, [{ path: "maxRetries", message: "must be a whole number, 0 or more" }]],
+    [{ signal: "stop" }, [{ path: "signal", message: "must be an AbortSignal" }]],
+    [
+      { headers: { "x-trace": "a\nb" } },
+      [{ path: 'headers["x-trace"]', message: "must be a valid HTTP header name and value" }],
+    ],
+  ])("bad per-call option %j is a ValidationError naming it; nothing is sent", async (options, issues) => {
+    const s = await startServer((req, res) =>
+      req.path === "/v1/sandbox/sbx_1"
+        ? json(res, 200, {
+            id: "sbx_1",
+            name: "box",
+            image: "alpine",
+            phase: "running",
+            created_at: "2026-11-22T00:00:00Z",
+          })
+        : json(res, 200, { exit_code: 0, stdout: "", stderr: "" }),
+    );
+    const sandbox = await new Porter({ baseUrl: s.url }).sandboxes.get("sbx_1");
+    for (const call of [() => sandbox.exec(["true"], options as object), () => sandbox.refresh(options as object)]) {
+      const error = await call().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect(error).toMatchObject({ code: "validation_error", issues });
+      expect((error as Error).message).toMatch(/^invalid request options: /);
+    }
+    expect(s.requests.map((r) => r.path)).toEqual(["/v1/sandbox/sbx_1"]);
+    await s.close();
   });
 });
+
+test("a bad wait option is a ValidationError naming it", async () => {
+  const s = await startServer((_req, res) =>
+    json(res, 200, { id: "sbx_1", name: "box", image: "alpine", phase: "queued", created_at: "2026-11-22T00:00:00Z" }),
+  );
+  const sandbox = await new Porter({ baseUrl: s.url }).sandboxes.get("sbx_1");
+  const error = await sandbox.waitUntilRunning({ pollIntervalMs: 0 }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(ValidationError);
+  expect(error).toMatchObject({
+    code: "validation_error",
+    issues: [{ path: "pollIntervalMs", message: expect.stringMatching(/^must be a positive number of milliseconds/) }],
+    message: expect.stringMatching(/^invalid wait options: pollIntervalMs: /),
+  });
+  expect(s.requests).toHaveLength(1);
+  await s.close();
+});
+
+/** What `fn` throws. */
+function catchError(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a throw");
+}
 
 describe("secrets", () => {
   const key = token({ project_id: 3, secret: "s3cr3t" });

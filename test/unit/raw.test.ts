@@ -2,7 +2,7 @@
 // checked on the wire against a real loopback server, beside createRawClient (openapi-fetch itself) where
 // the two must agree.
 import { describe, expect, test } from "vitest";
-import { createRawClient, Porter, RequestAbortedError, ValidationError } from "../../src/index.js";
+import { createRawClient, Porter, RequestAbortedError, SandboxError, ValidationError } from "../../src/index.js";
 import { json, useServers } from "../helpers/http.js";
 
 const serve = useServers();
@@ -123,17 +123,28 @@ describe("requests", () => {
 });
 
 describe("refused before sending", () => {
-  test("an option porter.raw does not honour is refused by name, never dropped", async () => {
+  test("an option porter.raw does not honour is a ValidationError naming it, never dropped", async () => {
     const s = await serve((_req, res) => json(res, 200, { status: "ok" }));
     const porter = new Porter({ baseUrl: s.url });
     for (const option of ["cache", "middleware", "fetch", "querySerializer", "redirect", "baseUrl"]) {
       const error = await porter.raw
         .GET("/healthz", { [option]: undefined } as Record<string, unknown>)
         .catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(TypeError);
-      expect((error as Error).message).toContain(`: option ${option} is not supported;`);
-      expect((error as Error).message).toContain("createRawClient");
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).issues).toEqual([
+        { path: option, message: "is not supported; createRawClient() takes every openapi-fetch option" },
+      ]);
+      expect((error as Error).message).toMatch(/^invalid porter\.raw\.GET\("\/healthz"\): /);
     }
+    // Every refused option at once, and a parseAs that names no way to read a body (it failed later, with
+    // "response[parseAs] is not a function").
+    const several = await porter.raw
+      .GET("/healthz", { cache: "no-store", parseAs: "xml" } as never)
+      .catch((e: unknown) => e);
+    expect((several as ValidationError).issues).toEqual([
+      { path: "cache", message: "is not supported; createRawClient() takes every openapi-fetch option" },
+      { path: "parseAs", message: 'must be one of "json", "text", "blob", "arrayBuffer", "stream"' },
+    ]);
     expect(s.requests).toHaveLength(0);
   });
 
@@ -162,13 +173,17 @@ describe("refused before sending", () => {
     expect(s.requests).toHaveLength(0);
   });
 
-  test("a method and path the spec does not have is a TypeError", async () => {
+  test("a method and path the spec does not have is a ValidationError", async () => {
     const porter = new Porter({ baseUrl: "http://127.0.0.1:9" });
     const raw = porter.raw as unknown as Record<string, (path: string) => Promise<unknown>>;
-    await expect(raw.GET!("/v1/sandboxes")).rejects.toThrow(
-      /porter\.raw\.GET\("\/v1\/sandboxes"\): the spec has no such operation/,
-    );
-    await expect(raw.PUT!("/v1/sandbox/{id}")).rejects.toThrow(TypeError);
+    const error = await raw.GET!("/v1/sandboxes").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error).toMatchObject({
+      code: "validation_error",
+      issues: [{ path: "", message: "the spec has no such operation" }],
+      message: 'invalid porter.raw.GET("/v1/sandboxes"): the spec has no such operation',
+    });
+    await expect(raw.PUT!("/v1/sandbox/{id}")).rejects.toThrow(ValidationError);
     expect(Object.keys(porter.raw).sort()).toEqual(["DELETE", "GET", "POST", "PUT"]);
   });
 
@@ -219,6 +234,23 @@ describe("answers read as openapi-fetch reads them", () => {
     expect(theirs.data).toBeInstanceOf(ReadableStream);
     expect(ours.data).toBeInstanceOf(ReadableStream);
     expect(await new Response(ours.data as ReadableStream).text()).toBe("");
+  });
+
+  test("a 2xx that is not JSON is a SandboxError with the status and an excerpt, not a SyntaxError", async () => {
+    const s = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "text/html", "x-request-id": "req_1" });
+      res.end("<html>proxy login</html>");
+    });
+    const error = await new Porter({ baseUrl: s.url, maxRetries: 0 }).raw.GET("/healthz").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SandboxError);
+    expect(error).toMatchObject({
+      code: "unexpected_status",
+      statusCode: 200,
+      requestId: "req_1",
+      body: "proxy login",
+      message: "200 response is not JSON: proxy login",
+    });
+    expect((error as Error).cause).toBeInstanceOf(SyntaxError);
   });
 
   test("parseAs stream hands over the body unread", async () => {

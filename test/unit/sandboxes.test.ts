@@ -15,6 +15,7 @@ import {
   SandboxNotRunningError,
   SandboxTimeoutError,
   ServerError,
+  ValidationError,
   type StatusResponse,
 } from "../../src/index.js";
 import { json, startServer, type Recorded, type TestServer } from "../helpers/http.js";
@@ -168,7 +169,16 @@ describe("list", () => {
     const next = await page.getNextPage();
     expect(next.pagination.current_page).toBe(3);
     expect(next.hasNextPage()).toBe(false);
-    await expect(next.getNextPage()).rejects.toThrow("page 3 is the last page");
+    const sent = s.requests.length;
+    const past = await next.getNextPage().catch((e: unknown) => e);
+    // A misuse is typed like any bad input (it was a RangeError), and nothing is sent for it.
+    expect(past).toBeInstanceOf(ValidationError);
+    expect(past).toMatchObject({
+      code: "validation_error",
+      issues: [{ path: "", message: "page 3 is the last page: check hasNextPage() first" }],
+      message: "invalid call to getNextPage(): page 3 is the last page: check hasNextPage() first",
+    });
+    expect(s.requests).toHaveLength(sent);
   });
 
   test("by default asks for the live phases itself (Porter states no default), and sends the caller's phases as given", async () => {

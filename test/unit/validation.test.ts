@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import * as z from "zod";
 import { schemas } from "../../generated/request-rules.js";
-import { Porter, ValidationError, type SandboxSpec } from "../../src/index.js";
+import { Porter, ValidationError, type ListSandboxesParams, type SandboxSpec } from "../../src/index.js";
 import { check } from "../../src/internal/validate.js";
 import { json, startServer, type TestServer } from "../helpers/http.js";
 
@@ -182,19 +182,58 @@ describe("other inputs", () => {
 
   test("list and logs parameters", async () => {
     expect(await issuesOf(porter.sandboxes.list({ page: 0 }))).toEqual(["page: must be at least 1"]);
-    expect(await issuesOf(porter.sandboxes.list({ tags: { "": "v" } }))).toEqual([
-      expect.stringMatching(/^tag\[0\]: must be key=value/),
+    expect(await issuesOf(porter.sandboxes.list({ phase: ["running", "sleeping" as never] }))).toEqual([
+      expect.stringMatching(/^phase\[1\]: must be one of "queued"/),
     ]);
-    expect(await issuesOf(porter.sandboxes.list({ phase: "sleeping" as never }))).toEqual([
-      expect.stringMatching(/^phase\[0\]: must be one of "queued"/),
+  });
+
+  // The caller wrote a map and one phase; the wire has `tag=key=value` each and a list of phases. A fault
+  // is reported where the caller put it, never as the wire's `tag[0]` or `phase[0]`.
+  test.each([
+    ["list", (params: ListSandboxesParams) => porter.sandboxes.list(params)],
+    ["count", (params: ListSandboxesParams) => porter.sandboxes.counts(params)],
+  ])("%s filters are reported in the caller's words", async (kind, call) => {
+    const error = await call({ tags: { "": "v" } }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(`invalid ${kind} filters: tags[""]: key must not be empty`);
+    // A key holding "=" would be split there by the API and filter on another tag: it was sent.
+    expect(await issuesOf(call({ tags: { team: "ml", "a=b": "c" } }))).toEqual([
+      'tags["a=b"]: key must be free of "="',
     ]);
+    expect(await issuesOf(call({ tags: { team: 1 } as never }))).toEqual(["tags.team: must be a string"]);
+    expect(await issuesOf(call({ tags: "team=ml" as never }))).toEqual(["tags: must be an object"]);
+    expect(await issuesOf(call({ phase: "sleeping" as never, tags: { "": "v" } }))).toEqual([
+      'tags[""]: key must not be empty',
+      expect.stringMatching(/^phase: must be one of "queued"/),
+    ]);
+  });
+
+  test.each([
+    ["", "must not be empty"],
+    ["My Box", 'must be a name or an id: letters, digits, "_", "." and "-", starting with a letter or digit'],
+  ])("a sandbox or volume name or id %j is reported as one, not as a path parameter", async (nameOrId, rule) => {
+    for (const call of [
+      () => porter.sandboxes.get(nameOrId),
+      () => porter.sandboxes.terminate(nameOrId),
+      () => porter.snapshots.create(nameOrId),
+    ]) {
+      expect(await issuesOf(call())).toEqual([`: ${rule}`]);
+      const error = await call().catch((e: unknown) => e);
+      expect((error as Error).message).toBe(`invalid sandbox name or id: ${rule}`);
+    }
+    for (const call of [() => porter.volumes.get(nameOrId), () => porter.volumes.delete(nameOrId)]) {
+      expect(await issuesOf(call())).toEqual([`: ${rule}`]);
+      const error = await call().catch((e: unknown) => e);
+      expect((error as Error).message).toBe(`invalid volume name or id: ${rule}`);
+    }
+    // The snapshot filter takes a sandbox's name or id, under the caller's name for it.
+    expect(await issuesOf(porter.snapshots.list({ sandbox_id: nameOrId }))).toEqual([`sandbox_id: ${rule}`]);
   });
 
   test.each(["..", ".", "a/b", "sbx_1/../../v1/volume", "", "a?b=c"])(
     "an id like %j can never address another endpoint",
     async (id) => {
       const issues = await issuesOf(porter.sandboxes.get(id));
-      expect(issues.join()).toMatch(/^(id|name): /);
+      expect(issues.join()).toMatch(/^: must (not be empty|be a name or an id)/);
     },
   );
 

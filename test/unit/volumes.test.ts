@@ -149,8 +149,8 @@ describe("porter.volumes.get and delete", () => {
   });
 
   it.each([
-    ["", "invalid volume name or id: id: must not be empty"],
-    ["../x", "invalid volume name or id: id: must be an id"],
+    ["", "invalid volume name or id: must not be empty"],
+    ["../x", "invalid volume name or id: must be a name or an id"],
   ])("refuses the name %j before any request", async (name, message) => {
     for (const call of [() => porter.volumes.get(name), () => porter.volumes.delete(name)]) {
       const error = await call().catch((e: unknown) => e);

@@ -2,7 +2,7 @@
 import { DEFAULTS } from "../../core/defaults.js";
 import { ConflictError, NotFoundError } from "../../core/errors.js";
 import { deadlineFor, invoke, validateBody, type Input } from "../../internal/operation.js";
-import { matches } from "../../internal/validate.js";
+import { check, matches, validate, type Schema } from "../../internal/validate.js";
 import { makePage, PagePromise, type Page } from "../../core/pagination.js";
 import type { RawClient } from "../raw.js";
 import { Sandbox } from "./sandbox.js";
@@ -251,6 +251,9 @@ export class Sandboxes {
 
   /** Resolves a name to an id through the lookup endpoint; an id is passed through. */
   async #resolve(nameOrId: string, options?: RequestOptions): Promise<string> {
+    // Checked as what the caller passed, a name or an id, rather than as whichever endpoint's parameter
+    // (the lookup's `name`, the status endpoint's `id`) it goes on to fill.
+    validate("sandbox name or id", { $ref: "NameOrId" }, nameOrId);
     const known = this.#ids.get(nameOrId);
     if (known) return known;
     if (!matches("Name", nameOrId)) return nameOrId;
@@ -279,9 +282,8 @@ export class Sandboxes {
    */
   list(params: ListSandboxesParams = {}, options?: RequestOptions): PagePromise<Sandbox, SandboxPageExtra> {
     const fetchPage = async (page: number): Promise<SandboxPage> => {
-      const outcome = await invoke(this.#transport, "listSandboxes", { query: toListQuery(params, page) }, options, {
-        label: "list filters",
-      });
+      const query = toListQuery(params, page);
+      const outcome = await invoke(this.#transport, "listSandboxes", { query }, options, { label: "list filters" });
       const { sandboxes, pagination, filter_values } = outcome.data;
       const items = sandboxes.map((record) => new Sandbox(this.#transport, record));
       return attach(makePage(items, pagination, { filter_values }, fetchPage), outcome);
@@ -302,7 +304,7 @@ export class Sandboxes {
     options?: RequestOptions,
   ): Promise<WithResponse<CountResponse>> {
     // `toQuery` leaves `page` undefined, which is not sent; a stray `include_filter_values` is dropped.
-    const { include_filter_values: _i, ...query } = toQuery(params);
+    const { include_filter_values: _i, ...query } = toQuery(params, "count filters");
     const outcome = await invoke(this.#transport, "countSandboxes", { query }, options, { label: "count filters" });
     return attach(outcome.data, outcome);
   }
@@ -330,8 +332,30 @@ export class Sandboxes {
 
 type ListQuery = NonNullable<Input<"listSandboxes">["query"]>;
 
-function toQuery(params: ListSandboxesParams, page?: number): ListQuery {
+// The tag filter as the caller writes it, a map. The wire sends each tag as `tag=key=value`, which the API
+// splits at the first "=": a key holding one would filter on another tag, so it is refused here, where the
+// message can name the key the caller wrote rather than the wire's `tag[0]`.
+const TAG_FILTER: Schema = {
+  type: "object",
+  additionalProperties: { type: "string" },
+  propertyNames: {
+    type: "string",
+    minLength: 1,
+    pattern: "^[^=]*$",
+    "x-rule": 'free of "="',
+  },
+};
+
+/** The query of a list or count call, its filters checked in the caller's words first (`tags["a=b"]`,
+ * `phase`); the rest is checked as the query the spec declares, whose names are the caller's. */
+function toQuery(params: ListSandboxesParams, what: string, page?: number): ListQuery {
   const { tags, phase, page: _page, ...rest } = params;
+  const issues: ValidationIssue[] = [];
+  if (tags !== undefined) check(TAG_FILTER, tags, "tags", issues);
+  // One phase is sent as a list of one, but it is the caller's `phase` that is wrong, not `phase[0]`.
+  const onePhase = phase !== undefined && !Array.isArray(phase);
+  if (onePhase) check({ $ref: "StatusResponsePhase" }, phase, "phase", issues);
+  if (issues.length) throw new ValidationError(what, issues);
   const query: Record<string, unknown> = { ...rest, page };
   if (tags) query.tag = Object.entries(tags).map(([k, v]) => `${k}=${v}`);
   if (phase !== undefined) query.phase = Array.isArray(phase) ? phase : [phase];
@@ -339,7 +363,7 @@ function toQuery(params: ListSandboxesParams, page?: number): ListQuery {
 }
 
 function toListQuery(params: ListSandboxesParams, page: number): ListQuery {
-  const query = toQuery(params, page);
+  const query = toQuery(params, "list filters", page);
   // No phase asked for: the live ones (see DEFAULTS.listPhases for why the SDK asks for them itself).
   return params.phase === undefined ? { ...query, phase: [...DEFAULTS.listPhases] } : query;
 }

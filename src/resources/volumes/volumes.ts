@@ -2,7 +2,7 @@
 import { mayHaveCreated } from "../../internal/retry.js";
 import { ConflictError, NotFoundError, SandboxError } from "../../core/errors.js";
 import { deadlineFor, invoke } from "../../internal/operation.js";
-import { matches } from "../../internal/validate.js";
+import { matches, validate } from "../../internal/validate.js";
 import type { RawClient } from "../raw.js";
 import type { Transport } from "../../internal/transport.js";
 import type { RequestOptions } from "../../core/options.js";
@@ -118,6 +118,8 @@ export class Volumes {
   // Volume names can be reused after deletion, so a name is resolved afresh on every call: a cached
   // mapping could point at a deleted volume while a new one holds the name.
   async #resolve(nameOrId: string, options?: RequestOptions): Promise<string> {
+    // Checked as what the caller passed, not as the lookup's `name` or the volume endpoints' `id`.
+    validate("volume name or id", { $ref: "NameOrId" }, nameOrId);
     if (!matches("Name", nameOrId)) return nameOrId;
     try {
       const { data } = await invoke(this.#transport, "lookupVolume", { query: { name: nameOrId } }, options, {
