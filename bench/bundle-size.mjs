@@ -11,7 +11,8 @@ import { build } from "esbuild";
  * nested walks, creates found by tag) took the bundle from 12.3 to 15.3 KiB, writing the core for reading
  * 0.7 KiB more, the stress fixes (no runtime limit under an exec, redacted causes, cancelled uploads, ETag
  * checks) 0.8 KiB more: 16.5 KiB; issue 18's lifecycle (terminate without waiting, waitUntilEnded, the pace
- * of waits) and `followLogs` 0.75 KiB more: 17.2 KiB. docs/performance.md has the breakdown.
+ * of waits) and `followLogs` 0.75 KiB more: 17.2 KiB; typed option and misuse errors 0.6 KiB more: 17.8 KiB.
+ * docs/performance.md has the breakdown.
  */
 export const BUNDLE_TARGET_BYTES = 18 * 1024;
 /** What CI enforces: the same ceiling. It is a ceiling with room, not a target to squeeze: no line is made
