@@ -43,8 +43,11 @@ function whicheverFirst(
   wake: () => void,
 ): () => void {
   // No timer for an infinite budget (a delay past 2^31-1 ms would fire at once); a spent one (zero or
-  // less) fires at once, as timers treat any delay below zero.
-  const timer = Number.isFinite(ms) ? setTimeout(wake, ms) : undefined;
+  // less) fires at once, as timers treat any delay below zero. A signal that has already fired sends no
+  // abort event any more: then the wait ends at once too.
+  const alreadyStopped = caller?.aborted === true || closing?.aborted === true;
+  const delay = alreadyStopped ? 0 : ms;
+  const timer = Number.isFinite(delay) ? setTimeout(wake, delay) : undefined;
   callerSignals.add(caller, wake);
   callerSignals.add(closing, wake);
   return () => {

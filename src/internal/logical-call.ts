@@ -135,10 +135,12 @@ export class LogicalCall<T> {
     const accepted = response.ok || lastAnswerForRawClient;
     // An error answer may echo the request's Authorization header (a proxy's 401 page, say).
     const body = accepted
-      ? await readBody(response, this.#call.read, requestId)
-      : redactSecret(await readErrorBody(response), this.#context.config.apiKey);
+      ? await readBody(response, this.#call.read, requestId, this.#context.config.apiKey)
+      : await readErrorBody(response, this.#context.config.apiKey);
     this.#logAttempt(response.status, started, requestId);
     if (accepted) return this.#outcome(response, body as T, requestId);
+    // A 408 or a 5xx may come after the server did the work: its outcome is as unknown as a timeout's.
+    if (mayHaveActed(response)) this.#uncertain++;
     const serverAskMs = retryAfterMs(response.headers);
     const failure = errorFromResponse(response.status, body, requestId, serverAskMs);
     if (!retryable) throw failure;
@@ -219,6 +221,13 @@ export class LogicalCall<T> {
     const took = `${Date.now() - started} ms`;
     this.#context.log("debug", `${this.#what} ${status} (attempt ${this.#attempt}, ${took}${request})`);
   }
+}
+
+/** Whether an error answer leaves open that the server carried the request out: a 408 or a 5xx, except a
+ * 503 with `Retry-After`, which says the server refused before doing anything. */
+function mayHaveActed(response: Response): boolean {
+  const refusedBeforeStarting = response.status === 503 && response.headers.has("retry-after");
+  return (response.status === 408 || response.status >= 500) && !refusedBeforeStarting;
 }
 
 function isSuccessStatus(status: number | undefined): boolean {

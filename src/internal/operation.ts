@@ -149,7 +149,7 @@ function toCall(rule: Rule, input: AnyInput, behaviour: Behaviour, idempotent: b
     headers,
     body: json ? JSON.stringify(input.body) : (rawBody ?? null),
     read: behaviour.read ?? "json",
-    retry: behaviour.retry ?? defaultRetry(rule.method, idempotent),
+    retry: behaviour.retry ?? defaultRetry(rule.method),
     idempotent,
     timeoutMs: behaviour.timeoutMs,
     passErrors: behaviour.passErrors,
@@ -157,10 +157,10 @@ function toCall(rule: Rule, input: AnyInput, behaviour: Behaviour, idempotent: b
   };
 }
 
-// Sent twice, a POST the API does not deduplicate may do its work twice (an exec, a move, a snapshot);
-// every other method is idempotent by HTTP's definition (RFC 9110 §9.2.2), and a deduplicated create
-// is made so by its key.
-function defaultRetry(method: string, idempotent: boolean): RetryMode {
-  const mayRunTwice = method === "POST" && !idempotent;
-  return mayRunTwice ? "unstarted" : "idempotent";
+// Sent twice, a POST may do its work twice (an exec, a move, a snapshot, and a create too: Porter's API
+// does not deduplicate by Idempotency-Key, so the key cannot make a retry safe). Every other method is
+// idempotent by HTTP's definition (RFC 9110 §9.2.2). The creates of the SDK's own methods choose their
+// retries themselves (a sandbox create finds what a lost attempt made by its tag before sending again).
+function defaultRetry(method: string): RetryMode {
+  return method === "POST" ? "unstarted" : "idempotent";
 }

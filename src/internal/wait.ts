@@ -30,6 +30,11 @@ export interface WaitOptions {
 /** Checks a first poll interval (when given): a duration no shorter than the SDK ever polls. */
 export function checkPollInterval(value: number | undefined): void {
   checkMs("pollIntervalMs", value);
+  if (value === Infinity) {
+    throw new ValidationError("poll options", [
+      { path: "pollIntervalMs", message: "must be a finite number of milliseconds" },
+    ]);
+  }
   if (value !== undefined && value < DEFAULTS.minPollIntervalMs) {
     const message = `must be at least ${DEFAULTS.minPollIntervalMs} ms: the SDK never polls the API more often`;
     throw new ValidationError("poll options", [{ path: "pollIntervalMs", message }]);

@@ -57,8 +57,11 @@ describe("requests", () => {
 
   test("a create gets one Idempotency-Key, made before the first attempt and sent on every retry", async () => {
     let n = 0;
+    // A 503 with Retry-After says the server did nothing: the one failure after which a raw create is sent again.
     const s = await serve((_req, res) =>
-      ++n < 3 ? json(res, 503, { error: "busy" }) : json(res, 201, { id: "sbx_1", name: "box" }),
+      ++n < 3
+        ? json(res, 503, { error: "busy" }, { "retry-after": "0" })
+        : json(res, 201, { id: "sbx_1", name: "box" }),
     );
     const porter = new Porter({ baseUrl: s.url, ...fast });
     const { data, response } = await porter.raw.POST("/v1/sandbox/run", { body: { image: "alpine", name: "box" } });
@@ -70,10 +73,22 @@ describe("requests", () => {
     expect(new Set(keys).size).toBe(1);
   });
 
+  test("a raw create is not sent again after a 500 or a lost connection: Porter's API does not deduplicate creates", async () => {
+    const s = await serve((_req, res) => json(res, 500, { error: "oops" }));
+    const porter = new Porter({ baseUrl: s.url, ...fast });
+    const { error } = await porter.raw.POST("/v1/sandbox/run", { body: { image: "alpine" } });
+    expect(error).toEqual({ error: "oops" });
+    const dropped = await serve((_req, _res, raw) => void raw.socket.destroy());
+    await expect(new Porter({ baseUrl: dropped.url, ...fast }).raw.POST("/v1/volume", { body: {} })).rejects.toThrow();
+    expect([s.requests.length, dropped.requests.length]).toEqual([1, 1]);
+  });
+
   test("a caller's Idempotency-Key on a create is sent as given on every retry; params.header wins over headers", async () => {
     let n = 0;
     const s = await serve((_req, res) =>
-      ++n < 2 ? json(res, 503, { error: "busy" }) : json(res, 201, { id: "sbx_1", name: "box" }),
+      ++n < 2
+        ? json(res, 503, { error: "busy" }, { "retry-after": "0" })
+        : json(res, 201, { id: "sbx_1", name: "box" }),
     );
     const porter = new Porter({ baseUrl: s.url, ...fast });
     await porter.raw.POST("/v1/sandbox/run", { body: { image: "alpine" }, headers: { "Idempotency-Key": "run-1" } });

@@ -176,7 +176,10 @@ export class Sandboxes {
     try {
       created = await new SandboxCreation(this.#transport, body, remaining).run();
     } catch (error) {
-      const mine = await this.#ownEarlierAttempt(error, body, began, remaining());
+      // With the tag, the lookup by it has already said whether the sandbox holding the name is this call's.
+      const mine = this.#transport.config.idempotencyTag
+        ? undefined
+        : await this.#ownEarlierAttempt(error, body, began, remaining());
       if (mine) return mine;
       throw error;
     }
