@@ -94,6 +94,12 @@ export function validateBody<K extends OperationId>(id: K, body: JsonBody<K>, la
   if (rule.body) validate(label, rule.body, body);
 }
 
+/** Checks request headers against the operation's rules, as `invoke` does before sending. */
+export function validateHeaders(id: OperationId, headers: Record<string, string>, label: string): void {
+  const rule: Rule = rules[id];
+  if (rule.header) validate(label, rule.header, headers);
+}
+
 export function invoke<K extends OperationId>(
   transport: Transport,
   id: K,

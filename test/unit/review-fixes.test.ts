@@ -75,4 +75,26 @@ describe("review fixes", () => {
     const sandbox = await new Porter({ baseUrl: s.url }).sandboxes.get("sbx_1");
     await expect(sandbox.waitUntilRunning({ pollIntervalMs: Infinity })).rejects.toBeInstanceOf(ValidationError);
   });
+
+  test("a key too long for its header is reported as the key, before any request", async () => {
+    const s = await serve((_req, res) => json(res, 500, { error: "no request should arrive" }));
+    const error = await new Porter({ baseUrl: s.url }).sandboxes
+      .create({ image: "alpine" }, { idempotencyKey: "k".repeat(600) })
+      .catch((e: unknown) => e);
+    expect((error as ValidationError).issues).toEqual([
+      { path: "Idempotency-Key", message: "must be at most 255 characters" },
+    ]);
+    expect(s.requests).toHaveLength(0);
+  });
+
+  test("an image beside snapshot_id is refused before sending (Porter: the snapshot is the image)", async () => {
+    const s = await serve((_req, res) => json(res, 500, { error: "no request should arrive" }));
+    const error = await new Porter({ baseUrl: s.url }).sandboxes
+      .create({ image: "alpine", snapshot_id: "snap_1" })
+      .catch((e: unknown) => e);
+    expect((error as ValidationError).issues).toEqual([
+      { path: "image", message: "must be left out when snapshot_id is set" },
+    ]);
+    expect(s.requests).toHaveLength(0);
+  });
 });

@@ -8,7 +8,7 @@
 // create again: a sandbox found there is the one this call made, and the call resolves to it.
 import { ConflictError, SandboxError, ValidationError } from "../../core/errors.js";
 import { mayHaveCreated } from "../../internal/retry.js";
-import { invoke } from "../../internal/operation.js";
+import { invoke, validateHeaders } from "../../internal/operation.js";
 import { validate } from "../../internal/validate.js";
 import type { Transport } from "../../internal/transport.js";
 import type { RequestOptions } from "../../core/options.js";
@@ -57,6 +57,9 @@ export class SandboxCreation {
     this.#tagged = transport.config.idempotencyTag;
     // The caller has checked the spec as given (`porter.sandboxes.create` does), so that errors speak of
     // what they wrote; the tag is added after, and only the tags are checked again.
+    // The key is checked as the header it is sent as before it goes into a tag, so that a bad key is
+    // reported as the key, not as tags without room.
+    validateHeaders("createSandbox", { "Idempotency-Key": this.#key }, "request options");
     this.#body = this.#tagged ? withKeyTag(spec, this.#key) : spec;
   }
 

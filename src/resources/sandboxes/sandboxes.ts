@@ -44,6 +44,9 @@ function toSandboxSpec(spec: CreateSandboxSpec): SandboxSpec {
     const rule = spec.image === undefined ? "is required" : "must not be empty";
     issues.push({ path: "image", message: `${rule} unless snapshot_id is set` });
   }
+  // Porter's models: the snapshot is the image, so `image` is left unset when `snapshot_id` is given.
+  const imageBesideSnapshot = fromSnapshot && Boolean(spec.image);
+  if (imageBesideSnapshot) issues.push({ path: "image", message: "must be left out when snapshot_id is set" });
   // Every fault at once: the image's, and those of the rest of the spec.
   try {
     validateBody("createSandbox", body, "sandbox spec");
