@@ -3,6 +3,7 @@
 // one metric; nothing for a sandbox that does not run.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, runningSandbox, terminate, useServer } from "./harness.js";
+import { noMetricsSummary } from "../helpers/records.js";
 
 const h = useServer({ metricsIntervalMs: 20 });
 let busy: string;
@@ -24,19 +25,6 @@ const metric = async (
   );
   expect(res.status).toBe(200);
   return res.json();
-};
-const NO_DATA = {
-  has_data: false,
-  cpu_cores_p50: 0,
-  cpu_cores_p90: 0,
-  cpu_limit_cores: 0,
-  cpu_util_p50_pct: 0,
-  cpu_util_p90_pct: 0,
-  mem_bytes_p50: 0,
-  mem_bytes_p90: 0,
-  mem_limit_bytes: 0,
-  mem_util_p50_pct: 0,
-  mem_util_p90_pct: 0,
 };
 
 beforeAll(async () => {
@@ -103,7 +91,7 @@ describe("metrics of running sandboxes", () => {
     const ended = await runningSandbox(h, { image: "alpine", command: ["sleep", "60"], resources: { cpu: "1" } });
     await eventually(async () => ((await summary(ended)).has_data ? true : undefined));
     await terminate(h, ended);
-    expect(await summary(ended)).toEqual({ window_seconds: 3600, ...NO_DATA, cpu_limit_cores: 1 });
+    expect(await summary(ended)).toEqual({ ...noMetricsSummary(3600), cpu_limit_cores: 1 });
     expect((await metric(ended, "cpu_usage")).results).toEqual([{ series: [] }]);
     const missing = await h.http("/v1/sandbox/sbx_missing/metrics-summary");
     expect([missing.status, (await missing.json()).code]).toEqual([404, "not_found"]);

@@ -9,20 +9,12 @@ import {
   ValidationError,
   type LogLine,
   type Sandbox,
-  type StatusResponse,
 } from "../../src/index.js";
 import { json, useServers, type Recorded, type TestServer } from "../helpers/http.js";
+import { statusRecord } from "../helpers/records.js";
 
 const serve = useServers();
-const record = (over: Partial<StatusResponse> = {}): StatusResponse => ({
-  id: "sbx_1",
-  name: "box",
-  image: "alpine",
-  phase: "running",
-  created_at: "2026-11-22T00:00:00Z",
-  host: "",
-  ...over,
-});
+const record = statusRecord;
 const wire = (r: Recorded) => `${r.method} ${r.url}`;
 const base = Date.now() - 60_000;
 const at = (ms: number) => new Date(base + ms).toISOString();

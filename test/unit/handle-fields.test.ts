@@ -1,20 +1,13 @@
 // A Sandbox handle's `tags` and `phase` as the seed's property table gives them: null when the API
 // leaves them out, never undefined, and a refresh that no longer reports tags clears the old ones.
 import { afterEach, beforeEach, expect, test } from "vitest";
-import { Porter, type StatusResponse } from "../../src/index.js";
+import { Porter } from "../../src/index.js";
 import { json, startServer, type TestServer } from "../helpers/http.js";
+import { statusRecord } from "../helpers/records.js";
 
 let s: TestServer;
 let porter: Porter;
-const record = (over: Partial<StatusResponse> = {}): StatusResponse => ({
-  id: "sbx_1",
-  name: "box",
-  image: "alpine",
-  phase: "running",
-  created_at: "2026-11-22T00:00:00Z",
-  host: "",
-  ...over,
-});
+const record = statusRecord;
 
 beforeEach(async () => {
   s = await startServer();

@@ -10,20 +10,12 @@ import {
   RateLimitError,
   ServerError,
   ValidationError,
-  type StatusResponse,
 } from "../../src/index.js";
 import { json, useServers, type Recorded } from "../helpers/http.js";
+import { statusRecord } from "../helpers/records.js";
 
 const serve = useServers();
-const record = (over: Partial<StatusResponse> = {}): StatusResponse => ({
-  id: "sbx_1",
-  name: "box",
-  image: "alpine",
-  phase: "running",
-  created_at: "2026-11-22T00:00:00Z",
-  host: "",
-  ...over,
-});
+const record = statusRecord;
 const wire = (r: Recorded) => `${r.method} ${r.url}`;
 
 /** A server whose sandbox is still `running` for `stoppingPolls` status reads after the DELETE (forever

@@ -2,18 +2,12 @@
 import { describe, expect, test } from "vitest";
 import { Porter, RequestAbortedError, ValidationError } from "../../src/index.js";
 import { json, useServers } from "../helpers/http.js";
+import { statusRecord } from "../helpers/records.js";
 
 const serve = useServers();
 const fast = { retryDelayMs: 1, maxRetryDelayMs: 2 };
 const KEY = "eyJhbGciOiJIUzI1NiJ9.eyJwcm9qZWN0X2lkIjo3fQ.SIGNATURE-PART-0123456789";
-const running = {
-  id: "sbx_1",
-  name: "box",
-  image: "alpine",
-  phase: "running",
-  created_at: "2026-11-22T00:00:00Z",
-  host: "",
-};
+const running = statusRecord();
 
 describe("review fixes", () => {
   test("an HTML error page cut inside the echoed key shows no part of it: the key is taken out before the cut", async () => {

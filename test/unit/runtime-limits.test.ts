@@ -5,18 +5,12 @@
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { ConnectionError, Porter } from "../../src/index.js";
 import { json, useServers } from "../helpers/http.js";
+import { statusRecord } from "../helpers/records.js";
 
 const serve = useServers();
 const GLOBAL_DISPATCHER = Symbol.for("undici.globalDispatcher.1");
 const globals = globalThis as unknown as Record<symbol, object>;
-const status = {
-  id: "sbx_1",
-  name: "box",
-  image: "alpine",
-  phase: "running",
-  created_at: "2026-11-22T00:00:00Z",
-  host: "",
-};
+const status = statusRecord();
 
 let original: object;
 beforeEach(() => {

@@ -10,20 +10,13 @@ import {
   SandboxTimeoutError,
   ValidationError,
   type SnapshotRecord,
-  type StatusResponse,
 } from "../../src/index.js";
 import { json, useServers, type Recorded } from "../helpers/http.js";
+import { noMetricsSummary, statusRecord } from "../helpers/records.js";
 
 const serve = useServers();
 const wire = (r: Recorded) => `${r.method} ${decodeURIComponent(r.url)}`;
-const status: StatusResponse = {
-  id: "sbx_1",
-  name: "box",
-  image: "alpine",
-  phase: "running",
-  created_at: "2026-11-22T00:00:00Z",
-  host: "",
-};
+const status = statusRecord();
 const snap = (over: Partial<SnapshotRecord> = {}): SnapshotRecord => ({
   id: "snap_1",
   sandbox_id: "sbx_1",
@@ -133,20 +126,7 @@ describe("porter.snapshots", () => {
 });
 
 describe("metrics", () => {
-  const summary = {
-    window_seconds: 3600,
-    has_data: false,
-    cpu_cores_p50: 0,
-    cpu_cores_p90: 0,
-    cpu_limit_cores: 0,
-    cpu_util_p50_pct: 0,
-    cpu_util_p90_pct: 0,
-    mem_bytes_p50: 0,
-    mem_bytes_p90: 0,
-    mem_limit_bytes: 0,
-    mem_util_p50_pct: 0,
-    mem_util_p90_pct: 0,
-  };
+  const summary = noMetricsSummary();
   const series = {
     results: [{ series: [{ unit: "cores", time_series: [{ timestamp_utc: "2026-11-22T00:00:00Z", value: 0.5 }] }] }],
   };
